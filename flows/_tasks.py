@@ -1,0 +1,82 @@
+"""The tasks both flows are made of: each opens its own transaction and is safe to rerun."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from prefect import task
+from prefect.artifacts import create_table_artifact
+from prefect.cache_policies import NO_CACHE
+
+from models import get_engine, init_db, load_settings, session_scope
+from notifications import deliver
+from states import advance, cycle_status, escalate, launch, load_plan
+from states.cycles import begin_tick, get_cycle
+
+
+@task(cache_policy=NO_CACHE)
+def create_cycle(plan_path: str, now: datetime, database_url: str | None) -> dict[str, Any]:
+    """Validate the plan and create the cycle, its units, deadlines and plan-issued mail."""
+    plan = load_plan(Path(plan_path))
+    engine = get_engine(database_url)
+    init_db(engine)
+    with session_scope(engine) as session:
+        summary = launch(session=session, plan=plan, now=now, settings=load_settings())
+    return summary.__dict__
+
+
+@task(cache_policy=NO_CACHE)
+def advance_units(cycle_code: str, now: datetime, database_url: str | None) -> dict[str, Any]:
+    """Record the tick and make every move that is due, in one transaction."""
+    with session_scope(get_engine(database_url)) as session:
+        cycle = get_cycle(session, cycle_code)
+        tick = begin_tick(session, cycle, now)
+        moved = advance(session=session, cycle=cycle, now=now)
+    return {"tick_id": tick.id, "moved": moved}
+
+
+@task(cache_policy=NO_CACHE)
+def queue_escalations(
+    cycle_code: str, tick_id: int, now: datetime, database_url: str | None
+) -> dict[str, Any]:
+    """Record the ladder steps that are due and queue their digests, in one transaction."""
+    from models import Tick
+
+    with session_scope(get_engine(database_url)) as session:
+        cycle = get_cycle(session, cycle_code)
+        tick = session.get(Tick, tick_id)
+        assert tick is not None
+        result = escalate(session=session, cycle=cycle, tick=tick, now=now, settings=load_settings())
+    return result.__dict__
+
+
+@task(cache_policy=NO_CACHE)
+def deliver_outbox(now: datetime, database_url: str | None) -> dict[str, Any]:
+    """Send the due outbox over reused SMTP connections; what fails waits for a later tick."""
+    report = deliver(get_engine(database_url), load_settings(), now=now)
+    return report.__dict__
+
+
+def _artifact_key(cycle_code: str, what: str) -> str:
+    slug = "".join(c if c.isalnum() else "-" for c in cycle_code.lower()).strip("-")
+    return f"{slug}-{what}"
+
+
+@task(cache_policy=NO_CACHE)
+def publish_status(cycle_code: str, now: datetime, database_url: str | None) -> dict[str, Any]:
+    """Publish counts per state and overdue per organization as Prefect table artifacts."""
+    with session_scope(get_engine(database_url)) as session:
+        status = cycle_status(session=session, cycle=get_cycle(session, cycle_code), now=now)
+    create_table_artifact(
+        key=_artifact_key(cycle_code, "states"),
+        table=[{"state": s, "units": n} for s, n in status["states"].items()],
+        description=f"{cycle_code} at {now.isoformat()}: units per state; mail {status['mails']}",
+    )
+    create_table_artifact(
+        key=_artifact_key(cycle_code, "overdue"),
+        table=status["overdue_by_organization"] or [{"organization": "-", "total": 0}],
+        description=f"{cycle_code} at {now.isoformat()}: overdue units per organization",
+    )
+    return status

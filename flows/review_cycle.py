@@ -1,0 +1,37 @@
+"""One idempotent tick of a cycle: advance, escalate, deliver, report."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from prefect import flow, get_run_logger
+from prefect.states import Completed, State
+
+from flows._tasks import advance_units, deliver_outbox, publish_status, queue_escalations
+from models import resolve_now
+
+
+@flow(name="review-cycle", flow_run_name="{cycle_code}-tick")
+def review_cycle(
+    cycle_code: str, now: str | None = None, database_url: str | None = None
+) -> State[dict[str, Any]]:
+    """Reconcile the cycle with the clock: every step here can be rerun with the same outcome."""
+    instant = resolve_now(now)
+    advanced = advance_units(cycle_code, instant, database_url)
+    escalated = queue_escalations(cycle_code, advanced["tick_id"], instant, database_url)
+    delivery = deliver_outbox(instant, database_url)
+    status = publish_status(cycle_code, instant, database_url)
+    summary = {"advanced": advanced, "escalated": escalated, "delivery": delivery,
+               "status": status}
+    logger = get_run_logger()
+    for problem in escalated["unresolved"]:
+        logger.warning("no recipient: %s", problem)
+    pending = status["mails"]["pending"]
+    # Mail that could not go out now is not a failure of the tick: it waits in the outbox.
+    message = f"mail pending: {pending}" if pending else "all mail delivered"
+    return Completed(message=message, data=summary)
+
+
+if __name__ == "__main__":
+    print(review_cycle(sys.argv[1]))

@@ -1,0 +1,1 @@
+"""kiemdiem: the command line, the demo, and the Prefect environment they share."""

@@ -1,0 +1,62 @@
+"""The `kiemdiem` command line: set-up, import, cycles, people's actions and the demo."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from kiemdiem.cli import cycle, org, unit
+from kiemdiem.cli._common import console, errors, transaction
+from models import KiemdiemError
+from states import MACHINES
+
+app = typer.Typer(
+    help="Workflow orchestration for the yearly review, evaluation and classification cycle.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(org.app, name="org")
+app.add_typer(cycle.app, name="cycle")
+app.add_typer(unit.app, name="unit")
+
+
+@app.command()
+def init() -> None:
+    """Create the database tables (KIEMDIEM_DATABASE_URL, default ./kiemdiem.db)."""
+    with transaction():
+        pass
+    console.print("[green]database ready[/]")
+
+
+@app.command()
+def diagram(
+    kind: str = typer.Option("all", help="individual, collective or all"),
+) -> None:
+    """Print the unit state machines as Mermaid diagrams, generated from their tables."""
+    chosen = [m for m in MACHINES if kind in ("all", m.name)]
+    if not chosen:
+        raise typer.BadParameter(f"{kind!r}: choose individual, collective or all")
+    for machine in chosen:
+        print(f"```mermaid\n{machine.mermaid()}\n```")
+
+
+@app.command()
+def demo(
+    json_output: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+    members: int = typer.Option(2000, help="Members in the generated district."),
+    seed: int = typer.Option(2026, help="Seed for names and behaviour."),
+    keep: str | None = typer.Option(None, help="Run in this directory and keep it."),
+) -> None:
+    """Generate a district, run a whole cycle against a local SMTP server, print a summary."""
+    from kiemdiem.demo.run import run_demo
+
+    run_demo(json_output=json_output, members=members, seed=seed, keep=keep)
+
+
+def main() -> None:
+    try:
+        app()
+    except KiemdiemError as exc:
+        errors.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+        sys.exit(1)

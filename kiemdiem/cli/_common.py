@@ -1,0 +1,40 @@
+"""What every command shares: the clock option, the database, and error reporting."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from sqlmodel import Session
+
+from models import get_engine, init_db, resolve_now, session_scope
+
+console = Console()
+errors = Console(stderr=True)
+
+NowOption = Annotated[
+    str | None,
+    typer.Option(
+        "--now",
+        envvar="KIEMDIEM_NOW",
+        help="The cycle clock, ISO 8601 (e.g. 2026-12-02T09:00:00+07:00); default: real time.",
+    ),
+]
+AsOption = Annotated[str, typer.Option("--as", help="Code of the member who acts.")]
+
+
+def now_of(option: str | None) -> datetime:
+    return resolve_now(option)
+
+
+@contextmanager
+def transaction() -> Iterator[Session]:
+    """One transaction on the configured database; the tables are created if missing."""
+    engine = get_engine()
+    init_db(engine)
+    with session_scope(engine) as session:
+        yield session

@@ -1,0 +1,78 @@
+"""`kiemdiem cycle`: launch a cycle, run a tick, show where it stands."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from kiemdiem.cli._common import NowOption, console, now_of, transaction
+from kiemdiem.prefect_env import prepare_prefect
+from models import get_engine, init_db, load_settings
+from states import cycle_status, load_plan
+from states.cycles import get_cycle
+
+app = typer.Typer(help="Yearly review cycles.", no_args_is_help=True)
+
+
+@app.command()
+def launch(plan: Path, now: NowOption = None) -> None:
+    """Launch a cycle from its plan file (runs the launch-cycle flow)."""
+    load_plan(plan)  # refuse a bad plan before starting Prefect
+    init_db(get_engine())
+    prepare_prefect()
+    from flows import launch_cycle
+
+    summary = launch_cycle(str(plan.resolve()), now=now_of(now).isoformat(),
+                           database_url=load_settings().database_url)
+    verb = "launched" if summary["created"] else "already launched with this plan"
+    console.print(f"cycle {summary['cycle']} {verb}: units {summary['units']}, "
+                  f"mails queued {summary['mails_queued']}, sent {summary['delivery']['sent']}")
+
+
+@app.command()
+def tick(code: str, now: NowOption = None) -> None:
+    """Run one tick of the cycle: advance, escalate, deliver mail (the review-cycle flow)."""
+    with transaction() as session:
+        get_cycle(session, code)
+    prepare_prefect()
+    from flows import review_cycle
+
+    summary = review_cycle(code, now=now_of(now).isoformat(),
+                           database_url=load_settings().database_url)
+    moved = {k: v for k, v in summary["advanced"]["moved"].items() if v}
+    console.print(f"moved {moved or 'nothing'}; escalation steps {summary['escalated']['steps']}, "
+                  f"digests {summary['escalated']['digests']}; mail {summary['status']['mails']}")
+
+
+def render_status(status: dict[str, Any]) -> None:
+    table = Table(title=f"{status['cycle']} at {status['now']}")
+    table.add_column("state")
+    table.add_column("units", justify="right")
+    for state, n in status["states"].items():
+        table.add_row(state, str(n))
+    console.print(table)
+    overdue = Table(title="overdue by organization")
+    for column in ("organization", "name", *status["overdue"], "total"):
+        overdue.add_column(column)
+    for row in status["overdue_by_organization"]:
+        overdue.add_row(*(str(row.get(c, 0)) for c in ("organization", "name", *status["overdue"], "total")))
+    console.print(overdue)
+    console.print(f"overdue {status['overdue']}; mail {status['mails']}")
+
+
+@app.command()
+def status(
+    code: str, now: NowOption = None,
+    json_output: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Units per state, overdue per stage and organization, mail sent/pending/failed."""
+    with transaction() as session:
+        result = cycle_status(session=session, cycle=get_cycle(session, code), now=now_of(now))
+    if json_output:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        render_status(result)

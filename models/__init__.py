@@ -1,0 +1,65 @@
+"""Tables, sessions, settings, the clock, imports of the organization tree, and the plan."""
+
+from models._types import UTCDateTime, utcnow
+from models.clock import parse_instant, resolve_now
+from models.cycle import (
+    AuditEntry,
+    Ballot,
+    Comment,
+    Cycle,
+    Escalation,
+    Level,
+    SelfReview,
+    StageDeadline,
+    Tick,
+    Unit,
+    UnitKind,
+)
+from models.db import get_engine, init_db, session_scope
+from models.errors import (
+    ActionRefused,
+    ConfigError,
+    ImportRejected,
+    InvalidMove,
+    KiemdiemError,
+    NotFound,
+    PlanInvalid,
+)
+from models.organization import Member, Organization, OrgLevel
+from models.outbox import MailStatus, OutboxMessage
+from models.settings import Settings, load_settings
+
+__all__ = [
+    "ActionRefused",
+    "AuditEntry",
+    "Ballot",
+    "Comment",
+    "ConfigError",
+    "Cycle",
+    "Escalation",
+    "ImportRejected",
+    "InvalidMove",
+    "KiemdiemError",
+    "Level",
+    "MailStatus",
+    "Member",
+    "NotFound",
+    "OrgLevel",
+    "Organization",
+    "OutboxMessage",
+    "PlanInvalid",
+    "SelfReview",
+    "Settings",
+    "StageDeadline",
+    "Tick",
+    "UTCDateTime",
+    "Unit",
+    "UnitKind",
+    "get_engine",
+    "init_db",
+    "load_settings",
+    "parse_instant",
+    "resolve_now",
+    "session_scope",
+    "utcnow",
+]

@@ -1,0 +1,160 @@
+"""A yearly cycle, its units, their deadlines, and everything people and ticks do to them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from models._types import UTCDateTime, utcnow
+
+
+class UnitKind(StrEnum):
+    """What a unit reviews: an organization, its leadership, a member, or a member as leader."""
+
+    ORGANIZATION = "organization"
+    LEADERSHIP = "leadership"
+    MEMBER = "member"
+    LEADER = "leader"
+
+    @property
+    def is_collective(self) -> bool:
+        return self in (UnitKind.ORGANIZATION, UnitKind.LEADERSHIP)
+
+    @property
+    def prefix(self) -> str:
+        """The letter that starts a unit's code, e.g. M:DV0001."""
+        return {"organization": "O", "leadership": "T", "member": "M", "leader": "L"}[self.value]
+
+
+class Level(StrEnum):
+    """Classification levels (xếp loại chất lượng)."""
+
+    EXCELLENT = "excellent"
+    GOOD = "good"
+    COMPLETED = "completed"
+    NOT_COMPLETED = "not_completed"
+
+
+class Cycle(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(index=True, unique=True, max_length=64)
+    title: str
+    document: str
+    launched_by_id: int = Field(foreign_key="organization.id")
+    rule_set: str
+    timezone: str
+    # The plan exactly as validated, so a tick reads the ladder the launch was given.
+    plan_json: str = Field(sa_column=Column(Text, nullable=False))
+    launched_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Unit(SQLModel, table=True):
+    """One (cycle, subject) pair; its state is the truth a tick reconciles against."""
+
+    __table_args__ = (
+        UniqueConstraint("cycle_id", "code"),
+        Index("ix_unit_cycle_state", "cycle_id", "state"),
+        Index("ix_unit_cycle_org", "cycle_id", "organization_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    cycle_id: int = Field(foreign_key="cycle.id")
+    code: str = Field(max_length=80)
+    kind: UnitKind
+    # The organization the unit is reviewed in: the organization itself for a collective,
+    # the member's cell for a member, the organization led for a leader.
+    organization_id: int = Field(foreign_key="organization.id")
+    member_id: int | None = Field(default=None, foreign_key="member.id", index=True)
+    state: str = Field(max_length=32)
+    proposed_level: Level | None = None
+    final_level: Level | None = None
+    has_shortcomings: bool = False
+    pilot: bool = False
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class StageDeadline(SQLModel, table=True):
+    """When a unit's stage is due; a unit past it in that stage is overdue."""
+
+    __table_args__ = (
+        UniqueConstraint("unit_id", "stage"),
+        Index("ix_deadline_stage_due", "stage", "due_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id")
+    stage: str = Field(max_length=32)
+    due_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class AuditEntry(SQLModel, table=True):
+    """Append-only: every transition of every unit, who made it, when and why."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    at: datetime = Field(sa_type=UTCDateTime)
+    actor: str = Field(max_length=64)
+    trigger: str = Field(max_length=32)
+    from_state: str = Field(max_length=32)
+    to_state: str = Field(max_length=32)
+    reason: str | None = None
+
+
+class Escalation(SQLModel, table=True):
+    """A ladder step queued for a unit and stage; the unique key makes it happen once."""
+
+    __table_args__ = (UniqueConstraint("unit_id", "stage", "step"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id")
+    stage: str = Field(max_length=32)
+    step: int
+    tick_id: int = Field(foreign_key="tick.id", index=True)
+    queued_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Tick(SQLModel, table=True):
+    """One run of the review-cycle reconciler, at the cycle clock's `now`."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    cycle_id: int = Field(foreign_key="cycle.id", index=True)
+    now: datetime = Field(sa_type=UTCDateTime)
+    started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class SelfReview(SQLModel, table=True):
+    """A submitted self-review; a unit returned for re-review has several."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    author_id: int = Field(foreign_key="member.id")
+    submitted_at: datetime = Field(sa_type=UTCDateTime)
+    proposed_level: Level
+    strengths: str = ""
+    shortcomings: str = ""
+    remedies: str = ""
+
+
+class Comment(SQLModel, table=True):
+    """A peer-review comment on a unit."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    author_id: int = Field(foreign_key="member.id")
+    at: datetime = Field(sa_type=UTCDateTime)
+    text: str
+
+
+class Ballot(SQLModel, table=True):
+    """One voter's vote on one unit; the unique key lets nobody vote twice."""
+
+    __table_args__ = (UniqueConstraint("unit_id", "voter_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    voter_id: int = Field(foreign_key="member.id")
+    level: Level
+    at: datetime = Field(sa_type=UTCDateTime)

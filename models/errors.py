@@ -1,0 +1,59 @@
+"""Errors a user can cause, each saying what was wrong, where, and what to do.
+
+    KiemdiemError
+    ├── ConfigError          bad settings or environment
+    ├── NotFound             a cycle, unit or member code that does not exist
+    ├── ImportRejected       organization/member CSV problems (one line per bad row)
+    ├── PlanInvalid          plan YAML problems (one line per bad key)
+    └── ActionRefused        a human or system action the process does not allow
+        └── InvalidMove      the state machine has no such move from the unit's state
+"""
+
+from __future__ import annotations
+
+
+class KiemdiemError(Exception):
+    """Root of every error the product raises on purpose."""
+
+
+class ConfigError(KiemdiemError):
+    """A setting or environment variable is wrong."""
+
+
+class NotFound(KiemdiemError):
+    """A code given by the user names nothing in the database."""
+
+
+class _ManyProblems(KiemdiemError):
+    """An error that carries every problem found, not just the first."""
+
+    def __init__(self, problems: list[str], hint: str) -> None:
+        self.problems = problems
+        self.hint = hint
+        super().__init__("\n".join([*problems, hint]))
+
+
+class ImportRejected(_ManyProblems):
+    """The organization import found bad rows; nothing was written."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(
+            problems, f"{len(problems)} problem(s); nothing was imported. Fix the rows and rerun."
+        )
+
+
+class PlanInvalid(_ManyProblems):
+    """The plan file is not a valid plan; nothing was written."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(
+            problems, f"{len(problems)} problem(s) in the plan; nothing was launched."
+        )
+
+
+class ActionRefused(KiemdiemError):
+    """The action is not allowed; every row is as it was."""
+
+
+class InvalidMove(ActionRefused):
+    """The unit's state machine has no such move from the unit's current state."""

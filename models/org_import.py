@@ -1,0 +1,218 @@
+"""Import the organization tree and its members from two CSV files, all or nothing."""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from models._types import utcnow
+from models.errors import ImportRejected
+from models.organization import Member, Organization, OrgLevel
+
+ORG_COLUMNS = ("code", "name", "level", "parent_code", "email")
+MEMBER_COLUMNS = ("code", "full_name", "email", "organization_code")
+_EMAIL = re.compile(r"^[^@\s<>,;:\"()\[\]\\]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?\.[A-Za-z]{2,}$")
+_RANK = {OrgLevel.PROVINCE: 0, OrgLevel.DISTRICT: 1, OrgLevel.GRASSROOTS: 2, OrgLevel.CELL: 3}
+
+
+@dataclass
+class ImportSummary:
+    organizations_created: int = 0
+    organizations_updated: int = 0
+    members_created: int = 0
+    members_updated: int = 0
+
+
+@dataclass
+class _Rows:
+    """The rows of one CSV file with their line numbers, and the problems found reading it."""
+
+    name: str
+    rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def _read(path: Path, required: tuple[str, ...]) -> _Rows:
+    out = _Rows(path.name)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        out.problems.append(f"{path}: no such file")
+        return out
+    except UnicodeDecodeError as exc:
+        out.problems.append(f"{path.name}: not UTF-8 (byte {exc.start}); save the file as UTF-8")
+        return out
+    reader = csv.DictReader(text.splitlines())
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    missing = [c for c in required if c not in header]
+    if missing:
+        out.problems.append(f"{path.name}:1: missing column(s) {', '.join(missing)}")
+        return out
+    reader.fieldnames = header
+    for row in reader:
+        cleaned = {k: (v or "").strip() for k, v in row.items() if k is not None}
+        out.rows.append((reader.line_num, cleaned))
+    return out
+
+
+def _check_email(rows: _Rows, line: int, column: str, value: str, required: bool) -> None:
+    if not value:
+        if required:
+            rows.problems.append(f"{rows.name}:{line}: {column} is empty")
+        return
+    if not _EMAIL.match(value):
+        rows.problems.append(f"{rows.name}:{line}: {column} {value!r} is not an e-mail address")
+
+
+def _check_unique(rows: _Rows) -> dict[str, int]:
+    first_line: dict[str, int] = {}
+    for line, row in rows.rows:
+        code = row["code"]
+        if not code:
+            rows.problems.append(f"{rows.name}:{line}: code is empty")
+        elif code in first_line:
+            rows.problems.append(
+                f"{rows.name}:{line}: duplicate code {code!r} (first on line {first_line[code]})"
+            )
+        else:
+            first_line[code] = line
+    return first_line
+
+
+def _validate_orgs(orgs: _Rows, existing: dict[str, Organization]) -> dict[str, str | None]:
+    """Check every organization row; return code -> parent code for the merged tree."""
+    lines = _check_unique(orgs)
+    levels = {c: o.level for c, o in existing.items()}
+    parent_of: dict[str, str | None] = {}
+    by_id = {o.id: o.code for o in existing.values()}
+    for code, org in existing.items():
+        parent_of[code] = by_id.get(org.parent_id) if org.parent_id else None
+    for line, row in orgs.rows:
+        if not row["name"]:
+            orgs.problems.append(f"{orgs.name}:{line}: name is empty")
+        try:
+            levels[row["code"]] = OrgLevel(row["level"])
+        except ValueError:
+            allowed = ", ".join(level.value for level in OrgLevel)
+            orgs.problems.append(
+                f"{orgs.name}:{line}: level {row['level']!r} is not one of {allowed}"
+            )
+        _check_email(orgs, line, "email", row["email"], required=False)
+        _check_email(orgs, line, "secretary_email", row.get("secretary_email", ""), False)
+        parent_of[row["code"]] = row["parent_code"] or None
+    for line, row in orgs.rows:
+        parent = row["parent_code"]
+        if not parent:
+            continue
+        if parent not in parent_of:
+            orgs.problems.append(
+                f"{orgs.name}:{line}: parent_code {parent!r} is not an organization "
+                "in this file or already imported"
+            )
+        elif row["code"] in levels and parent in levels:
+            child_level, parent_level = levels[row["code"]], levels[parent]
+            if _RANK[child_level] <= _RANK[parent_level]:
+                orgs.problems.append(
+                    f"{orgs.name}:{line}: a {child_level.value} cannot be under "
+                    f"{parent!r}, a {parent_level.value}"
+                )
+    for code, line in lines.items():
+        chain = [code]
+        node = parent_of.get(code)
+        while node is not None and node in parent_of and node not in chain:
+            chain.append(node)
+            node = parent_of[node]
+        if node is not None and node == code:
+            loop = " → ".join([*chain, code])
+            orgs.problems.append(f"{orgs.name}:{line}: the tree has a cycle: {loop}")
+    return parent_of
+
+
+def _validate_members(members: _Rows, org_codes: set[str]) -> None:
+    _check_unique(members)
+    for line, row in members.rows:
+        if not row["full_name"]:
+            members.problems.append(f"{members.name}:{line}: full_name is empty")
+        _check_email(members, line, "email", row["email"], required=True)
+        if row["organization_code"] not in org_codes:
+            members.problems.append(
+                f"{members.name}:{line}: organization_code {row['organization_code']!r} "
+                "is not an organization in organizations.csv or already imported"
+            )
+        leads = row.get("leads", "")
+        if leads and leads not in org_codes:
+            members.problems.append(
+                f"{members.name}:{line}: leads {leads!r} is not an organization"
+            )
+
+
+def import_organizations(
+    *, session: Session, organizations_csv: Path, members_csv: Path
+) -> ImportSummary:
+    """Validate both files completely, then upsert by code; raise ImportRejected on any problem."""
+    existing = {o.code: o for o in session.exec(select(Organization)).all()}
+    orgs = _read(organizations_csv, ORG_COLUMNS)
+    members = _read(members_csv, MEMBER_COLUMNS)
+    parent_of = _validate_orgs(orgs, existing) if not orgs.problems else {}
+    if not members.problems:
+        _validate_members(members, set(parent_of) if parent_of else set(existing))
+    problems = orgs.problems + members.problems
+    if problems:
+        raise ImportRejected(problems)
+    return _write(session, orgs, members, existing, parent_of)
+
+
+def _write(
+    session: Session,
+    orgs: _Rows,
+    members: _Rows,
+    existing: dict[str, Organization],
+    parent_of: dict[str, str | None],
+) -> ImportSummary:
+    summary = ImportSummary()
+    now = utcnow()
+    by_code = dict(existing)
+    for _line, row in orgs.rows:
+        org = by_code.get(row["code"])
+        if org is None:
+            org = Organization(code=row["code"], name="", level=OrgLevel.CELL, path="")
+            by_code[row["code"]] = org
+            summary.organizations_created += 1
+        else:
+            summary.organizations_updated += 1
+        org.name, org.level = row["name"], OrgLevel(row["level"])
+        org.email = row["email"] or None
+        org.secretary_email = row.get("secretary_email") or None
+        org.updated_at = now
+        session.add(org)
+    session.flush()  # ids for new organizations
+
+    def path(code: str) -> str:
+        parent = parent_of.get(code)
+        return (path(parent) if parent else "/") + code + "/"
+
+    for code, org in by_code.items():
+        parent = parent_of.get(code)
+        org.parent_id = by_code[parent].id if parent else None
+        org.path = path(code)
+    existing_members = {m.code: m for m in session.exec(select(Member)).all()}
+    for _line, row in members.rows:
+        member = existing_members.get(row["code"])
+        if member is None:
+            member = Member(code=row["code"], full_name="", organization_id=0)
+            summary.members_created += 1
+        else:
+            summary.members_updated += 1
+        member.full_name, member.email = row["full_name"], row["email"]
+        member.position = row.get("position") or None
+        member.organization_id = by_code[row["organization_code"]].id  # type: ignore[assignment]
+        leads = row.get("leads")
+        member.leads_id = by_code[leads].id if leads else None
+        member.updated_at = now
+        session.add(member)
+    session.flush()
+    return summary

@@ -1,0 +1,50 @@
+"""The organization tree and its members, as imported from the district's CSV files."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlmodel import Field, SQLModel
+
+from models._types import UTCDateTime, utcnow
+
+
+class OrgLevel(StrEnum):
+    """Levels of the party organization tree, from the top."""
+
+    PROVINCE = "province"
+    DISTRICT = "district"
+    GRASSROOTS = "grassroots"
+    CELL = "cell"
+
+
+class OrganizationBase(SQLModel):
+    code: str = Field(index=True, unique=True, max_length=64)
+    name: str
+    level: OrgLevel
+    email: str | None = None
+    secretary_email: str | None = None
+
+
+class Organization(OrganizationBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    parent_id: int | None = Field(default=None, foreign_key="organization.id", index=True)
+    # "/ROOT/CHILD/.../SELF/": subtree queries are a prefix match, no recursion needed.
+    path: str = Field(index=True)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class MemberBase(SQLModel):
+    code: str = Field(index=True, unique=True, max_length=64)
+    full_name: str
+    email: str | None = None
+    position: str | None = None
+
+
+class Member(MemberBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    organization_id: int = Field(foreign_key="organization.id", index=True)
+    # The organization this member heads, if any: makes them a leader with a unit of their own.
+    leads_id: int | None = Field(default=None, foreign_key="organization.id", index=True)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -1,0 +1,48 @@
+"""Pure rendering: a template name and a context in, subject and text and HTML parts out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+LANGUAGES = ("vi", "en")
+KINDS = ("plan_issued", "reminder", "overdue", "digest", "returned")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    # Autoescape is on for every template; the text and subject blocks turn it off themselves.
+    return Environment(
+        loader=FileSystemLoader(TEMPLATE_DIR),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def render(kind: str, context: dict[str, Any], *, lang: str = "vi") -> Rendered:
+    """Render the subject, text and HTML blocks of `{lang}/{kind}.j2`."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"language {lang!r} is not one of {', '.join(LANGUAGES)}")
+    template = _environment().get_template(f"{lang}/{kind}.j2")
+    ctx = template.new_context(dict(context))
+
+    def block(name: str) -> str:
+        return "".join(template.blocks[name](ctx))
+
+    subject = " ".join(block("subject").split())
+    return Rendered(subject=subject, text=block("text").strip() + "\n", html=block("html"))

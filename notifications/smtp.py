@@ -1,0 +1,143 @@
+"""Deliver the outbox with aiosmtplib: a few reused connections, each row marked as it goes."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import aiosmtplib
+from sqlalchemy.engine import Engine
+
+from models._types import utcnow
+from models.db import session_scope
+from models.outbox import OutboxMessage
+from models.settings import Settings
+from notifications import outbox
+from notifications.message import build_mime
+
+CLAIM_BATCH = 200
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    failed: int = 0
+    retried: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def note(self, error: str) -> None:
+        if error not in self.errors and len(self.errors) < 20:
+            self.errors.append(error)
+
+
+class _Connection:
+    """One SMTP connection, opened on first use and reopened after any error."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.client: aiosmtplib.SMTP | None = None
+
+    async def send(self, row: OutboxMessage) -> None:
+        s = self.settings
+        if self.client is None or not self.client.is_connected:
+            self.client = aiosmtplib.SMTP(
+                hostname=s.smtp_host, port=s.smtp_port, timeout=s.smtp_timeout,
+                start_tls=s.smtp_starttls, use_tls=False,
+            )
+            await self.client.connect()
+            if s.smtp_username and s.smtp_password:
+                await self.client.login(s.smtp_username, s.smtp_password)
+        message = build_mime(
+            sender=s.smtp_from, recipient=row.recipient, recipient_name=row.recipient_name,
+            subject=row.subject, text=row.body_text, html=row.body_html, msg_id=row.message_id,
+        )
+        await self.client.send_message(message, sender=s.smtp_from, recipients=[row.recipient])
+
+    async def drop(self) -> None:
+        if self.client is not None:
+            self.client.close()
+            self.client = None
+
+    async def quit(self) -> None:
+        if self.client is not None and self.client.is_connected:
+            try:
+                await self.client.quit()
+            except aiosmtplib.SMTPException:
+                self.client.close()
+        self.client = None
+
+
+def _permanent(exc: Exception) -> bool:
+    """5xx for this message or recipient: retrying would get the same answer."""
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
+        return all(r.code >= 500 for r in exc.recipients)
+    return isinstance(exc, aiosmtplib.SMTPResponseException) and exc.code >= 500
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
+        return "; ".join(f"{r.code} {r.message} ({r.recipient})" for r in exc.recipients)
+    if isinstance(exc, aiosmtplib.SMTPResponseException):
+        return f"{exc.code} {exc.message}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+async def _worker(
+    queue: asyncio.Queue[OutboxMessage], engine: Engine, settings: Settings,
+    now: datetime, report: DeliveryReport,
+) -> None:
+    connection = _Connection(settings)
+    try:
+        while not queue.empty():
+            row = queue.get_nowait()
+            try:
+                await connection.send(row)
+            except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+                await connection.drop()
+                error = _describe(exc)
+                report.note(error)
+                with session_scope(engine) as session:
+                    if _permanent(exc):
+                        outbox.mark_failed(session, [row.id], error=error)  # type: ignore[list-item]
+                        report.failed += 1
+                        continue
+                    # The server is unreachable or busy: the rest of this batch waits too.
+                    rest = [row] + [queue.get_nowait() for _ in range(queue.qsize())]
+                    outbox.mark_retry(session, rest, error=error, now=now)
+                    report.retried += len(rest)
+                return
+            with session_scope(engine) as session:
+                outbox.mark_sent(session, [row.id], at=utcnow())  # type: ignore[list-item]
+            report.sent += 1
+    finally:
+        await connection.quit()
+
+
+async def deliver_async(engine: Engine, settings: Settings, *, now: datetime) -> DeliveryReport:
+    """Send every due outbox row once; what cannot be sent now is left for a later tick."""
+    report = DeliveryReport()
+    with session_scope(engine) as session:
+        outbox.release_stale_claims(session, real_now=utcnow())
+    while True:
+        with session_scope(engine) as session:
+            rows = outbox.claim(
+                session, limit=CLAIM_BATCH, now=now, real_now=utcnow(), token=uuid.uuid4().hex
+            )
+        if not rows:
+            return report
+        queue: asyncio.Queue[OutboxMessage] = asyncio.Queue()
+        for row in rows:
+            queue.put_nowait(row)
+        workers = max(1, min(settings.smtp_concurrency, len(rows)))
+        await asyncio.gather(
+            *(_worker(queue, engine, settings, now, report) for _ in range(workers))
+        )
+        if report.retried:
+            return report  # the server is not taking mail now; the next tick tries again
+
+
+def deliver(engine: Engine, settings: Settings, *, now: datetime) -> DeliveryReport:
+    """Synchronous entry point for flows and the CLI."""
+    return asyncio.run(deliver_async(engine, settings, now=now))

@@ -1,0 +1,46 @@
+"""The unit state machines as data, their guards, the plan and rule sets, and the service
+layer every front end calls (actions for people, advance and escalate for the tick)."""
+
+from states.actions import (
+    ActionResult,
+    allowed_actions,
+    approve,
+    comment,
+    finish_remediation,
+    return_for_review,
+    submit_self_review,
+    vote,
+)
+from states.advance import advance
+from states.escalation import EscalationResult, escalate
+from states.launch import LaunchSummary, launch
+from states.machine import COLLECTIVE, INDIVIDUAL, MACHINES, STAGES, UnitMachine, UnitState, machine_for
+from states.plan import Plan, load_plan, parse_plan
+from states.status import cycle_status
+
+__all__ = [
+    "COLLECTIVE",
+    "INDIVIDUAL",
+    "MACHINES",
+    "STAGES",
+    "ActionResult",
+    "EscalationResult",
+    "LaunchSummary",
+    "Plan",
+    "UnitMachine",
+    "UnitState",
+    "advance",
+    "allowed_actions",
+    "approve",
+    "comment",
+    "cycle_status",
+    "escalate",
+    "finish_remediation",
+    "launch",
+    "load_plan",
+    "machine_for",
+    "parse_plan",
+    "return_for_review",
+    "submit_self_review",
+    "vote",
+]

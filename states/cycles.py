@@ -1,0 +1,73 @@
+"""Looking up cycles, units and members by the codes people type."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from models.cycle import Cycle, Tick, Unit
+from models.errors import NotFound
+from models.organization import Member
+from states.plan import Plan
+
+
+def get_cycle(session: Session, code: str) -> Cycle:
+    cycle = session.exec(select(Cycle).where(Cycle.code == code)).first()
+    if cycle is None:
+        known = ", ".join(session.exec(select(Cycle.code)).all()) or "none yet"
+        raise NotFound(f"no cycle {code!r}; cycles: {known}. Launch one with `kiemdiem cycle launch`")
+    return cycle
+
+
+def plan_of(cycle: Cycle) -> Plan:
+    return Plan.model_validate(json.loads(cycle.plan_json))
+
+
+def get_member(session: Session, code: str) -> Member:
+    member = session.exec(select(Member).where(Member.code == code)).first()
+    if member is None:
+        raise NotFound(f"no member {code!r}; check the code in members.csv")
+    return member
+
+
+def get_units(session: Session, cycle: Cycle, codes: Sequence[str]) -> list[Unit]:
+    """The named units of a cycle, in the order given; NotFound lists every unknown code."""
+    rows = session.exec(
+        select(Unit).where(Unit.cycle_id == cycle.id, col(Unit.code).in_(list(codes)))
+    ).all()
+    by_code = {u.code: u for u in rows}
+    missing = [c for c in codes if c not in by_code]
+    if missing:
+        raise NotFound(
+            f"cycle {cycle.code} has no unit {', '.join(map(repr, missing))}; unit codes are "
+            "O:<org> (organization), T:<org> (leadership), M:<member>, L:<member> (as leader)"
+        )
+    return [by_code[c] for c in codes]
+
+
+def local_day(instant: datetime, plan: Plan) -> date:
+    """The local calendar day a due instant closes (due instants are the next local midnight)."""
+    return (instant.astimezone(plan.zone) - timedelta(microseconds=1)).date()
+
+
+def format_day(instant: datetime, plan: Plan) -> str:
+    return local_day(instant, plan).strftime("%d/%m/%Y")
+
+
+def mail_context(cycle: Cycle, launched_by_name: str) -> dict[str, str]:
+    """The cycle as every mail template sees it."""
+    return {
+        "code": cycle.code, "title": cycle.title, "document": cycle.document,
+        "launched_by": launched_by_name,
+    }
+
+
+def begin_tick(session: Session, cycle: Cycle, now: datetime) -> Tick:
+    """Record a tick of the cycle's reconciler; its id keys the digests it queues."""
+    tick = Tick(cycle_id=cycle.id, now=now)  # type: ignore[arg-type]
+    session.add(tick)
+    session.flush()
+    return tick

@@ -1,0 +1,154 @@
+"""Escalate missed deadlines up the ladder: each step once per unit and stage, one digest
+per recipient per tick.
+
+For every (stage, step) one INSERT … SELECT records the units whose step time has come, with
+ON CONFLICT DO NOTHING on (unit, stage, step): that unique key is what makes "once" hold,
+whatever reruns or runs beside this tick. The mail for the rows this tick inserted is queued
+in the same transaction, so a step is never recorded without its mail, nor mailed twice.
+"""
+
+from __future__ import annotations
+
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, literal, select
+from sqlmodel import Session, col
+
+from models._sql import insert_ignoring_duplicates
+from models._types import UTCDateTime
+from models.cycle import Cycle, Escalation, StageDeadline, Tick, Unit
+from models.organization import Member
+from models.settings import Settings
+from notifications import Mail, queue, render
+from states.cycles import format_day, local_day, mail_context, plan_of
+from states.directory import Directory
+from states.machine import STAGE_OF_STATE
+from states.plan import Plan
+from states.recipients import UnitRef, resolve
+
+
+@dataclass
+class EscalationResult:
+    steps: int = 0
+    digests: int = 0
+    unresolved: list[str] = field(default_factory=list)
+
+
+def _record_due_steps(
+    session: Session, cycle: Cycle, plan: Plan, tick: Tick, now: datetime
+) -> list[tuple[int, str, int]]:
+    """Insert every escalation step whose time has come; return (unit, stage, step) inserted."""
+    inserted: list[tuple[int, str, int]] = []
+    for state, stage in STAGE_OF_STATE.items():
+        for step, rung in enumerate(plan.escalation):
+            conditions = [
+                col(Unit.cycle_id) == cycle.id,
+                col(Unit.state) == state.value,
+                col(StageDeadline.due_at) <= now - rung.offset,
+            ]
+            if rung.offset.total_seconds() < 0:
+                # A reminder is for before the due time; once it has passed, it is dropped.
+                conditions.append(col(StageDeadline.due_at) > now)
+            due_units = (
+                select(
+                    col(Unit.id), literal(stage), literal(step), literal(tick.id), literal(now, UTCDateTime())
+                )
+                .select_from(Unit)
+                .join(StageDeadline, and_(
+                    col(StageDeadline.unit_id) == col(Unit.id), col(StageDeadline.stage) == stage
+                ))
+                .where(*conditions)
+            )
+            statement = (
+                insert_ignoring_duplicates(session, Escalation)
+                .from_select(["unit_id", "stage", "step", "tick_id", "queued_at"], due_units)
+                .returning(col(Escalation.unit_id))
+            )
+            inserted += [(u, stage, step) for u in session.execute(statement).scalars()]
+    return inserted
+
+
+def escalate(
+    *, session: Session, cycle: Cycle, tick: Tick, now: datetime, settings: Settings
+) -> EscalationResult:
+    """Record due ladder steps and queue one mail per recipient for all of them."""
+    plan = plan_of(cycle)
+    result = EscalationResult()
+    inserted = _record_due_steps(session, cycle, plan, tick, now)
+    result.steps = len(inserted)
+    if not inserted:
+        return result
+    directory = Directory.load(session)
+    unit_ids = sorted({u for u, _, _ in inserted})
+    units = {u.id: u for u in session.exec(select(Unit).where(col(Unit.id).in_(unit_ids))).scalars()}
+    member_ids = [u.member_id for u in units.values() if u.member_id]
+    members = {
+        m.id: m for m in session.exec(select(Member).where(col(Member.id).in_(member_ids))).scalars()
+    }
+    due = {
+        (d.unit_id, d.stage): d.due_at
+        for d in session.exec(
+            select(StageDeadline).where(col(StageDeadline.unit_id).in_(unit_ids))
+        ).scalars()
+    }
+    inbox: dict[str, dict[str, Any]] = {}
+    for unit_id, stage, step in inserted:
+        unit, rung = units[unit_id], plan.escalation[step]
+        member = members.get(unit.member_id) if unit.member_id else None
+        ref = UnitRef(unit.kind, unit.organization_id, member.email if member else None,
+                      member.full_name if member else None)
+        due_at = due[(unit_id, stage)]
+        item = {
+            "unit_code": unit.code, "kind": unit.kind.value, "stage": stage,
+            "unit_name": member.full_name if member else directory.orgs[unit.organization_id].name,
+            "org_name": directory.orgs[unit.organization_id].name,
+            "due_local": format_day(due_at, plan),
+            "days_late": max(0, (now.astimezone(plan.zone).date() - local_day(due_at, plan)).days),
+        }
+        for role in rung.notify:
+            to = resolve(role, ref, directory, standing_org_id=cycle.launched_by_id)
+            if to is None:
+                result.unresolved.append(f"{unit.code}: no address for {role} anywhere up the tree")
+                continue
+            box = inbox.setdefault(to.email, {"name": to.name, "items": [], "roles": set()})
+            box["roles"].add("reminder" if rung.offset.total_seconds() < 0 else role)
+            if item not in box["items"]:
+                box["items"].append(item)
+    result.digests = queue(session, _digests(cycle, tick, inbox, directory, settings), now=now,
+                           sender=settings.smtp_from)
+    return result
+
+
+def _kind(roles: set[str]) -> str:
+    """A recipient told only of their own upcoming work gets a reminder; only of work they
+    answer for, an overdue notice; anyone told of units above them, the escalation digest."""
+    if roles == {"reminder"}:
+        return "reminder"
+    if roles <= {"unit", "secretary"}:
+        return "overdue"
+    return "digest"
+
+
+def _digests(
+    cycle: Cycle, tick: Tick, inbox: dict[str, dict[str, Any]], directory: Directory,
+    settings: Settings,
+) -> list[Mail]:
+    context = mail_context(cycle, directory.orgs[cycle.launched_by_id].name)
+    mails = []
+    for email, box in sorted(inbox.items()):
+        kind = _kind(box["roles"])
+        items = sorted(box["items"], key=lambda i: (i["org_name"], i["stage"], i["unit_code"]))
+        mails.append(Mail(
+            key=f"digest:{cycle.code}:{email}:tick-{tick.id}", kind=kind, recipient=email,
+            recipient_name=box["name"], cycle_id=cycle.id,
+            rendered=render(kind, {
+                "recipient_name": box["name"], "items": items, "cycle": context,
+                "link": f"{settings.base_url}/cycles/{cycle.code}",
+            }, lang=settings.lang),
+        ))
+    return mails
+
+

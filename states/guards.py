@@ -1,0 +1,123 @@
+"""Conditions named in the transition tables, and who may vote or comment on a unit.
+
+Person guards are checked one unit at a time against data loaded once per action; tick
+conditions are set-based SQL in `states.advance`, so they are only named here.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, col, select
+
+from models.cycle import Ballot, Unit, UnitKind
+from models.organization import Member
+from states.directory import Directory
+
+
+class Electorate:
+    """Who votes on and comments on each unit, from the tree and the members' organizations."""
+
+    def __init__(self, session: Session, directory: Directory) -> None:
+        self.directory = directory
+        self.members_by_org: dict[int, set[int]] = defaultdict(set)
+        for member_id, org_id in session.exec(select(Member.id, Member.organization_id)):
+            self.members_by_org[org_id].add(member_id)  # type: ignore[arg-type]
+
+    def voters(self, unit: Unit) -> set[int]:
+        """A member's cell; a leader's committee; for a collective, the committee above it."""
+        org = unit.organization_id
+        if unit.kind is UnitKind.MEMBER:
+            return self.members_by_org[org] - {unit.member_id}  # type: ignore[operator]
+        if unit.kind is UnitKind.LEADER:
+            peers = self.directory.committee(org) | self.members_by_org[org]
+            return peers - {unit.member_id}  # type: ignore[operator]
+        above = self.directory.parent(org)
+        return self.directory.committee(above.id if above else org)
+
+
+@dataclass
+class GuardContext:
+    """What a person guard needs: the actor, the tree, and facts prefetched for the units."""
+
+    actor: Member
+    directory: Directory
+    electorate: Electorate
+    voted_unit_ids: set[int] = field(default_factory=set)
+
+    @classmethod
+    def load(cls, session: Session, actor: Member, units: list[Unit]) -> GuardContext:
+        directory = Directory.load(session)
+        voted = session.exec(
+            select(Ballot.unit_id).where(
+                Ballot.voter_id == actor.id, col(Ballot.unit_id).in_([u.id for u in units])
+            )
+        )
+        return cls(actor, directory, Electorate(session, directory), set(voted))
+
+    def who(self) -> str:
+        return f"{self.actor.code} ({self.actor.full_name})"
+
+
+Guard = Callable[[GuardContext, Unit], str | None]
+
+
+def _subject(ctx: GuardContext, unit: Unit) -> str | None:
+    if ctx.actor.id == unit.member_id:
+        return None
+    return f"only the member under review may do this, not {ctx.who()}"
+
+
+def _heads(ctx: GuardContext, unit: Unit) -> str | None:
+    if ctx.directory.leads_within(ctx.actor.leads_id, unit.organization_id):
+        return None
+    org = ctx.directory.orgs[unit.organization_id]
+    return f"{ctx.who()} does not head {org.code} or a committee above it"
+
+
+def _peer(ctx: GuardContext, unit: Unit) -> str | None:
+    if ctx.actor.id in ctx.electorate.voters(unit):
+        return None
+    return f"{ctx.who()} is not in the unit's collective"
+
+
+def _in_org(ctx: GuardContext, unit: Unit) -> str | None:
+    if ctx.directory.in_subtree(ctx.actor.organization_id, unit.organization_id):
+        return None
+    if ctx.actor.id in ctx.electorate.voters(unit):
+        return None
+    org = ctx.directory.orgs[unit.organization_id]
+    return f"{ctx.who()} is neither in {org.code} nor on the committee above it"
+
+
+def _voter(ctx: GuardContext, unit: Unit) -> str | None:
+    if ctx.actor.id in ctx.electorate.voters(unit):
+        return None
+    return f"{ctx.who()} is not an eligible voter for this unit"
+
+
+def _not_voted(ctx: GuardContext, unit: Unit) -> str | None:
+    return f"{ctx.who()} has already voted" if unit.id in ctx.voted_unit_ids else None
+
+
+def _approver(ctx: GuardContext, unit: Unit) -> str | None:
+    approving = ctx.directory.approving(unit.organization_id)
+    if ctx.directory.leads_within(ctx.actor.leads_id, approving.id):
+        return None
+    return f"{ctx.who()} is not on the approving committee ({approving.code} or above)"
+
+
+PERSON_GUARDS: dict[str, Guard] = {
+    "actor_is_subject": _subject,
+    "actor_heads_organization": _heads,
+    "actor_in_same_cell": _peer,
+    "actor_in_organization": _in_org,
+    "actor_votes_in_cell": _voter,
+    "actor_on_committee_above": _voter,
+    "has_not_voted": _not_voted,
+    "actor_on_approving_committee": _approver,
+}
+# Evaluated in bulk by states.advance; listed so a test can hold the tables to them.
+TICK_CONDITIONS = frozenset({"has_comments", "vote_carried", "has_shortcomings", "has_no_shortcomings"})

@@ -1,0 +1,162 @@
+"""The plan file a launch reads: validated completely before anything is written."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from models.errors import PlanInvalid
+from states.machine import STAGES
+from states.rule_sets import known_rule_sets
+
+Recipient = Literal["unit", "secretary", "higher", "standing"]
+_OFFSET = re.compile(r"^(?P<sign>[-+])?(?:(?P<d>\d+)d)?(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m)?$")
+
+
+def parse_offset(text: str) -> timedelta:
+    """'-2d' → two days before; '1d12h' → a day and a half after."""
+    match = _OFFSET.match(text.strip())
+    if not match or not any(match.group(g) for g in "dhm"):
+        raise ValueError(f"{text!r} is not an offset; write e.g. -2d, 1d, 12h or 1d12h")
+    delta = timedelta(
+        days=int(match["d"] or 0), hours=int(match["h"] or 0), minutes=int(match["m"] or 0)
+    )
+    return -delta if match["sign"] == "-" else delta
+
+
+class StageDates(BaseModel):
+    """A due date per stage; each date means the end of that local day."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    self_review: date
+    peer_review: date
+    vote: date
+    approval: date
+
+    @model_validator(mode="after")
+    def _in_order(self) -> StageDates:
+        dates = [getattr(self, s) for s in STAGES]
+        for earlier, later, d1, d2 in zip(STAGES, STAGES[1:], dates, dates[1:], strict=False):
+            if d2 < d1:
+                raise ValueError(f"{later} ({d2}) is before {earlier} ({d1})")
+        return self
+
+    def as_dict(self) -> dict[str, date]:
+        return {s: getattr(self, s) for s in STAGES}
+
+
+class Pilots(BaseModel):
+    organizations: list[str] = Field(min_length=1)
+    due: StageDates
+
+
+class LadderStep(BaseModel):
+    at: str
+    notify: list[Recipient] = Field(min_length=1)
+
+    @field_validator("at", mode="before")
+    @classmethod
+    def _offset(cls, value: Any) -> str:
+        text = str(value)
+        parse_offset(text)
+        return text
+
+    @property
+    def offset(self) -> timedelta:
+        return parse_offset(self.at)
+
+
+class Plan(BaseModel):
+    """A cycle's plan as the launching committee wrote it (extra keys are kept, not used)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    code: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
+    title: str = Field(min_length=1)
+    document: str = Field(min_length=1)
+    launched_by: str = Field(min_length=1)
+    rule_set: str
+    timezone: str = "Asia/Ho_Chi_Minh"
+    due: StageDates
+    pilots: Pilots | None = None
+    escalation: list[LadderStep] = Field(default_factory=list)
+    # Days a unit returned for re-review gets to submit again.
+    return_days: int = Field(default=7, ge=1)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not a time zone; write e.g. Asia/Ho_Chi_Minh") from None
+        return value
+
+    @field_validator("rule_set")
+    @classmethod
+    def _rule_set(cls, value: str) -> str:
+        known = known_rule_sets()
+        if value not in known:
+            raise ValueError(f"{value!r} is not a rule set; known: {', '.join(sorted(known))}")
+        return value
+
+    @field_validator("escalation")
+    @classmethod
+    def _distinct_offsets(cls, steps: list[LadderStep]) -> list[LadderStep]:
+        offsets = [s.offset for s in steps]
+        if len(set(offsets)) != len(offsets):
+            raise ValueError("two steps have the same offset; merge their notify lists")
+        return sorted(steps, key=lambda s: s.offset)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def due_at(self, day: date) -> datetime:
+        """The end of `day` in the plan's time zone, as a UTC instant."""
+        local_midnight = datetime.combine(day + timedelta(days=1), time(0), tzinfo=self.zone)
+        return local_midnight.astimezone(UTC)
+
+
+def _key(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def parse_plan(data: Any, *, source: str = "plan") -> Plan:
+    """Validate a plan mapping; PlanInvalid lists every wrong key."""
+    if not isinstance(data, dict):
+        raise PlanInvalid([f"{source}: the plan must be a mapping of keys (code, title, due, …)"])
+    try:
+        return Plan.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            key = _key(tuple(err["loc"])) or "(top)"
+            message = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "missing":
+                message = "is required"
+            elif err["type"] == "extra_forbidden":
+                message = "is not a stage; stages are " + ", ".join(STAGES)
+            problems.append(f"{source}: {key}: {message}")
+        raise PlanInvalid(problems) from None
+
+
+def load_plan(path: Path) -> Plan:
+    """Read and validate a plan file."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        raise PlanInvalid([f"{path}: no such file"]) from None
+    except yaml.YAMLError as exc:
+        raise PlanInvalid([f"{path.name}: not valid YAML: {exc}"]) from None
+    return parse_plan(data, source=path.name)

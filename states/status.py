@@ -1,0 +1,61 @@
+"""What a cycle looks like now: counts per state, overdue per stage and organization, mail."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func
+from sqlmodel import Session, col, select
+
+from models.cycle import Cycle, StageDeadline, Unit
+from notifications import counts
+from states.directory import Directory
+from states.machine import STAGE_OF_STATE, UnitState
+
+
+def _overdue_rows(session: Session, cycle: Cycle, now: datetime) -> list[tuple[int, str, int]]:
+    """(organization id, stage, units) for units past the due time of the stage they are in."""
+    rows: list[tuple[int, str, int]] = []
+    for state, stage in STAGE_OF_STATE.items():
+        query = (
+            select(Unit.organization_id, func.count())
+            .join(StageDeadline, and_(
+                col(StageDeadline.unit_id) == col(Unit.id), col(StageDeadline.stage) == stage
+            ))
+            .where(Unit.cycle_id == cycle.id, Unit.state == state.value,
+                   col(StageDeadline.due_at) <= now)
+            .group_by(col(Unit.organization_id))
+        )
+        rows += [(org_id, stage, n) for org_id, n in session.exec(query)]
+    return rows
+
+
+def cycle_status(*, session: Session, cycle: Cycle, now: datetime) -> dict[str, Any]:
+    """The figures `cycle status --json` prints and the tick's artifacts show."""
+    states = {s.value: 0 for s in UnitState}
+    for state, n in session.exec(
+        select(Unit.state, func.count()).where(Unit.cycle_id == cycle.id).group_by(col(Unit.state))
+    ):
+        states[state] = n
+    overdue = {stage: 0 for stage in STAGE_OF_STATE.values()}
+    directory = Directory.load(session)
+    by_org: dict[str, dict[str, Any]] = {}
+    for org_id, stage, n in _overdue_rows(session, cycle, now):
+        overdue[stage] += n
+        top = directory.rollup(org_id)
+        row = by_org.setdefault(top.code, defaultdict(int, organization=top.code, name=top.name))
+        row[stage] += n
+        row["total"] += n
+    return {
+        "cycle": cycle.code,
+        "now": now.isoformat(),
+        "units": sum(states.values()),
+        "states": states,
+        "overdue": overdue,
+        "overdue_by_organization": sorted(
+            (dict(r) for r in by_org.values()), key=lambda r: (-r["total"], r["organization"])
+        ),
+        "mails": counts(session, cycle_id=cycle.id),
+    }
