@@ -55,8 +55,10 @@ def queue(session: Session, mails: Sequence[Mail], *, now: datetime, sender: str
     ]
     queued = 0
     for chunk in chunks(rows, 1000):
-        result = session.execute(insert_ignoring_duplicates(session, OutboxMessage), chunk)
-        queued += result.rowcount or 0  # type: ignore[attr-defined]
+        statement = insert_ignoring_duplicates(session, OutboxMessage).returning(
+            col(OutboxMessage.id)
+        )
+        queued += len(session.execute(statement, chunk).all())
     return queued
 
 

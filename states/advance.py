@@ -75,7 +75,7 @@ def _carried_votes(
             .where(col(StageDeadline.unit_id).in_(chunk), StageDeadline.stage == "vote")
         ):
             due[unit_id] = due_at
-    electorate = Electorate(session, Directory.load(session))
+    electorate = Electorate(session, Directory.load(session)).load_all()
     decided: dict[Level, list[int]] = defaultdict(list)
     for unit in units:
         assert unit.id is not None

@@ -18,22 +18,37 @@ from states.directory import Directory
 
 
 class Electorate:
-    """Who votes on and comments on each unit, from the tree and the members' organizations."""
+    """Who votes on and comments on each unit, from the tree and the members' organizations.
+
+    Members are read per organization on first need, so one action reads one cell, while a
+    tick that decides thousands of votes calls `load_all` and reads them once.
+    """
 
     def __init__(self, session: Session, directory: Directory) -> None:
+        self.session = session
         self.directory = directory
-        self.members_by_org: dict[int, set[int]] = defaultdict(set)
-        for member_id, org_id in session.exec(select(Member.id, Member.organization_id)):
-            self.members_by_org[org_id].add(member_id)  # type: ignore[arg-type]
+        self._members_by_org: dict[int, set[int]] = {}
+
+    def load_all(self) -> Electorate:
+        loaded: dict[int, set[int]] = defaultdict(set)
+        for member_id, org_id in self.session.exec(select(Member.id, Member.organization_id)):
+            loaded[org_id].add(member_id)  # type: ignore[arg-type]
+        self._members_by_org = {org_id: loaded.get(org_id, set()) for org_id in self.directory.orgs}
+        return self
+
+    def members_of(self, org_id: int) -> set[int]:
+        if org_id not in self._members_by_org:
+            rows = self.session.exec(select(Member.id).where(Member.organization_id == org_id))
+            self._members_by_org[org_id] = set(rows)  # type: ignore[arg-type]
+        return self._members_by_org[org_id]
 
     def voters(self, unit: Unit) -> set[int]:
         """A member's cell; a leader's committee; for a collective, the committee above it."""
         org = unit.organization_id
         if unit.kind is UnitKind.MEMBER:
-            return self.members_by_org[org] - {unit.member_id}  # type: ignore[operator]
+            return self.members_of(org) - {unit.member_id}
         if unit.kind is UnitKind.LEADER:
-            peers = self.directory.committee(org) | self.members_by_org[org]
-            return peers - {unit.member_id}  # type: ignore[operator]
+            return (self.directory.committee(org) | self.members_of(org)) - {unit.member_id}
         above = self.directory.parent(org)
         return self.directory.committee(above.id if above else org)
 

@@ -1,0 +1,1 @@
+"""A realistic district generated from a seed, and a simulated cycle run through it."""

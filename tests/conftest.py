@@ -1,0 +1,82 @@
+"""Real peers for every boundary: SQLite files, a PostgreSQL database, an SMTP server."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from kiemdiem.demo.smtp_server import LocalSMTPServer
+from models import get_engine, init_db, session_scope
+from models.org_import import import_organizations
+from tests.factories import write_district
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "KIEMDIEM_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test sees the developer's KIEMDIEM_* settings or writes into the checkout."""
+    for name in list(os.environ):
+        if name.startswith("KIEMDIEM_") and name != "KIEMDIEM_TEST_POSTGRES_URL":
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'kiemdiem.db'}"
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh database on the local PostgreSQL server, dropped afterwards.
+
+    It fails (never skips) when the server is not there: CI must run these tests.
+    """
+    import psycopg
+
+    name = f"kiemdiem_test_{uuid.uuid4().hex[:12]}"
+    admin_url = POSTGRES_ADMIN_URL
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = admin_url.rsplit("/", 1)[0] + f"/{name}"
+    yield url
+    get_engine(url).dispose()
+    get_engine.cache_clear()
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """Run the test on both backends the product supports."""
+    return str(request.getfixturevalue(f"{request.param}_url"))
+
+
+@pytest.fixture
+def engine(database_url: str) -> Engine:
+    engine = get_engine(database_url)
+    init_db(engine)
+    return engine
+
+
+@pytest.fixture
+def district(engine: Engine, tmp_path: Path) -> Engine:
+    """The factories' small district, imported."""
+    orgs_csv, members_csv = write_district(tmp_path)
+    with session_scope(engine) as session:
+        import_organizations(session=session, organizations_csv=orgs_csv, members_csv=members_csv)
+    return engine
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[LocalSMTPServer]:
+    with LocalSMTPServer() as server:
+        yield server

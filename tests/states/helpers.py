@@ -1,0 +1,72 @@
+"""Driving the service layer in tests exactly as the CLI does: one transaction per call."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from models import AuditEntry, Ballot, OutboxMessage, Unit, load_settings, session_scope
+from states import advance, escalate, launch, load_plan
+from states.cycles import begin_tick, get_cycle
+from states.escalation import EscalationResult
+from tests.factories import write_plan
+
+HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
+CYCLE = "TT-2026"
+
+
+def local(text: str) -> datetime:
+    """A Hanoi wall-clock time, e.g. local('2026-11-19 08:00')."""
+    return datetime.fromisoformat(text).replace(tzinfo=HANOI)
+
+
+def launch_cycle(engine: Engine, tmp_path: Path, now: datetime, **plan: Any) -> None:
+    with session_scope(engine) as session:
+        launch(session=session, plan=load_plan(write_plan(tmp_path, **plan)), now=now,
+               settings=load_settings())
+
+
+def tick(engine: Engine, now: datetime) -> tuple[dict[str, int], EscalationResult]:
+    with session_scope(engine) as session:
+        cycle = get_cycle(session, CYCLE)
+        moved = advance(session=session, cycle=cycle, now=now)
+    with session_scope(engine) as session:
+        cycle = get_cycle(session, CYCLE)
+        result = escalate(session=session, cycle=cycle, tick=begin_tick(session, cycle, now),
+                          now=now, settings=load_settings())
+    return moved, result
+
+
+def act(engine: Engine, action: Callable[..., Any], **kwargs: Any) -> Any:
+    with session_scope(engine) as session:
+        return action(session=session, cycle_code=CYCLE, **kwargs)
+
+
+def state(engine: Engine, code: str) -> str:
+    with Session(engine) as session:
+        return session.exec(select(Unit.state).where(Unit.code == code)).one()
+
+
+def snapshot(engine: Engine) -> tuple[Any, ...]:
+    """Everything an action may write, to show a refused one wrote nothing."""
+    with Session(engine) as session:
+        return (
+            sorted((u.code, u.state, u.proposed_level, u.final_level) for u in session.exec(select(Unit))),
+            len(session.exec(select(AuditEntry)).all()),
+            len(session.exec(select(Ballot)).all()),
+            len(session.exec(select(OutboxMessage)).all()),
+        )
+
+
+def outbox(engine: Engine, kind: str | None = None) -> list[OutboxMessage]:
+    with Session(engine) as session:
+        query = select(OutboxMessage).order_by(col(OutboxMessage.id))
+        if kind:
+            query = query.where(OutboxMessage.kind == kind)
+        return list(session.exec(query).all())

@@ -1,0 +1,138 @@
+"""The ladder: each step once per unit, stage and step; one mail per recipient per tick."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from models import Escalation, Level, session_scope
+from states import submit_self_review
+from tests.states.helpers import act, launch_cycle, local, outbox, tick
+
+LAUNCH = local("2026-11-10 08:00")
+PILOT_MEMBERS = {"M:A1", "M:A2", "M:A3", "L:A1", "L:A2"}
+PILOT_COLLECTIVES = {"O:G1", "T:G1", "O:C1"}
+
+
+@pytest.fixture
+def cycle(district: Engine, tmp_path: Path) -> Engine:
+    launch_cycle(district, tmp_path, LAUNCH)
+    tick(district, LAUNCH)  # every unit now in self-review
+    return district
+
+
+def _recipients(engine: Engine, kind: str) -> dict[str, str]:
+    """Recipient -> body text of the mails of one kind."""
+    return {m.recipient: m.body_text for m in outbox(engine, kind)}
+
+
+def test_nothing_is_said_before_the_first_step(cycle: Engine) -> None:
+    _, result = tick(cycle, local("2026-11-18 23:59"))  # the pilots' reminder is at 19 Nov 00:00
+    assert (result.steps, result.digests) == (0, 0)
+
+
+def test_reminders_go_to_each_unit_once_in_one_mail_per_address(cycle: Engine) -> None:
+    _, result = tick(cycle, local("2026-11-19 08:00"))
+    assert result.steps == len(PILOT_MEMBERS | PILOT_COLLECTIVES)
+    mails = _recipients(cycle, "reminder")
+    # A1 is reviewed as a member and as a leader: one mail lists both units.
+    assert set(mails) == {"a1@example.vn", "a2@example.vn", "a3@example.vn", "g1@example.vn",
+                          "c1@example.vn"}
+    assert "M:A1" in mails["a1@example.vn"] and "L:A1" in mails["a1@example.vn"]
+    assert "O:G1" in mails["g1@example.vn"] and "T:G1" in mails["g1@example.vn"]
+    _, again = tick(cycle, local("2026-11-19 08:00"))
+    assert (again.steps, again.digests) == (0, 0)
+    _, later = tick(cycle, local("2026-11-20 12:00"))
+    assert (later.steps, later.digests) == (0, 0)
+
+
+def test_a_reminder_is_dropped_once_its_due_time_has_passed(cycle: Engine) -> None:
+    _, result = tick(cycle, local("2026-11-22 08:00"))  # first tick after the pilots' due day + 1
+    assert outbox(cycle, "reminder") == []
+    with Session(cycle) as session:
+        steps = {e.step for e in session.exec(select(Escalation))}
+    assert steps == {1}
+
+
+def test_overdue_notices_go_to_the_unit_and_its_secretary(cycle: Engine) -> None:
+    act(cycle, submit_self_review, unit_code="M:A3", actor_code="A3", now=LAUNCH,
+        proposed_level=Level.GOOD)
+    tick(cycle, local("2026-11-22 08:00"))
+    mails = _recipients(cycle, "overdue")
+    assert set(mails) == {"a1@example.vn", "a2@example.vn", "g1@example.vn", "c1@example.vn",
+                          "bt.c1@example.vn", "bt.g1@example.vn"}
+    assert "M:A3" not in mails["bt.c1@example.vn"]  # A3 submitted in time
+    assert all(code in mails["bt.c1@example.vn"] for code in ("M:A1", "M:A2", "O:C1", "L:A1"))
+    assert "L:A2" in mails["bt.g1@example.vn"] and "T:G1" in mails["bt.g1@example.vn"]
+
+
+def test_several_steps_due_at_once_are_all_queued_one_digest_each(cycle: Engine) -> None:
+    _, result = tick(cycle, local("2026-11-28 08:00"))  # 1d, 3d and 7d after the pilots' due day
+    units = len(PILOT_MEMBERS | PILOT_COLLECTIVES)
+    assert result.steps == 3 * units
+    recipients = [m.recipient for m in outbox(cycle) if m.kind != "plan_issued"]
+    assert len(recipients) == len(set(recipients))  # one mail per recipient this tick
+    digests = _recipients(cycle, "digest")
+    # higher: C1's units go to G1; G1's units to the district; standing: the district.
+    assert "M:A3" in digests["g1@example.vn"] and "O:C1" in digests["g1@example.vn"]
+    assert all(code in digests["d@example.vn"] for code in ("O:G1", "T:G1", "L:A2", "M:A3"))
+
+
+def test_missing_addresses_fall_back_up_the_tree(cycle: Engine) -> None:
+    tick(cycle, local("2026-12-03 08:00"))  # the regular units' 1d step
+    mails = _recipients(cycle, "overdue")
+    # C3 keeps no addresses: its collective's mail goes to G2, its secretary's to G2's.
+    assert "O:C3" in mails["g2@example.vn"]
+    assert "M:E2" in mails["bt.g2@example.vn"]
+    assert "M:E2" in mails["e2@example.vn"]
+
+
+def test_escalations_are_keyed_once_per_unit_stage_and_step(cycle: Engine) -> None:
+    for day in ("2026-11-19", "2026-11-22", "2026-11-24", "2026-11-28", "2026-11-28"):
+        tick(cycle, local(f"{day} 08:00"))
+    with Session(cycle) as session:
+        keys = [(e.unit_id, e.stage, e.step) for e in session.exec(select(Escalation))]
+    assert len(keys) == len(set(keys)) == 4 * len(PILOT_MEMBERS | PILOT_COLLECTIVES)
+    keys_of_mail = [m.key for m in outbox(cycle)]
+    assert len(keys_of_mail) == len(set(keys_of_mail))
+
+
+def test_two_ticks_at_once_record_each_step_once(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """On PostgreSQL two ticks of the same cycle may really run at the same moment."""
+    from models import get_engine, init_db
+    from models.org_import import import_organizations
+    from tests.factories import write_district
+
+    engine = get_engine(postgres_url)
+    init_db(engine)
+    with session_scope(engine) as session:
+        import_organizations(session=session, organizations_csv=write_district(tmp_path)[0],
+                             members_csv=write_district(tmp_path)[1])
+    launch_cycle(engine, tmp_path, LAUNCH)
+    tick(engine, LAUNCH)
+    barrier = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            barrier.wait()
+            tick(engine, local("2026-11-28 08:00"))
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with Session(engine) as session:
+        assert len(session.exec(select(Escalation)).all()) == 3 * len(PILOT_MEMBERS | PILOT_COLLECTIVES)
+    per_recipient = [m.recipient for m in outbox(engine) if m.kind != "plan_issued"]
+    assert len(per_recipient) == len(set(per_recipient))
