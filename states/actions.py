@@ -78,6 +78,8 @@ def _apply(
     moved: dict[str, tuple[str, str]] = {}
     audit = []
     for unit, move in zip(checked.units, checked.moves, strict=True):
+        if move.dest is None and not values:
+            continue  # a comment or a ballot: its own row is the record, the unit is unchanged
         for name, value in values.items():
             setattr(unit, name, value)
         if move.dest is not None:

@@ -7,13 +7,20 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import tempfile
+
 import pytest
 from sqlalchemy.engine import Engine
 
-from kiemdiem.demo.smtp_server import LocalSMTPServer
-from models import get_engine, init_db, session_scope
-from models.org_import import import_organizations
-from tests.factories import write_district
+from kiemdiem.prefect_env import prepare_prefect
+
+# Before anything imports Prefect: its home (and ephemeral database) stays out of ~/.prefect.
+prepare_prefect(home=Path(tempfile.mkdtemp(prefix="kiemdiem-tests-prefect-")))
+
+from kiemdiem.demo.smtp_server import LocalSMTPServer  # noqa: E402
+from models import get_engine, init_db, session_scope  # noqa: E402
+from models.org_import import import_organizations  # noqa: E402
+from tests.factories import write_district  # noqa: E402
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "KIEMDIEM_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -80,3 +87,12 @@ def district(engine: Engine, tmp_path: Path) -> Engine:
 def smtp_server() -> Iterator[LocalSMTPServer]:
     with LocalSMTPServer() as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def prefect_api() -> Iterator[None]:
+    """A real Prefect API for the whole session: it takes 20-30 s to start, so once."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=180):
+        yield

@@ -66,12 +66,17 @@ def run_demo(*, json_output: bool, members: int, seed: int, keep: str | None) ->
                       f"plan-issued mails {launched['mails_queued']}")
         people = People(seed)
         timeline = []
+        spent = {"ticks": 0.0, "people": 0.0}
         for offset in range(1, DAYS + 1):
             day = START + timedelta(days=offset)
+            mark = time.perf_counter()
             ticked = review_cycle(district.cycle_code, now=_at(day, 8),
                                   database_url=settings.database_url)
+            spent["ticks"] += time.perf_counter() - mark
+            mark = time.perf_counter()
             act_for_a_day(engine=engine, cycle_code=district.cycle_code, people=people,
                           now=datetime.fromisoformat(_at(day, 14)), settings=settings)
+            spent["people"] += time.perf_counter() - mark
             status = ticked["status"]
             timeline.append({"day": day.isoformat(), "overdue": sum(status["overdue"].values()),
                              "digests": ticked["escalated"]["digests"],
@@ -87,6 +92,8 @@ def run_demo(*, json_output: bool, members: int, seed: int, keep: str | None) ->
     summary["actions"] = dict(people.actions)
     summary["refused_actions"] = people.refused
     summary["seconds"] = round(time.perf_counter() - started, 1)
+    summary["seconds_in_ticks"] = round(spent["ticks"], 1)
+    summary["seconds_in_people"] = round(spent["people"], 1)
     summary["directory"] = str(workdir)
     _print(console, summary, timeline, workdir, json_output)
     return summary
@@ -104,7 +111,9 @@ def _print(console: Console, summary: dict[str, Any], timeline: list[dict[str, A
     console.print(table)
     console.print(f"units {summary['units']}; overdue now {summary['overdue']}; mail "
                   f"{summary['mails']}; received by the SMTP server {summary['mails_received']}; "
-                  f"people's actions {summary['actions']}; {summary['seconds']} s")
+                  f"people's actions {summary['actions']}; {summary['seconds']} s in all, "
+                  f"{summary['seconds_in_ticks']} s in {len(timeline)} ticks, "
+                  f"{summary['seconds_in_people']} s simulating people")
     console.print(
         "\nWatch the flow runs in the Prefect UI:\n"
         f"  PREFECT_HOME={workdir / 'prefect'} prefect server start\n"
