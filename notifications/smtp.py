@@ -84,9 +84,37 @@ def _describe(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+class _Marker:
+    """Marks accepted messages sent as soon as the database can take them (group commit).
+
+    Workers hand over each accepted id at once; one task writes whatever has gathered in a
+    single transaction, in a thread so sending goes on meanwhile. A crash loses at most the
+    marks of that one small group: those mails are resent with their same Message-ID.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.ids: asyncio.Queue[int | None] = asyncio.Queue()
+
+    def _mark(self, ids: list[int]) -> None:
+        with session_scope(self.engine) as session:
+            outbox.mark_sent(session, ids, at=utcnow())
+
+    async def run(self) -> None:
+        done = False
+        while not done:
+            batch = [await self.ids.get()]
+            while not self.ids.empty():
+                batch.append(self.ids.get_nowait())
+            done = None in batch
+            ids = [i for i in batch if i is not None]
+            if ids:
+                await asyncio.to_thread(self._mark, ids)
+
+
 async def _worker(
     queue: asyncio.Queue[OutboxMessage], engine: Engine, settings: Settings,
-    now: datetime, report: DeliveryReport,
+    now: datetime, report: DeliveryReport, marker: _Marker,
 ) -> None:
     connection = _Connection(settings)
     try:
@@ -108,8 +136,7 @@ async def _worker(
                     outbox.mark_retry(session, rest, error=error, now=now)
                     report.retried += len(rest)
                 return
-            with session_scope(engine) as session:
-                outbox.mark_sent(session, [row.id], at=utcnow())  # type: ignore[list-item]
+            marker.ids.put_nowait(row.id)  # type: ignore[arg-type]
             report.sent += 1
     finally:
         await connection.quit()
@@ -120,22 +147,29 @@ async def deliver_async(engine: Engine, settings: Settings, *, now: datetime) ->
     report = DeliveryReport()
     with session_scope(engine) as session:
         outbox.release_stale_claims(session, real_now=utcnow())
-    while True:
-        with session_scope(engine) as session:
-            rows = outbox.claim(
-                session, limit=CLAIM_BATCH, now=now, real_now=utcnow(), token=uuid.uuid4().hex
+    marker = _Marker(engine)
+    marking = asyncio.create_task(marker.run())
+    try:
+        while True:
+            with session_scope(engine) as session:
+                rows = outbox.claim(
+                    session, limit=CLAIM_BATCH, now=now, real_now=utcnow(), token=uuid.uuid4().hex
+                )
+            if not rows:
+                break
+            queue: asyncio.Queue[OutboxMessage] = asyncio.Queue()
+            for row in rows:
+                queue.put_nowait(row)
+            workers = max(1, min(settings.smtp_concurrency, len(rows)))
+            await asyncio.gather(
+                *(_worker(queue, engine, settings, now, report, marker) for _ in range(workers))
             )
-        if not rows:
-            return report
-        queue: asyncio.Queue[OutboxMessage] = asyncio.Queue()
-        for row in rows:
-            queue.put_nowait(row)
-        workers = max(1, min(settings.smtp_concurrency, len(rows)))
-        await asyncio.gather(
-            *(_worker(queue, engine, settings, now, report) for _ in range(workers))
-        )
-        if report.retried:
-            return report  # the server is not taking mail now; the next tick tries again
+            if report.retried:
+                break  # the server is not taking mail now; the next tick tries again
+    finally:
+        marker.ids.put_nowait(None)
+        await marking
+    return report
 
 
 def deliver(engine: Engine, settings: Settings, *, now: datetime) -> DeliveryReport:

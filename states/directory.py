@@ -10,9 +10,15 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from sqlmodel import Session, col, select
+from typing import Any
+
+from sqlmodel import Session, col, func, select
 
 from models.organization import Member, Organization, OrgLevel
+
+
+# Per database URL: (version key, directory). Imports bump updated_at, which changes the key.
+_CACHE: dict[str, tuple[tuple[Any, ...], Directory]] = {}
 
 
 @dataclass(frozen=True)
@@ -36,11 +42,27 @@ class Directory:
 
     @classmethod
     def load(cls, session: Session) -> Directory:
-        nodes = [
-            OrgNode(o.id, o.code, o.name, o.level, o.parent_id, o.path, o.email, o.secretary_email)
-            for o in session.exec(select(Organization)).all()
-            if o.id is not None
-        ]
+        """The tree as it is now; reused while no organization or member has changed."""
+        version = session.exec(
+            select(func.count(col(Organization.id)), func.max(Organization.updated_at))
+        ).one()
+        members = session.exec(select(func.count(col(Member.id)), func.max(Member.updated_at))).one()
+        key = (str(session.get_bind().url), *version, *members)
+        cached = _CACHE.get(key[0])
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        directory = cls._read(session)
+        _CACHE[key[0]] = (key, directory)
+        return directory
+
+    @classmethod
+    def _read(cls, session: Session) -> Directory:
+        # Plain columns, not ORM objects: every action loads the tree, so this must be cheap.
+        o = Organization
+        rows = session.exec(
+            select(o.id, o.code, o.name, o.level, o.parent_id, o.path, o.email, o.secretary_email)
+        )
+        nodes = [OrgNode(*row) for row in rows]  # type: ignore[arg-type]
         children: dict[int, list[int]] = defaultdict(list)
         for node in nodes:
             if node.parent_id is not None:

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from models import ActionRefused, Level, Member, StageDeadline, Unit, session_scope
+from models import ActionRefused, Ballot, Level, Member, StageDeadline, Unit, session_scope
 from models.settings import Settings
 from states import approve, comment, finish_remediation, return_for_review, submit_self_review, vote
 from states.cycles import get_cycle, local_day, plan_of
@@ -63,6 +63,7 @@ class _World:
     units: list[Unit]
     due: dict[tuple[int, str], date]
     members: dict[int, Member]
+    voted: set[tuple[int, int]]
 
 
 def _load(session: Session, cycle_code: str) -> _World:
@@ -78,7 +79,12 @@ def _load(session: Session, cycle_code: str) -> _World:
     }
     directory = Directory.load(session)
     members = {m.id: m for m in session.exec(select(Member)).all() if m.id is not None}
-    return _World(plan, directory, Electorate(session, directory).load_all(), units, due, members)
+    voted = set(session.exec(
+        select(Ballot.unit_id, Ballot.voter_id).join(Unit, col(Unit.id) == col(Ballot.unit_id))
+        .where(Unit.cycle_id == cycle.id, Unit.state == UnitState.VOTE.value)
+    ).all())
+    return _World(plan, directory, Electorate(session, directory).load_all(), units, due, members,
+                  voted)  # type: ignore[arg-type]
 
 
 def _head(world: _World, org_id: int) -> int | None:
@@ -127,7 +133,7 @@ def act_for_a_day(
                 batches[("comment", speaker, None)].append(unit.code)  # type: ignore[index]
         elif state is UnitState.VOTE:
             for voter in world.electorate.voters(unit):
-                if _ready(people, world, unit, voter, today):
+                if (unit.id, voter) not in world.voted and _ready(people, world, unit, voter, today):
                     choice = unit.proposed_level if people.level(f"{voter}:{unit.id}") != Level.EXCELLENT else Level.GOOD
                     batches[("vote", voter, choice or Level.GOOD)].append(unit.code)
         elif state is UnitState.APPROVAL:

@@ -6,6 +6,8 @@ import socket
 import threading
 from dataclasses import dataclass
 from email import message_from_bytes
+from email.message import Message
+from functools import cached_property
 from email.header import decode_header, make_header
 from typing import Any
 
@@ -14,10 +16,22 @@ from aiosmtpd.controller import Controller
 
 @dataclass(frozen=True)
 class Received:
+    """One accepted message; headers are parsed only when asked for."""
+
     recipients: tuple[str, ...]
-    message_id: str
-    subject: str
     raw: bytes
+
+    @cached_property
+    def _parsed(self) -> Message:
+        return message_from_bytes(self.raw)
+
+    @property
+    def message_id(self) -> str:
+        return str(self._parsed.get("Message-ID", ""))
+
+    @property
+    def subject(self) -> str:
+        return str(make_header(decode_header(self._parsed.get("Subject", ""))))
 
 
 class Recorder:
@@ -28,12 +42,8 @@ class Recorder:
         self._lock = threading.Lock()
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        parsed = message_from_bytes(envelope.content)
-        subject = str(make_header(decode_header(parsed.get("Subject", ""))))
         with self._lock:
-            self.messages.append(Received(
-                tuple(envelope.rcpt_tos), parsed.get("Message-ID", ""), subject, envelope.content
-            ))
+            self.messages.append(Received(tuple(envelope.rcpt_tos), envelope.content))
         return "250 Message accepted for delivery"
 
     def to(self, address: str) -> list[Received]:
