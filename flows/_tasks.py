@@ -48,7 +48,9 @@ def queue_escalations(
         cycle = get_cycle(session, cycle_code)
         tick = session.get(Tick, tick_id)
         assert tick is not None
-        result = escalate(session=session, cycle=cycle, tick=tick, now=now, settings=load_settings())
+        result = escalate(
+            session=session, cycle=cycle, tick=tick, now=now, settings=load_settings()
+        )
     return result.__dict__
 
 

@@ -22,8 +22,7 @@ def review_cycle(
     escalated = queue_escalations(cycle_code, advanced["tick_id"], instant, database_url)
     delivery = deliver_outbox(instant, database_url)
     status = publish_status(cycle_code, instant, database_url)
-    summary = {"advanced": advanced, "escalated": escalated, "delivery": delivery,
-               "status": status}
+    summary = {"advanced": advanced, "escalated": escalated, "delivery": delivery, "status": status}
     logger = get_run_logger()
     for problem in escalated["unresolved"]:
         logger.warning("no recipient: %s", problem)

@@ -1,12 +1,12 @@
 """Errors a user can cause, each saying what was wrong, where, and what to do.
 
-    KiemdiemError
-    ├── ConfigError          bad settings or environment
-    ├── NotFound             a cycle, unit or member code that does not exist
-    ├── ImportRejected       organization/member CSV problems (one line per bad row)
-    ├── PlanInvalid          plan YAML problems (one line per bad key)
-    └── ActionRefused        a human or system action the process does not allow
-        └── InvalidMove      the state machine has no such move from the unit's state
+KiemdiemError
+├── ConfigError          bad settings or environment
+├── NotFound             a cycle, unit or member code that does not exist
+├── ImportRejected       organization/member CSV problems (one line per bad row)
+├── PlanInvalid          plan YAML problems (one line per bad key)
+└── ActionRefused        a human or system action the process does not allow
+    └── InvalidMove      the state machine has no such move from the unit's state
 """
 
 from __future__ import annotations
@@ -46,9 +46,7 @@ class PlanInvalid(_ManyProblems):
     """The plan file is not a valid plan; nothing was written."""
 
     def __init__(self, problems: list[str]) -> None:
-        super().__init__(
-            problems, f"{len(problems)} problem(s) in the plan; nothing was launched."
-        )
+        super().__init__(problems, f"{len(problems)} problem(s) in the plan; nothing was launched.")
 
 
 class ActionRefused(KiemdiemError):

@@ -15,7 +15,9 @@ from models.organization import Member, Organization, OrgLevel
 
 ORG_COLUMNS = ("code", "name", "level", "parent_code", "email")
 MEMBER_COLUMNS = ("code", "full_name", "email", "organization_code")
-_EMAIL = re.compile(r"^[^@\s<>,;:\"()\[\]\\]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?\.[A-Za-z]{2,}$")
+_EMAIL = re.compile(
+    r"^[^@\s<>,;:\"()\[\]\\]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?\.[A-Za-z]{2,}$"
+)
 _RANK = {OrgLevel.PROVINCE: 0, OrgLevel.DISTRICT: 1, OrgLevel.GRASSROOTS: 2, OrgLevel.CELL: 3}
 
 

@@ -32,7 +32,7 @@ class Organization(OrganizationBase, table=True):
     parent_id: int | None = Field(default=None, foreign_key="organization.id", index=True)
     # "/ROOT/CHILD/.../SELF/": subtree queries are a prefix match, no recursion needed.
     path: str = Field(index=True)
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
 
 
 class MemberBase(SQLModel):
@@ -47,4 +47,4 @@ class Member(MemberBase, table=True):
     organization_id: int = Field(foreign_key="organization.id", index=True)
     # The organization this member heads, if any: makes them a leader with a unit of their own.
     leads_id: int | None = Field(default=None, foreign_key="organization.id", index=True)
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)

@@ -129,7 +129,9 @@ def retry_delay(attempts: int) -> timedelta:
     return base * random.uniform(0.5, 1.0)
 
 
-def mark_retry(session: Session, rows: Sequence[OutboxMessage], *, error: str, now: datetime) -> None:
+def mark_retry(
+    session: Session, rows: Sequence[OutboxMessage], *, error: str, now: datetime
+) -> None:
     for row in rows:
         session.execute(
             update(OutboxMessage)

@@ -43,15 +43,23 @@ class _Connection:
         s = self.settings
         if self.client is None or not self.client.is_connected:
             self.client = aiosmtplib.SMTP(
-                hostname=s.smtp_host, port=s.smtp_port, timeout=s.smtp_timeout,
-                start_tls=s.smtp_starttls, use_tls=False,
+                hostname=s.smtp_host,
+                port=s.smtp_port,
+                timeout=s.smtp_timeout,
+                start_tls=s.smtp_starttls,
+                use_tls=False,
             )
             await self.client.connect()
             if s.smtp_username and s.smtp_password:
                 await self.client.login(s.smtp_username, s.smtp_password)
         message = build_mime(
-            sender=s.smtp_from, recipient=row.recipient, recipient_name=row.recipient_name,
-            subject=row.subject, text=row.body_text, html=row.body_html, msg_id=row.message_id,
+            sender=s.smtp_from,
+            recipient=row.recipient,
+            recipient_name=row.recipient_name,
+            subject=row.subject,
+            text=row.body_text,
+            html=row.body_html,
+            msg_id=row.message_id,
         )
         await self.client.send_message(message, sender=s.smtp_from, recipients=[row.recipient])
 
@@ -113,8 +121,12 @@ class _Marker:
 
 
 async def _worker(
-    queue: asyncio.Queue[OutboxMessage], engine: Engine, settings: Settings,
-    now: datetime, report: DeliveryReport, marker: _Marker,
+    queue: asyncio.Queue[OutboxMessage],
+    engine: Engine,
+    settings: Settings,
+    now: datetime,
+    report: DeliveryReport,
+    marker: _Marker,
 ) -> None:
     connection = _Connection(settings)
     try:

@@ -14,7 +14,15 @@ from states.actions import (
 from states.advance import advance
 from states.escalation import EscalationResult, escalate
 from states.launch import LaunchSummary, launch
-from states.machine import COLLECTIVE, INDIVIDUAL, MACHINES, STAGES, UnitMachine, UnitState, machine_for
+from states.machine import (
+    COLLECTIVE,
+    INDIVIDUAL,
+    MACHINES,
+    STAGES,
+    UnitMachine,
+    UnitState,
+    machine_for,
+)
 from states.plan import Plan, load_plan, parse_plan
 from states.status import cycle_status
 

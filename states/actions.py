@@ -59,7 +59,9 @@ def _check(
             problems.append(f"{unit.code}: {exc}")
             continue
         if move.by != "person":
-            problems.append(f"{unit.code}: {trigger!r} is done by the cycle's tick, not by a person")
+            problems.append(
+                f"{unit.code}: {trigger!r} is done by the cycle's tick, not by a person"
+            )
             continue
         for condition in move.conditions:
             refusal = PERSON_GUARDS[condition](guards, unit)
@@ -72,7 +74,12 @@ def _check(
 
 
 def _apply(
-    session: Session, checked: _Checked, *, trigger: str, now: datetime, reason: str | None = None,
+    session: Session,
+    checked: _Checked,
+    *,
+    trigger: str,
+    now: datetime,
+    reason: str | None = None,
     **values: Any,
 ) -> ActionResult:
     moved: dict[str, tuple[str, str]] = {}
@@ -84,10 +91,17 @@ def _apply(
             setattr(unit, name, value)
         if move.dest is not None:
             moved[unit.code] = (unit.state, move.dest.value)
-            audit.append({
-                "unit_id": unit.id, "at": now, "actor": checked.actor.code, "trigger": trigger,
-                "from_state": unit.state, "to_state": move.dest.value, "reason": reason,
-            })
+            audit.append(
+                {
+                    "unit_id": unit.id,
+                    "at": now,
+                    "actor": checked.actor.code,
+                    "trigger": trigger,
+                    "from_state": unit.state,
+                    "to_state": move.dest.value,
+                    "reason": reason,
+                }
+            )
             unit.state = move.dest.value
         unit.updated_at = now
         session.add(unit)
@@ -98,59 +112,117 @@ def _apply(
 
 
 def submit_self_review(
-    *, session: Session, cycle_code: str, unit_code: str, actor_code: str, now: datetime,
-    proposed_level: Level, strengths: str = "", shortcomings: str = "", remedies: str = "",
+    *,
+    session: Session,
+    cycle_code: str,
+    unit_code: str,
+    actor_code: str,
+    now: datetime,
+    proposed_level: Level,
+    strengths: str = "",
+    shortcomings: str = "",
+    remedies: str = "",
 ) -> ActionResult:
     """Submit (or, after a return, resubmit) a unit's self-review."""
-    checked = _check(session, cycle_code=cycle_code, unit_codes=[unit_code],
-                     actor_code=actor_code, trigger="submit_self_review")
+    checked = _check(
+        session,
+        cycle_code=cycle_code,
+        unit_codes=[unit_code],
+        actor_code=actor_code,
+        trigger="submit_self_review",
+    )
     unit = checked.units[0]
-    session.add(SelfReview(
-        unit_id=unit.id, author_id=checked.actor.id, submitted_at=now,  # type: ignore[arg-type]
-        proposed_level=proposed_level, strengths=strengths, shortcomings=shortcomings,
-        remedies=remedies,
-    ))
-    return _apply(session, checked, trigger="submit_self_review", now=now,
-                  proposed_level=proposed_level, has_shortcomings=bool(shortcomings.strip()))
+    session.add(
+        SelfReview(
+            unit_id=unit.id,
+            author_id=checked.actor.id,
+            submitted_at=now,  # type: ignore[arg-type]
+            proposed_level=proposed_level,
+            strengths=strengths,
+            shortcomings=shortcomings,
+            remedies=remedies,
+        )
+    )
+    return _apply(
+        session,
+        checked,
+        trigger="submit_self_review",
+        now=now,
+        proposed_level=proposed_level,
+        has_shortcomings=bool(shortcomings.strip()),
+    )
 
 
 def comment(
-    *, session: Session, cycle_code: str, unit_codes: Sequence[str], actor_code: str,
-    now: datetime, text: str,
+    *,
+    session: Session,
+    cycle_code: str,
+    unit_codes: Sequence[str],
+    actor_code: str,
+    now: datetime,
+    text: str,
 ) -> ActionResult:
     """Record a peer-review comment on each named unit."""
     if not text.strip():
         raise ActionRefused("a comment needs text; nothing was changed")
-    checked = _check(session, cycle_code=cycle_code, unit_codes=unit_codes,
-                     actor_code=actor_code, trigger="comment")
-    session.execute(insert(Comment), [
-        {"unit_id": u.id, "author_id": checked.actor.id, "at": now, "text": text}
-        for u in checked.units
-    ])
+    checked = _check(
+        session,
+        cycle_code=cycle_code,
+        unit_codes=unit_codes,
+        actor_code=actor_code,
+        trigger="comment",
+    )
+    session.execute(
+        insert(Comment),
+        [
+            {"unit_id": u.id, "author_id": checked.actor.id, "at": now, "text": text}
+            for u in checked.units
+        ],
+    )
     return _apply(session, checked, trigger="comment", now=now)
 
 
 def vote(
-    *, session: Session, cycle_code: str, unit_codes: Sequence[str], actor_code: str,
-    now: datetime, level: Level,
+    *,
+    session: Session,
+    cycle_code: str,
+    unit_codes: Sequence[str],
+    actor_code: str,
+    now: datetime,
+    level: Level,
 ) -> ActionResult:
     """Cast one ballot per named unit; a voter votes once per unit."""
-    checked = _check(session, cycle_code=cycle_code, unit_codes=unit_codes,
-                     actor_code=actor_code, trigger="vote")
-    session.execute(insert(Ballot), [
-        {"unit_id": u.id, "voter_id": checked.actor.id, "level": level, "at": now}
-        for u in checked.units
-    ])
+    checked = _check(
+        session, cycle_code=cycle_code, unit_codes=unit_codes, actor_code=actor_code, trigger="vote"
+    )
+    session.execute(
+        insert(Ballot),
+        [
+            {"unit_id": u.id, "voter_id": checked.actor.id, "level": level, "at": now}
+            for u in checked.units
+        ],
+    )
     return _apply(session, checked, trigger="vote", now=now)
 
 
 def approve(
-    *, session: Session, cycle_code: str, unit_codes: Sequence[str], actor_code: str,
-    now: datetime, level: Level | None = None, reason: str | None = None,
+    *,
+    session: Session,
+    cycle_code: str,
+    unit_codes: Sequence[str],
+    actor_code: str,
+    now: datetime,
+    level: Level | None = None,
+    reason: str | None = None,
 ) -> ActionResult:
     """Decide each unit's level: the vote's proposal, or `level` (a lower one needs a reason)."""
-    checked = _check(session, cycle_code=cycle_code, unit_codes=unit_codes,
-                     actor_code=actor_code, trigger="approve")
+    checked = _check(
+        session,
+        cycle_code=cycle_code,
+        unit_codes=unit_codes,
+        actor_code=actor_code,
+        trigger="approve",
+    )
     order = list(Level)
     for unit in checked.units:
         final = level or unit.proposed_level or Level.COMPLETED
@@ -165,19 +237,35 @@ def approve(
 
 
 def return_for_review(
-    *, session: Session, cycle_code: str, unit_codes: Sequence[str], actor_code: str,
-    now: datetime, reason: str, settings: Settings,
+    *,
+    session: Session,
+    cycle_code: str,
+    unit_codes: Sequence[str],
+    actor_code: str,
+    now: datetime,
+    reason: str,
+    settings: Settings,
 ) -> ActionResult:
     """Send units back to self-review with a new due date, and tell each unit why."""
     if not reason.strip():
-        raise ActionRefused("returning a review needs a reason the unit will read; nothing was changed")
-    checked = _check(session, cycle_code=cycle_code, unit_codes=unit_codes,
-                     actor_code=actor_code, trigger="return_for_review")
+        raise ActionRefused(
+            "returning a review needs a reason the unit will read; nothing was changed"
+        )
+    checked = _check(
+        session,
+        cycle_code=cycle_code,
+        unit_codes=unit_codes,
+        actor_code=actor_code,
+        trigger="return_for_review",
+    )
     plan = plan_of(checked.cycle)
-    re_review_due = plan.due_at((now.astimezone(plan.zone) + timedelta(days=plan.return_days)).date())
+    re_review_due = plan.due_at(
+        (now.astimezone(plan.zone) + timedelta(days=plan.return_days)).date()
+    )
     _shift_deadlines(session, checked.units, re_review_due)
-    result = _apply(session, checked, trigger="return_for_review", now=now, reason=reason,
-                    proposed_level=None)
+    result = _apply(
+        session, checked, trigger="return_for_review", now=now, reason=reason, proposed_level=None
+    )
     _queue_returned_mail(session, checked, reason, re_review_due, now, settings)
     return result
 
@@ -192,7 +280,9 @@ def _shift_deadlines(session: Session, units: list[Unit], re_review_due: datetim
     for unit_id, stages in by_unit.items():
         start = stages["self_review"].due_at
         for stage in STAGES[1:]:
-            stages[stage].due_at = max(stages[stage].due_at, re_review_due + (stages[stage].due_at - start))
+            stages[stage].due_at = max(
+                stages[stage].due_at, re_review_due + (stages[stage].due_at - start)
+            )
             session.add(stages[stage])
         if RE_REVIEW in stages:
             stages[RE_REVIEW].due_at = re_review_due
@@ -202,7 +292,11 @@ def _shift_deadlines(session: Session, units: list[Unit], re_review_due: datetim
 
 
 def _queue_returned_mail(
-    session: Session, checked: _Checked, reason: str, due: datetime, now: datetime,
+    session: Session,
+    checked: _Checked,
+    reason: str,
+    due: datetime,
+    now: datetime,
     settings: Settings,
 ) -> None:
     plan = plan_of(checked.cycle)
@@ -211,32 +305,60 @@ def _queue_returned_mail(
     mails = []
     for unit in checked.units:
         member = session.get(Member, unit.member_id) if unit.member_id else None
-        ref = UnitRef(unit.kind, unit.organization_id, member.email if member else None,
-                      member.full_name if member else None)
+        ref = UnitRef(
+            unit.kind,
+            unit.organization_id,
+            member.email if member else None,
+            member.full_name if member else None,
+        )
         to = resolve("unit", ref, directory, standing_org_id=checked.cycle.launched_by_id)
         if to is None:
             continue
         name = member.full_name if member else directory.orgs[unit.organization_id].name
-        mails.append(Mail(
-            key=f"returned:{checked.cycle.code}:{unit.code}:{now.isoformat()}", kind="returned",
-            recipient=to.email, recipient_name=to.name, cycle_id=checked.cycle.id,
-            rendered=render("returned", {
-                "recipient_name": to.name, "unit_name": name, "unit_code": unit.code,
-                "reason": reason, "due_local": format_day(due, plan), "cycle": context,
-                "approver": checked.actor.full_name,
-                "link": f"{settings.base_url}/cycles/{checked.cycle.code}/units/{unit.code}",
-            }, lang=settings.lang),
-        ))
+        mails.append(
+            Mail(
+                key=f"returned:{checked.cycle.code}:{unit.code}:{now.isoformat()}",
+                kind="returned",
+                recipient=to.email,
+                recipient_name=to.name,
+                cycle_id=checked.cycle.id,
+                rendered=render(
+                    "returned",
+                    {
+                        "recipient_name": to.name,
+                        "unit_name": name,
+                        "unit_code": unit.code,
+                        "reason": reason,
+                        "due_local": format_day(due, plan),
+                        "cycle": context,
+                        "approver": checked.actor.full_name,
+                        "link": f"{settings.base_url}/cycles/{checked.cycle.code}"
+                        f"/units/{unit.code}",
+                    },
+                    lang=settings.lang,
+                ),
+            )
+        )
     queue(session, mails, now=now, sender=settings.smtp_from)
 
 
 def finish_remediation(
-    *, session: Session, cycle_code: str, unit_code: str, actor_code: str, now: datetime,
+    *,
+    session: Session,
+    cycle_code: str,
+    unit_code: str,
+    actor_code: str,
+    now: datetime,
     note: str = "",
 ) -> ActionResult:
     """Report that a unit's shortcomings have been remedied, closing it."""
-    checked = _check(session, cycle_code=cycle_code, unit_codes=[unit_code],
-                     actor_code=actor_code, trigger="finish_remediation")
+    checked = _check(
+        session,
+        cycle_code=cycle_code,
+        unit_codes=[unit_code],
+        actor_code=actor_code,
+        trigger="finish_remediation",
+    )
     return _apply(session, checked, trigger="finish_remediation", now=now, reason=note or None)
 
 
@@ -247,6 +369,13 @@ def allowed_actions(unit: Unit) -> list[str]:
 
 
 __all__ = [
-    "ActionResult", "UnitState", "allowed_actions", "approve", "comment", "finish_remediation",
-    "return_for_review", "submit_self_review", "vote",
+    "ActionResult",
+    "UnitState",
+    "allowed_actions",
+    "approve",
+    "comment",
+    "finish_remediation",
+    "return_for_review",
+    "submit_self_review",
+    "vote",
 ]

@@ -21,8 +21,14 @@ TICK = "tick"
 
 
 def _move(
-    session: Session, cycle: Cycle, trigger: str, source: UnitState, *, now: datetime,
-    where: Sequence[ColumnElement[bool]] = (), values: dict[str, Any] | None = None,
+    session: Session,
+    cycle: Cycle,
+    trigger: str,
+    source: UnitState,
+    *,
+    now: datetime,
+    where: Sequence[ColumnElement[bool]] = (),
+    values: dict[str, Any] | None = None,
     reason: str | None = None,
 ) -> int:
     """Move every unit of the cycle in `source` matching `where`; the table names the dest."""
@@ -37,17 +43,25 @@ def _move(
     )
     ids = list(session.execute(statement).scalars())
     if ids:
-        session.execute(insert(AuditEntry), [
-            {"unit_id": i, "at": now, "actor": TICK, "trigger": trigger,
-             "from_state": source.value, "to_state": move.dest.value, "reason": reason}
-            for i in ids
-        ])
+        session.execute(
+            insert(AuditEntry),
+            [
+                {
+                    "unit_id": i,
+                    "at": now,
+                    "actor": TICK,
+                    "trigger": trigger,
+                    "from_state": source.value,
+                    "to_state": move.dest.value,
+                    "reason": reason,
+                }
+                for i in ids
+            ],
+        )
     return len(ids)
 
 
-def _carried_votes(
-    session: Session, cycle: Cycle, now: datetime
-) -> dict[Level, list[int]]:
+def _carried_votes(session: Session, cycle: Cycle, now: datetime) -> dict[Level, list[int]]:
     """Units whose vote is decided, by the level decided.
 
     A vote is decided when every eligible voter has voted, or when its due time has passed
@@ -71,8 +85,9 @@ def _carried_votes(
         ):
             tallies[unit_id][level] = n
         for unit_id, due_at in session.exec(
-            select(StageDeadline.unit_id, StageDeadline.due_at)
-            .where(col(StageDeadline.unit_id).in_(chunk), StageDeadline.stage == "vote")
+            select(StageDeadline.unit_id, StageDeadline.due_at).where(
+                col(StageDeadline.unit_id).in_(chunk), StageDeadline.stage == "vote"
+            )
         ):
             due[unit_id] = due_at
     electorate = Electorate(session, Directory.load(session)).load_all()
@@ -102,18 +117,33 @@ def advance(*, session: Session, cycle: Cycle, now: datetime) -> dict[str, int]:
     moved: dict[str, int] = {}
     moved["start"] = _move(session, cycle, "start", UnitState.PLAN_ISSUED, now=now)
     commented = exists().where(col(Comment.unit_id) == col(Unit.id))
-    moved["open_vote"] = _move(session, cycle, "open_vote", UnitState.PEER_REVIEW, now=now,
-                               where=[commented])
+    moved["open_vote"] = _move(
+        session, cycle, "open_vote", UnitState.PEER_REVIEW, now=now, where=[commented]
+    )
     closed = 0
     for level, ids in _carried_votes(session, cycle, now).items():
         for chunk in chunks(ids):
-            closed += _move(session, cycle, "close_vote", UnitState.VOTE, now=now,
-                            where=[col(Unit.id).in_(chunk)], values={"proposed_level": level})
+            closed += _move(
+                session,
+                cycle,
+                "close_vote",
+                UnitState.VOTE,
+                now=now,
+                where=[col(Unit.id).in_(chunk)],
+                values={"proposed_level": level},
+            )
     moved["close_vote"] = closed
-    moved["begin_remediation"] = _move(session, cycle, "begin_remediation", UnitState.PUBLISHED,
-                                       now=now, where=[col(Unit.has_shortcomings)])
-    moved["close"] = _move(session, cycle, "close", UnitState.PUBLISHED, now=now,
-                           where=[~col(Unit.has_shortcomings)])
+    moved["begin_remediation"] = _move(
+        session,
+        cycle,
+        "begin_remediation",
+        UnitState.PUBLISHED,
+        now=now,
+        where=[col(Unit.has_shortcomings)],
+    )
+    moved["close"] = _move(
+        session, cycle, "close", UnitState.PUBLISHED, now=now, where=[~col(Unit.has_shortcomings)]
+    )
     return moved
 
 

@@ -18,7 +18,9 @@ def get_cycle(session: Session, code: str) -> Cycle:
     cycle = session.exec(select(Cycle).where(Cycle.code == code)).first()
     if cycle is None:
         known = ", ".join(session.exec(select(Cycle.code)).all()) or "none yet"
-        raise NotFound(f"no cycle {code!r}; cycles: {known}. Launch one with `kiemdiem cycle launch`")
+        raise NotFound(
+            f"no cycle {code!r}; cycles: {known}. Launch one with `kiemdiem cycle launch`"
+        )
     return cycle
 
 
@@ -60,7 +62,9 @@ def format_day(instant: datetime, plan: Plan) -> str:
 def mail_context(cycle: Cycle, launched_by_name: str) -> dict[str, str]:
     """The cycle as every mail template sees it."""
     return {
-        "code": cycle.code, "title": cycle.title, "document": cycle.document,
+        "code": cycle.code,
+        "title": cycle.title,
+        "document": cycle.document,
         "launched_by": launched_by_name,
     }
 

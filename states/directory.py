@@ -9,13 +9,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-
 from typing import Any
 
 from sqlmodel import Session, col, func, select
 
 from models.organization import Member, Organization, OrgLevel
-
 
 # Per database URL: (version key, directory). Imports bump updated_at, which changes the key.
 _CACHE: dict[str, tuple[tuple[Any, ...], Directory]] = {}
@@ -43,11 +41,16 @@ class Directory:
     @classmethod
     def load(cls, session: Session) -> Directory:
         """The tree as it is now; reused while no organization or member has changed."""
+        # One indexed query: counts and newest change of both tables that shape the tree.
         version = session.exec(
-            select(func.count(col(Organization.id)), func.max(Organization.updated_at))
+            select(
+                select(func.count(col(Organization.id))).scalar_subquery(),
+                select(func.max(Organization.updated_at)).scalar_subquery(),
+                select(func.count(col(Member.id))).scalar_subquery(),
+                select(func.max(Member.updated_at)).scalar_subquery(),
+            )
         ).one()
-        members = session.exec(select(func.count(col(Member.id)), func.max(Member.updated_at))).one()
-        key = (str(session.get_bind().url), *version, *members)
+        key = (str(session.get_bind().url), *version)
         cached = _CACHE.get(key[0])
         if cached is not None and cached[0] == key:
             return cached[1]

@@ -9,7 +9,6 @@ in the same transaction, so a step is never recorded without its mail, nor maile
 
 from __future__ import annotations
 
-
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -54,12 +53,20 @@ def _record_due_steps(
                 conditions.append(col(StageDeadline.due_at) > now)
             due_units = (
                 select(
-                    col(Unit.id), literal(stage), literal(step), literal(tick.id), literal(now, UTCDateTime())
+                    col(Unit.id),
+                    literal(stage),
+                    literal(step),
+                    literal(tick.id),
+                    literal(now, UTCDateTime()),
                 )
                 .select_from(Unit)
-                .join(StageDeadline, and_(
-                    col(StageDeadline.unit_id) == col(Unit.id), col(StageDeadline.stage) == stage
-                ))
+                .join(
+                    StageDeadline,
+                    and_(
+                        col(StageDeadline.unit_id) == col(Unit.id),
+                        col(StageDeadline.stage) == stage,
+                    ),
+                )
                 .where(*conditions)
             )
             statement = (
@@ -83,10 +90,13 @@ def escalate(
         return result
     directory = Directory.load(session)
     unit_ids = sorted({u for u, _, _ in inserted})
-    units = {u.id: u for u in session.exec(select(Unit).where(col(Unit.id).in_(unit_ids))).scalars()}
+    units = {
+        u.id: u for u in session.exec(select(Unit).where(col(Unit.id).in_(unit_ids))).scalars()
+    }
     member_ids = [u.member_id for u in units.values() if u.member_id]
     members = {
-        m.id: m for m in session.exec(select(Member).where(col(Member.id).in_(member_ids))).scalars()
+        m.id: m
+        for m in session.exec(select(Member).where(col(Member.id).in_(member_ids))).scalars()
     }
     due = {
         (d.unit_id, d.stage): d.due_at
@@ -98,11 +108,17 @@ def escalate(
     for unit_id, stage, step in inserted:
         unit, rung = units[unit_id], plan.escalation[step]
         member = members.get(unit.member_id) if unit.member_id else None
-        ref = UnitRef(unit.kind, unit.organization_id, member.email if member else None,
-                      member.full_name if member else None)
+        ref = UnitRef(
+            unit.kind,
+            unit.organization_id,
+            member.email if member else None,
+            member.full_name if member else None,
+        )
         due_at = due[(unit_id, stage)]
         item = {
-            "unit_code": unit.code, "kind": unit.kind.value, "stage": stage,
+            "unit_code": unit.code,
+            "kind": unit.kind.value,
+            "stage": stage,
             "unit_name": member.full_name if member else directory.orgs[unit.organization_id].name,
             "org_name": directory.orgs[unit.organization_id].name,
             "due_local": format_day(due_at, plan),
@@ -117,8 +133,12 @@ def escalate(
             box["roles"].add("reminder" if rung.offset.total_seconds() < 0 else role)
             if item not in box["items"]:
                 box["items"].append(item)
-    result.digests = queue(session, _digests(cycle, tick, inbox, directory, settings), now=now,
-                           sender=settings.smtp_from)
+    result.digests = queue(
+        session,
+        _digests(cycle, tick, inbox, directory, settings),
+        now=now,
+        sender=settings.smtp_from,
+    )
     return result
 
 
@@ -133,7 +153,10 @@ def _kind(roles: set[str]) -> str:
 
 
 def _digests(
-    cycle: Cycle, tick: Tick, inbox: dict[str, dict[str, Any]], directory: Directory,
+    cycle: Cycle,
+    tick: Tick,
+    inbox: dict[str, dict[str, Any]],
+    directory: Directory,
     settings: Settings,
 ) -> list[Mail]:
     context = mail_context(cycle, directory.orgs[cycle.launched_by_id].name)
@@ -141,14 +164,23 @@ def _digests(
     for email, box in sorted(inbox.items()):
         kind = _kind(box["roles"])
         items = sorted(box["items"], key=lambda i: (i["org_name"], i["stage"], i["unit_code"]))
-        mails.append(Mail(
-            key=f"digest:{cycle.code}:{email}:tick-{tick.id}", kind=kind, recipient=email,
-            recipient_name=box["name"], cycle_id=cycle.id,
-            rendered=render(kind, {
-                "recipient_name": box["name"], "items": items, "cycle": context,
-                "link": f"{settings.base_url}/cycles/{cycle.code}",
-            }, lang=settings.lang),
-        ))
+        mails.append(
+            Mail(
+                key=f"digest:{cycle.code}:{email}:tick-{tick.id}",
+                kind=kind,
+                recipient=email,
+                recipient_name=box["name"],
+                cycle_id=cycle.id,
+                rendered=render(
+                    kind,
+                    {
+                        "recipient_name": box["name"],
+                        "items": items,
+                        "cycle": context,
+                        "link": f"{settings.base_url}/cycles/{cycle.code}",
+                    },
+                    lang=settings.lang,
+                ),
+            )
+        )
     return mails
-
-

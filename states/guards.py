@@ -135,4 +135,6 @@ PERSON_GUARDS: dict[str, Guard] = {
     "actor_on_approving_committee": _approver,
 }
 # Evaluated in bulk by states.advance; listed so a test can hold the tables to them.
-TICK_CONDITIONS = frozenset({"has_comments", "vote_carried", "has_shortcomings", "has_no_shortcomings"})
+TICK_CONDITIONS = frozenset(
+    {"has_comments", "vote_carried", "has_shortcomings", "has_no_shortcomings"}
+)

@@ -56,25 +56,40 @@ def launch(*, session: Session, plan: Plan, now: datetime, settings: Settings) -
     _check_organizations(plan, directory)
     root = directory.by_code[plan.launched_by]
     cycle = Cycle(
-        code=plan.code, title=plan.title, document=plan.document, launched_by_id=root.id,
-        rule_set=plan.rule_set, timezone=plan.timezone, plan_json=plan_json, launched_at=now,
+        code=plan.code,
+        title=plan.title,
+        document=plan.document,
+        launched_by_id=root.id,
+        rule_set=plan.rule_set,
+        timezone=plan.timezone,
+        plan_json=plan_json,
+        launched_at=now,
     )
     session.add(cycle)
     session.flush()
     scope = [o for o in directory.orgs.values() if o.path.startswith(root.path)]
     scope_ids = {o.id for o in scope}
-    pilot_paths = [directory.by_code[c].path for c in (plan.pilots.organizations if plan.pilots else [])]
+    pilot_paths = [
+        directory.by_code[c].path for c in (plan.pilots.organizations if plan.pilots else [])
+    ]
     members = session.exec(select(Member).where(col(Member.organization_id).in_(scope_ids))).all()
 
     rows: list[dict[str, Any]] = []
 
     def add(kind: UnitKind, subject: str, org_id: int, member_id: int | None = None) -> None:
         path = directory.orgs[org_id].path
-        rows.append({
-            "cycle_id": cycle.id, "code": f"{kind.prefix}:{subject}", "kind": kind,
-            "organization_id": org_id, "member_id": member_id, "state": UnitState.PLAN_ISSUED,
-            "pilot": any(path.startswith(p) for p in pilot_paths), "updated_at": now,
-        })
+        rows.append(
+            {
+                "cycle_id": cycle.id,
+                "code": f"{kind.prefix}:{subject}",
+                "kind": kind,
+                "organization_id": org_id,
+                "member_id": member_id,
+                "state": UnitState.PLAN_ISSUED,
+                "pilot": any(path.startswith(p) for p in pilot_paths),
+                "updated_at": now,
+            }
+        )
 
     for org in scope:
         add(UnitKind.ORGANIZATION, org.code, org.id)
@@ -88,11 +103,19 @@ def launch(*, session: Session, plan: Plan, now: datetime, settings: Settings) -
     units = session.exec(select(Unit).where(Unit.cycle_id == cycle.id)).all()
 
     regular = {s: plan.due_at(d) for s, d in plan.due.as_dict().items()}
-    pilot = {s: plan.due_at(d) for s, d in plan.pilots.due.as_dict().items()} if plan.pilots else regular
-    session.execute(insert(StageDeadline), [
-        {"unit_id": u.id, "stage": s, "due_at": (pilot if u.pilot else regular)[s]}
-        for u in units for s in STAGES
-    ])
+    pilot = (
+        {s: plan.due_at(d) for s, d in plan.pilots.due.as_dict().items()}
+        if plan.pilots
+        else regular
+    )
+    session.execute(
+        insert(StageDeadline),
+        [
+            {"unit_id": u.id, "stage": s, "due_at": (pilot if u.pilot else regular)[s]}
+            for u in units
+            for s in STAGES
+        ],
+    )
     summary = LaunchSummary(cycle=plan.code, created=True, pilot_units=sum(u.pilot for u in units))
     for u in units:
         summary.units[u.kind.value] = summary.units.get(u.kind.value, 0) + 1
@@ -102,8 +125,14 @@ def launch(*, session: Session, plan: Plan, now: datetime, settings: Settings) -
 
 
 def _plan_issued_mails(
-    cycle: Cycle, plan: Plan, units: Any, members: Any, directory: Directory,
-    regular: dict[str, datetime], pilot: dict[str, datetime], settings: Settings,
+    cycle: Cycle,
+    plan: Plan,
+    units: Any,
+    members: Any,
+    directory: Directory,
+    regular: dict[str, datetime],
+    pilot: dict[str, datetime],
+    settings: Settings,
 ) -> list[Mail]:
     """One mail per address, listing every unit that address answers for, with its deadlines."""
     by_member = {m.id: m for m in members}
@@ -117,19 +146,32 @@ def _plan_issued_mails(
         dues = pilot if u.pilot else regular
         name = m.full_name if m else directory.orgs[u.organization_id].name
         entry = grouped.setdefault(to.email, (to.name, []))
-        entry[1].append({
-            "unit_code": u.code, "unit_name": name, "kind": u.kind.value,
-            "dues": [{"stage": s, "due_local": format_day(dues[s], plan)} for s in STAGES],
-        })
+        entry[1].append(
+            {
+                "unit_code": u.code,
+                "unit_name": name,
+                "kind": u.kind.value,
+                "dues": [{"stage": s, "due_local": format_day(dues[s], plan)} for s in STAGES],
+            }
+        )
     context = mail_context(cycle, directory.orgs[cycle.launched_by_id].name)
     return [
         Mail(
-            key=f"plan:{cycle.code}:{email}", kind="plan_issued", recipient=email,
-            recipient_name=name, cycle_id=cycle.id,
-            rendered=render("plan_issued", {
-                "recipient_name": name, "units": items, "cycle": context,
-                "link": f"{settings.base_url}/cycles/{cycle.code}",
-            }, lang=settings.lang),
+            key=f"plan:{cycle.code}:{email}",
+            kind="plan_issued",
+            recipient=email,
+            recipient_name=name,
+            cycle_id=cycle.id,
+            rendered=render(
+                "plan_issued",
+                {
+                    "recipient_name": name,
+                    "units": items,
+                    "cycle": context,
+                    "link": f"{settings.base_url}/cycles/{cycle.code}",
+                },
+                lang=settings.lang,
+            ),
         )
         for email, (name, items) in grouped.items()
     ]

@@ -21,11 +21,15 @@ def _overdue_rows(session: Session, cycle: Cycle, now: datetime) -> list[tuple[i
     for state, stage in STAGE_OF_STATE.items():
         query = (
             select(Unit.organization_id, func.count())
-            .join(StageDeadline, and_(
-                col(StageDeadline.unit_id) == col(Unit.id), col(StageDeadline.stage) == stage
-            ))
-            .where(Unit.cycle_id == cycle.id, Unit.state == state.value,
-                   col(StageDeadline.due_at) <= now)
+            .join(
+                StageDeadline,
+                and_(col(StageDeadline.unit_id) == col(Unit.id), col(StageDeadline.stage) == stage),
+            )
+            .where(
+                Unit.cycle_id == cycle.id,
+                Unit.state == state.value,
+                col(StageDeadline.due_at) <= now,
+            )
             .group_by(col(Unit.organization_id))
         )
         rows += [(org_id, stage, n) for org_id, n in session.exec(query)]

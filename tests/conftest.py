@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-
-import tempfile
 
 import pytest
 from sqlalchemy.engine import Engine

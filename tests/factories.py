@@ -14,34 +14,86 @@ MEMBER_HEADER = ["code", "full_name", "email", "organization_code", "position", 
 # A province, a district launching the cycle, two grassroots organizations (G1 is a pilot),
 # and three cells; C3 keeps no addresses of its own, so its mail falls back to G2.
 ORGS: list[dict[str, str]] = [
-    {"code": "P", "name": "Tỉnh ủy Thử", "level": "province", "parent_code": "",
-     "email": "p@example.vn", "secretary_email": ""},
-    {"code": "D", "name": "Huyện ủy Thử", "level": "district", "parent_code": "P",
-     "email": "d@example.vn", "secretary_email": "bt.d@example.vn"},
-    {"code": "G1", "name": "Đảng ủy xã Thanh Sơn", "level": "grassroots", "parent_code": "D",
-     "email": "g1@example.vn", "secretary_email": "bt.g1@example.vn"},
-    {"code": "G2", "name": "Đảng ủy xã Hưng Lộc", "level": "grassroots", "parent_code": "D",
-     "email": "g2@example.vn", "secretary_email": "bt.g2@example.vn"},
-    {"code": "C1", "name": "Chi bộ thôn 1", "level": "cell", "parent_code": "G1",
-     "email": "c1@example.vn", "secretary_email": "bt.c1@example.vn"},
-    {"code": "C2", "name": "Chi bộ thôn 2", "level": "cell", "parent_code": "G2",
-     "email": "c2@example.vn", "secretary_email": "bt.c2@example.vn"},
-    {"code": "C3", "name": "Chi bộ thôn 3", "level": "cell", "parent_code": "G2",
-     "email": "", "secretary_email": ""},
+    {
+        "code": "P",
+        "name": "Tỉnh ủy Thử",
+        "level": "province",
+        "parent_code": "",
+        "email": "p@example.vn",
+        "secretary_email": "",
+    },
+    {
+        "code": "D",
+        "name": "Huyện ủy Thử",
+        "level": "district",
+        "parent_code": "P",
+        "email": "d@example.vn",
+        "secretary_email": "bt.d@example.vn",
+    },
+    {
+        "code": "G1",
+        "name": "Đảng ủy xã Thanh Sơn",
+        "level": "grassroots",
+        "parent_code": "D",
+        "email": "g1@example.vn",
+        "secretary_email": "bt.g1@example.vn",
+    },
+    {
+        "code": "G2",
+        "name": "Đảng ủy xã Hưng Lộc",
+        "level": "grassroots",
+        "parent_code": "D",
+        "email": "g2@example.vn",
+        "secretary_email": "bt.g2@example.vn",
+    },
+    {
+        "code": "C1",
+        "name": "Chi bộ thôn 1",
+        "level": "cell",
+        "parent_code": "G1",
+        "email": "c1@example.vn",
+        "secretary_email": "bt.c1@example.vn",
+    },
+    {
+        "code": "C2",
+        "name": "Chi bộ thôn 2",
+        "level": "cell",
+        "parent_code": "G2",
+        "email": "c2@example.vn",
+        "secretary_email": "bt.c2@example.vn",
+    },
+    {
+        "code": "C3",
+        "name": "Chi bộ thôn 3",
+        "level": "cell",
+        "parent_code": "G2",
+        "email": "",
+        "secretary_email": "",
+    },
 ]
 
 
 def member(code: str, org: str, leads: str = "", name: str | None = None) -> dict[str, str]:
-    return {"code": code, "full_name": name or f"Nguyễn Văn {code}",
-            "email": f"{code.lower()}@example.vn", "organization_code": org,
-            "position": "Bí thư" if leads else "Đảng viên", "leads": leads}
+    return {
+        "code": code,
+        "full_name": name or f"Nguyễn Văn {code}",
+        "email": f"{code.lower()}@example.vn",
+        "organization_code": org,
+        "position": "Bí thư" if leads else "Đảng viên",
+        "leads": leads,
+    }
 
 
 MEMBERS: list[dict[str, str]] = [
-    member("A1", "C1", leads="C1"), member("A2", "C1", leads="G1"), member("A3", "C1"),
-    member("B1", "C2", leads="C2"), member("B2", "C2", leads="G2"), member("B3", "C2"),
+    member("A1", "C1", leads="C1"),
+    member("A2", "C1", leads="G1"),
+    member("A3", "C1"),
+    member("B1", "C2", leads="C2"),
+    member("B2", "C2", leads="G2"),
+    member("B3", "C2"),
     member("B4", "C2", leads="D"),
-    member("E1", "C3", leads="C3"), member("E2", "C3"),
+    member("E1", "C3", leads="C3"),
+    member("E2", "C3"),
     member("PP", "P", leads="P"),
 ]
 
@@ -52,11 +104,21 @@ PLAN: dict[str, Any] = {
     "launched_by": "D",
     "rule_set": "qd366-2025",
     "timezone": "Asia/Ho_Chi_Minh",
-    "due": {"self_review": "2026-12-01", "peer_review": "2026-12-04", "vote": "2026-12-06",
-            "approval": "2026-12-09"},
-    "pilots": {"organizations": ["G1"],
-               "due": {"self_review": "2026-11-20", "peer_review": "2026-11-23",
-                       "vote": "2026-11-25", "approval": "2026-11-28"}},
+    "due": {
+        "self_review": "2026-12-01",
+        "peer_review": "2026-12-04",
+        "vote": "2026-12-06",
+        "approval": "2026-12-09",
+    },
+    "pilots": {
+        "organizations": ["G1"],
+        "due": {
+            "self_review": "2026-11-20",
+            "peer_review": "2026-11-23",
+            "vote": "2026-11-25",
+            "approval": "2026-11-28",
+        },
+    },
     "escalation": [
         {"at": "-2d", "notify": ["unit"]},
         {"at": "1d", "notify": ["unit", "secretary"]},
@@ -74,11 +136,16 @@ def write_csv(path: Path, header: list[str], rows: list[dict[str, str]], bom: bo
     return path
 
 
-def write_district(directory: Path, orgs: list[dict[str, str]] | None = None,
-                   members: list[dict[str, str]] | None = None) -> tuple[Path, Path]:
+def write_district(
+    directory: Path,
+    orgs: list[dict[str, str]] | None = None,
+    members: list[dict[str, str]] | None = None,
+) -> tuple[Path, Path]:
     return (
         write_csv(directory / "organizations.csv", ORG_HEADER, ORGS if orgs is None else orgs),
-        write_csv(directory / "members.csv", MEMBER_HEADER, MEMBERS if members is None else members),
+        write_csv(
+            directory / "members.csv", MEMBER_HEADER, MEMBERS if members is None else members
+        ),
     )
 
 

@@ -26,11 +26,14 @@ def launch(plan: Path, now: NowOption = None) -> None:
     prepare_prefect()
     from flows import launch_cycle
 
-    summary = launch_cycle(str(plan.resolve()), now=now_of(now).isoformat(),
-                           database_url=load_settings().database_url)
+    summary = launch_cycle(
+        str(plan.resolve()), now=now_of(now).isoformat(), database_url=load_settings().database_url
+    )
     verb = "launched" if summary["created"] else "already launched with this plan"
-    console.print(f"cycle {summary['cycle']} {verb}: units {summary['units']}, "
-                  f"mails queued {summary['mails_queued']}, sent {summary['delivery']['sent']}")
+    console.print(
+        f"cycle {summary['cycle']} {verb}: units {summary['units']}, "
+        f"mails queued {summary['mails_queued']}, sent {summary['delivery']['sent']}"
+    )
 
 
 @app.command()
@@ -41,11 +44,14 @@ def tick(code: str, now: NowOption = None) -> None:
     prepare_prefect()
     from flows import review_cycle
 
-    summary = review_cycle(code, now=now_of(now).isoformat(),
-                           database_url=load_settings().database_url)
+    summary = review_cycle(
+        code, now=now_of(now).isoformat(), database_url=load_settings().database_url
+    )
     moved = {k: v for k, v in summary["advanced"]["moved"].items() if v}
-    console.print(f"moved {moved or 'nothing'}; escalation steps {summary['escalated']['steps']}, "
-                  f"digests {summary['escalated']['digests']}; mail {summary['status']['mails']}")
+    console.print(
+        f"moved {moved or 'nothing'}; escalation steps {summary['escalated']['steps']}, "
+        f"digests {summary['escalated']['digests']}; mail {summary['status']['mails']}"
+    )
 
 
 def render_status(status: dict[str, Any]) -> None:
@@ -59,14 +65,17 @@ def render_status(status: dict[str, Any]) -> None:
     for column in ("organization", "name", *status["overdue"], "total"):
         overdue.add_column(column)
     for row in status["overdue_by_organization"]:
-        overdue.add_row(*(str(row.get(c, 0)) for c in ("organization", "name", *status["overdue"], "total")))
+        overdue.add_row(
+            *(str(row.get(c, 0)) for c in ("organization", "name", *status["overdue"], "total"))
+        )
     console.print(overdue)
     console.print(f"overdue {status['overdue']}; mail {status['mails']}")
 
 
 @app.command()
 def status(
-    code: str, now: NowOption = None,
+    code: str,
+    now: NowOption = None,
     json_output: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Units per state, overdue per stage and organization, mail sent/pending/failed."""

@@ -13,9 +13,7 @@ app = typer.Typer(help="The organization tree and its members.", no_args_is_help
 
 
 @app.command("import")
-def import_(
-    organizations_csv: Path, members_csv: Path, now: NowOption = None
-) -> None:
+def import_(organizations_csv: Path, members_csv: Path, now: NowOption = None) -> None:
     """Import organizations.csv and members.csv: all or nothing; re-importing updates in place."""
     with transaction() as session:
         summary = import_organizations(

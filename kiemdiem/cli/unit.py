@@ -40,62 +40,125 @@ def _report(result: ActionResult) -> None:
 
 @app.command()
 def submit(
-    cycle: str, unit: str, as_: AsOption, level: Level = typer.Option(..., help="Proposed level."),
-    strengths: str = "", shortcomings: str = "", remedies: str = "", now: NowOption = None,
+    cycle: str,
+    unit: str,
+    as_: AsOption,
+    level: Level = typer.Option(..., help="Proposed level."),
+    strengths: str = "",
+    shortcomings: str = "",
+    remedies: str = "",
+    now: NowOption = None,
 ) -> None:
     """Submit a self-review (or resubmit one returned for re-review)."""
     with transaction() as session:
-        _report(submit_self_review(
-            session=session, cycle_code=cycle, unit_code=unit, actor_code=as_, now=now_of(now),
-            proposed_level=level, strengths=strengths, shortcomings=shortcomings,
-            remedies=remedies,
-        ))
+        _report(
+            submit_self_review(
+                session=session,
+                cycle_code=cycle,
+                unit_code=unit,
+                actor_code=as_,
+                now=now_of(now),
+                proposed_level=level,
+                strengths=strengths,
+                shortcomings=shortcomings,
+                remedies=remedies,
+            )
+        )
 
 
 @app.command("comment")
-def comment_(cycle: str, units: Units, as_: AsOption, text: str = typer.Option(...),
-             now: NowOption = None) -> None:
+def comment_(
+    cycle: str, units: Units, as_: AsOption, text: str = typer.Option(...), now: NowOption = None
+) -> None:
     """Record a peer-review comment."""
     with transaction() as session:
-        _report(comment(session=session, cycle_code=cycle, unit_codes=units, actor_code=as_,
-                        now=now_of(now), text=text))
+        _report(
+            comment(
+                session=session,
+                cycle_code=cycle,
+                unit_codes=units,
+                actor_code=as_,
+                now=now_of(now),
+                text=text,
+            )
+        )
 
 
 @app.command("vote")
-def vote_(cycle: str, units: Units, as_: AsOption, level: Level = typer.Option(...),
-          now: NowOption = None) -> None:
+def vote_(
+    cycle: str, units: Units, as_: AsOption, level: Level = typer.Option(...), now: NowOption = None
+) -> None:
     """Vote on the level of one or more units."""
     with transaction() as session:
-        _report(vote(session=session, cycle_code=cycle, unit_codes=units, actor_code=as_,
-                     now=now_of(now), level=level))
+        _report(
+            vote(
+                session=session,
+                cycle_code=cycle,
+                unit_codes=units,
+                actor_code=as_,
+                now=now_of(now),
+                level=level,
+            )
+        )
 
 
 @app.command("approve")
-def approve_(cycle: str, units: Units, as_: AsOption,
-             level: Level | None = typer.Option(None, help="Decide another level than proposed."),
-             reason: str | None = None, now: NowOption = None) -> None:
+def approve_(
+    cycle: str,
+    units: Units,
+    as_: AsOption,
+    level: Level | None = typer.Option(None, help="Decide another level than proposed."),
+    reason: str | None = None,
+    now: NowOption = None,
+) -> None:
     """Decide the final level of units (the higher committee)."""
     with transaction() as session:
-        _report(approve(session=session, cycle_code=cycle, unit_codes=units, actor_code=as_,
-                        now=now_of(now), level=level, reason=reason))
+        _report(
+            approve(
+                session=session,
+                cycle_code=cycle,
+                unit_codes=units,
+                actor_code=as_,
+                now=now_of(now),
+                level=level,
+                reason=reason,
+            )
+        )
 
 
 @app.command("return")
-def return_(cycle: str, units: Units, as_: AsOption, reason: str = typer.Option(...),
-            now: NowOption = None) -> None:
+def return_(
+    cycle: str, units: Units, as_: AsOption, reason: str = typer.Option(...), now: NowOption = None
+) -> None:
     """Return units for re-review, with the reason they will read."""
     with transaction() as session:
-        _report(return_for_review(session=session, cycle_code=cycle, unit_codes=units,
-                                  actor_code=as_, now=now_of(now), reason=reason,
-                                  settings=load_settings()))
+        _report(
+            return_for_review(
+                session=session,
+                cycle_code=cycle,
+                unit_codes=units,
+                actor_code=as_,
+                now=now_of(now),
+                reason=reason,
+                settings=load_settings(),
+            )
+        )
 
 
 @app.command("remediated")
 def remediated(cycle: str, unit: str, as_: AsOption, note: str = "", now: NowOption = None) -> None:
     """Report a unit's shortcomings remedied, closing it."""
     with transaction() as session:
-        _report(finish_remediation(session=session, cycle_code=cycle, unit_code=unit,
-                                   actor_code=as_, now=now_of(now), note=note))
+        _report(
+            finish_remediation(
+                session=session,
+                cycle_code=cycle,
+                unit_code=unit,
+                actor_code=as_,
+                now=now_of(now),
+                note=note,
+            )
+        )
 
 
 @app.command()
@@ -109,13 +172,19 @@ def show(cycle: str, unit: str, now: NowOption = None) -> None:
         history = session.exec(
             select(AuditEntry).where(AuditEntry.unit_id == found.id).order_by(col(AuditEntry.id))
         ).all()
-    console.print(f"{found.code} ({found.kind.value}): [bold]{found.state}[/]; proposed "
-                  f"{found.proposed_level}, final {found.final_level}; can: "
-                  f"{', '.join(allowed_actions(found)) or 'nothing (the tick moves it)'}")
+    console.print(
+        f"{found.code} ({found.kind.value}): [bold]{found.state}[/]; proposed "
+        f"{found.proposed_level}, final {found.final_level}; can: "
+        f"{', '.join(allowed_actions(found)) or 'nothing (the tick moves it)'}"
+    )
     for d in deadlines:
         console.print(f"  due {d.stage}: {d.due_at.isoformat()}")
     table = Table("at", "actor", "move", "reason")
     for entry in history:
-        table.add_row(entry.at.isoformat(), entry.actor,
-                      f"{entry.from_state} → {entry.to_state}", entry.reason or "")
+        table.add_row(
+            entry.at.isoformat(),
+            entry.actor,
+            f"{entry.from_state} → {entry.to_state}",
+            entry.reason or "",
+        )
     console.print(table)

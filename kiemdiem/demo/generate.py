@@ -36,13 +36,19 @@ def _write(path: Path, header: list[str], rows: list[dict[str, str]]) -> None:
 
 
 def generate(
-    out: Path, *, seed: int, members: int = 2000, grassroots: int = 20, cells: int = 100,
+    out: Path,
+    *,
+    seed: int,
+    members: int = 2000,
+    grassroots: int = 20,
+    cells: int = 100,
     start: date = date(2026, 11, 23),
 ) -> District:
     """A province office, one district, its grassroots organizations, cells and members."""
     fake = Faker("vi_VN")
     fake.seed_instance(seed)
     rng = random.Random(seed)
+
     def place() -> str:
         return f"{rng.choice(_PLACE_A)} {rng.choice(_PLACE_B)}"
 
@@ -52,19 +58,37 @@ def generate(
 
     town = place()
     orgs = [
-        {"code": PROVINCE, "name": "Tỉnh ủy (đơn vị mẫu)", "level": "province", "parent_code": "",
-         "email": f"vanphong@tu.{DOMAIN}", "secretary_email": ""},
-        {"code": DISTRICT, "name": f"Huyện ủy {town}", "level": "district",
-         "parent_code": PROVINCE, "email": f"bantochuc@hu.{DOMAIN}",
-         "secretary_email": f"bithu@hu.{DOMAIN}"},
+        {
+            "code": PROVINCE,
+            "name": "Tỉnh ủy (đơn vị mẫu)",
+            "level": "province",
+            "parent_code": "",
+            "email": f"vanphong@tu.{DOMAIN}",
+            "secretary_email": "",
+        },
+        {
+            "code": DISTRICT,
+            "name": f"Huyện ủy {town}",
+            "level": "district",
+            "parent_code": PROVINCE,
+            "email": f"bantochuc@hu.{DOMAIN}",
+            "secretary_email": f"bithu@hu.{DOMAIN}",
+        },
     ]
     grassroots_codes = []
     for g in range(1, grassroots + 1):
         code = f"DU-XA-{g:02d}" if g <= grassroots * 3 // 4 else f"DB-CQ-{g:02d}"
         kind = "Đảng ủy xã" if code.startswith("DU") else "Đảng bộ cơ quan"
-        orgs.append({"code": code, "name": f"{kind} {place()}",
-                     "level": "grassroots", "parent_code": DISTRICT,
-                     "email": f"{code.lower()}@{DOMAIN}", "secretary_email": f"bt.{code.lower()}@{DOMAIN}"})
+        orgs.append(
+            {
+                "code": code,
+                "name": f"{kind} {place()}",
+                "level": "grassroots",
+                "parent_code": DISTRICT,
+                "email": f"{code.lower()}@{DOMAIN}",
+                "secretary_email": f"bt.{code.lower()}@{DOMAIN}",
+            }
+        )
         grassroots_codes.append(code)
     cell_codes = []
     for c in range(1, cells + 1):
@@ -73,15 +97,29 @@ def generate(
         # Some small cells keep no address of their own: their mail goes up the tree.
         email = "" if c % 17 == 0 else f"{code.lower()}@{DOMAIN}"
         secretary = "" if c % 7 == 0 else f"bt.{code.lower()}@{DOMAIN}"
-        orgs.append({"code": code, "name": f"Chi bộ {rng.choice(['thôn', 'xóm', 'bản', 'khối'])} {c}",
-                     "level": "cell", "parent_code": parent, "email": email,
-                     "secretary_email": secretary})
+        orgs.append(
+            {
+                "code": code,
+                "name": f"Chi bộ {rng.choice(['thôn', 'xóm', 'bản', 'khối'])} {c}",
+                "level": "cell",
+                "parent_code": parent,
+                "email": email,
+                "secretary_email": secretary,
+            }
+        )
         cell_codes.append(code)
     people = []
     for n in range(1, members + 1):
-        people.append({"code": f"DV{n:05d}", "full_name": full_name(),
-                       "email": f"dv{n:05d}@{DOMAIN}", "organization_code": cell_codes[(n - 1) % cells],
-                       "position": "Đảng viên", "leads": ""})
+        people.append(
+            {
+                "code": f"DV{n:05d}",
+                "full_name": full_name(),
+                "email": f"dv{n:05d}@{DOMAIN}",
+                "organization_code": cell_codes[(n - 1) % cells],
+                "position": "Đảng viên",
+                "leads": "",
+            }
+        )
     by_cell: dict[str, list[dict[str, str]]] = {}
     for person in people:
         by_cell.setdefault(person["organization_code"], []).append(person)
@@ -92,24 +130,59 @@ def generate(
         head = by_cell[cell_codes[g]][1]  # the first cell of grassroots g is cell g
         head.update(position="Bí thư đảng ủy", leads=code)
     by_cell[cell_codes[0]][2].update(position="Bí thư Huyện ủy", leads=DISTRICT)
-    people.append({"code": "TU00001", "full_name": full_name(), "email": f"bithu@tu.{DOMAIN}",
-                   "organization_code": PROVINCE, "position": "Bí thư Tỉnh ủy", "leads": PROVINCE})
+    people.append(
+        {
+            "code": "TU00001",
+            "full_name": full_name(),
+            "email": f"bithu@tu.{DOMAIN}",
+            "organization_code": PROVINCE,
+            "position": "Bí thư Tỉnh ủy",
+            "leads": PROVINCE,
+        }
+    )
     out.mkdir(parents=True, exist_ok=True)
-    orgs_csv, members_csv, plan_yaml = out / "organizations.csv", out / "members.csv", out / "plan.yaml"
+    orgs_csv, members_csv, plan_yaml = (
+        out / "organizations.csv",
+        out / "members.csv",
+        out / "plan.yaml",
+    )
     _write(orgs_csv, ["code", "name", "level", "parent_code", "email", "secretary_email"], orgs)
-    _write(members_csv, ["code", "full_name", "email", "organization_code", "position", "leads"], people)
+    _write(
+        members_csv,
+        ["code", "full_name", "email", "organization_code", "position", "leads"],
+        people,
+    )
     day = start.toordinal()
     plan = {
-        "code": f"DEMO-{start.year}", "title": f"Kiểm điểm, đánh giá, xếp loại chất lượng năm {start.year}",
-        "document": "Kế hoạch số 131-KH/HU", "launched_by": DISTRICT, "rule_set": "qd366-2025",
+        "code": f"DEMO-{start.year}",
+        "title": f"Kiểm điểm, đánh giá, xếp loại chất lượng năm {start.year}",
+        "document": "Kế hoạch số 131-KH/HU",
+        "launched_by": DISTRICT,
+        "rule_set": "qd366-2025",
         "timezone": "Asia/Ho_Chi_Minh",
-        "due": {"self_review": date.fromordinal(day + 8), "peer_review": date.fromordinal(day + 11),
-                "vote": date.fromordinal(day + 13), "approval": date.fromordinal(day + 16)},
-        "pilots": {"organizations": [grassroots_codes[0]],
-                   "due": {"self_review": date.fromordinal(day + 3), "peer_review": date.fromordinal(day + 5),
-                           "vote": date.fromordinal(day + 7), "approval": date.fromordinal(day + 9)}},
-        "escalation": [{"at": "-2d", "notify": ["unit"]}, {"at": "1d", "notify": ["unit", "secretary"]},
-                       {"at": "3d", "notify": ["higher"]}, {"at": "7d", "notify": ["standing"]}],
+        "due": {
+            "self_review": date.fromordinal(day + 8),
+            "peer_review": date.fromordinal(day + 11),
+            "vote": date.fromordinal(day + 13),
+            "approval": date.fromordinal(day + 16),
+        },
+        "pilots": {
+            "organizations": [grassroots_codes[0]],
+            "due": {
+                "self_review": date.fromordinal(day + 3),
+                "peer_review": date.fromordinal(day + 5),
+                "vote": date.fromordinal(day + 7),
+                "approval": date.fromordinal(day + 9),
+            },
+        },
+        "escalation": [
+            {"at": "-2d", "notify": ["unit"]},
+            {"at": "1d", "notify": ["unit", "secretary"]},
+            {"at": "3d", "notify": ["higher"]},
+            {"at": "7d", "notify": ["standing"]},
+        ],
     }
-    plan_yaml.write_text(yaml.safe_dump(plan, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    plan_yaml.write_text(
+        yaml.safe_dump(plan, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
     return District(orgs_csv, members_csv, plan_yaml, plan["code"], members, cells, grassroots)  # type: ignore[arg-type]

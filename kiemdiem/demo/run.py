@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import tempfile
 import time
-from datetime import date, datetime, time as clock, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as clock
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,7 +17,7 @@ from rich.table import Table
 
 from kiemdiem.demo.generate import generate
 from kiemdiem.demo.simulate import People, act_for_a_day
-from kiemdiem.demo.smtp_server import LocalSMTPServer
+from kiemdiem.demo.smtp_server import SMTPServerProcess
 from kiemdiem.prefect_env import prepare_prefect
 from models import get_engine, init_db, load_settings, session_scope
 from models.org_import import import_organizations
@@ -35,21 +35,22 @@ def _at(day: date, hour: int) -> str:
 
 def run_demo(*, json_output: bool, members: int, seed: int, keep: str | None) -> dict[str, Any]:
     started = time.perf_counter()
-    # The SMTP server runs in a thread of this process: a shorter GIL switch interval lets it
-    # answer each SMTP command promptly instead of after the default 5 ms wait.
-    sys.setswitchinterval(0.0005)
     console = Console(stderr=json_output)
     workdir = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="kiemdiem-demo-"))
     workdir.mkdir(parents=True, exist_ok=True)
     database = workdir / "kiemdiem.db"
     for leftover in workdir.glob("kiemdiem.db*"):
         leftover.unlink()
-    with LocalSMTPServer() as smtp:
-        os.environ.update({
-            "KIEMDIEM_DATABASE_URL": f"sqlite:///{database}",
-            "KIEMDIEM_SMTP_HOST": "127.0.0.1", "KIEMDIEM_SMTP_PORT": str(smtp.port),
-            "KIEMDIEM_SMTP_STARTTLS": "false", "KIEMDIEM_SMTP_FROM": "kiemdiem@hu.demo.kiemdiem.vn",
-        })
+    with SMTPServerProcess(workdir / "smtp-received.txt") as smtp:
+        os.environ.update(
+            {
+                "KIEMDIEM_DATABASE_URL": f"sqlite:///{database}",
+                "KIEMDIEM_SMTP_HOST": "127.0.0.1",
+                "KIEMDIEM_SMTP_PORT": str(smtp.port),
+                "KIEMDIEM_SMTP_STARTTLS": "false",
+                "KIEMDIEM_SMTP_FROM": "kiemdiem@hu.demo.kiemdiem.vn",
+            }
+        )
         os.environ.pop("KIEMDIEM_NOW", None)
         prepare_prefect(home=workdir / "prefect")
         settings = load_settings()
@@ -58,41 +59,66 @@ def run_demo(*, json_output: bool, members: int, seed: int, keep: str | None) ->
         engine = get_engine(settings.database_url)
         init_db(engine)
         with session_scope(engine) as session:
-            import_organizations(session=session, organizations_csv=district.organizations_csv,
-                                 members_csv=district.members_csv)
-        console.print(f"imported {district.grassroots} grassroots organizations, {district.cells} "
-                      f"cells, {district.members} members; starting Prefect (first start ~20 s)")
+            import_organizations(
+                session=session,
+                organizations_csv=district.organizations_csv,
+                members_csv=district.members_csv,
+            )
+        console.print(
+            f"imported {district.grassroots} grassroots organizations, {district.cells} "
+            f"cells, {district.members} members; starting Prefect (first start ~20 s)"
+        )
         from flows import launch_cycle, review_cycle
 
-        launched = launch_cycle(str(district.plan_yaml), now=_at(START, 8),
-                                database_url=settings.database_url)
-        console.print(f"launched {district.cycle_code}: {launched['units']}, "
-                      f"plan-issued mails {launched['mails_queued']}")
+        launched = launch_cycle(
+            str(district.plan_yaml), now=_at(START, 8), database_url=settings.database_url
+        )
+        console.print(
+            f"launched {district.cycle_code}: {launched['units']}, "
+            f"plan-issued mails {launched['mails_queued']}"
+        )
         people = People(seed)
         timeline = []
         spent = {"ticks": 0.0, "people": 0.0}
         for offset in range(1, DAYS + 1):
             day = START + timedelta(days=offset)
             mark = time.perf_counter()
-            ticked = review_cycle(district.cycle_code, now=_at(day, 8),
-                                  database_url=settings.database_url)
+            ticked = review_cycle(
+                district.cycle_code, now=_at(day, 8), database_url=settings.database_url
+            )
             spent["ticks"] += time.perf_counter() - mark
             mark = time.perf_counter()
-            act_for_a_day(engine=engine, cycle_code=district.cycle_code, people=people,
-                          now=datetime.fromisoformat(_at(day, 14)), settings=settings)
+            act_for_a_day(
+                engine=engine,
+                cycle_code=district.cycle_code,
+                people=people,
+                now=datetime.fromisoformat(_at(day, 14)),
+                settings=settings,
+            )
             spent["people"] += time.perf_counter() - mark
             status = ticked["status"]
-            timeline.append({"day": day.isoformat(), "overdue": sum(status["overdue"].values()),
-                             "digests": ticked["escalated"]["digests"],
-                             "sent": ticked["delivery"]["sent"], **status["states"]})
-            console.print(f"  {day}  moved {sum(ticked['advanced']['moved'].values()):5d}  "
-                          f"escalation steps {ticked['escalated']['steps']:5d}  mails sent "
-                          f"{ticked['delivery']['sent']:5d}  overdue {timeline[-1]['overdue']}")
+            timeline.append(
+                {
+                    "day": day.isoformat(),
+                    "overdue": sum(status["overdue"].values()),
+                    "digests": ticked["escalated"]["digests"],
+                    "sent": ticked["delivery"]["sent"],
+                    **status["states"],
+                }
+            )
+            console.print(
+                f"  {day}  moved {sum(ticked['advanced']['moved'].values()):5d}  "
+                f"escalation steps {ticked['escalated']['steps']:5d}  mails sent "
+                f"{ticked['delivery']['sent']:5d}  overdue {timeline[-1]['overdue']}"
+            )
         final_now = _at(START + timedelta(days=DAYS), 8)
         with session_scope(engine) as session:
-            summary = cycle_status(session=session, cycle=get_cycle(session, district.cycle_code),
-                                   now=datetime.fromisoformat(final_now))
-        summary["mails_received"] = len(smtp.messages)
+            summary = cycle_status(
+                session=session,
+                cycle=get_cycle(session, district.cycle_code),
+                now=datetime.fromisoformat(final_now),
+            )
+        summary["mails_received"] = smtp.received()
     summary["actions"] = dict(people.actions)
     summary["refused_actions"] = people.refused
     summary["seconds"] = round(time.perf_counter() - started, 1)
@@ -103,28 +129,47 @@ def run_demo(*, json_output: bool, members: int, seed: int, keep: str | None) ->
     return summary
 
 
-def _print(console: Console, summary: dict[str, Any], timeline: list[dict[str, Any]],
-           workdir: Path, json_output: bool) -> None:
+def _print(
+    console: Console,
+    summary: dict[str, Any],
+    timeline: list[dict[str, Any]],
+    workdir: Path,
+    json_output: bool,
+) -> None:
     table = Table(title=f"{summary['cycle']}: units per state, day by day (ticks at 08:00)")
-    columns = ["day", "self_review", "peer_review", "vote", "approval", "returned",
-               "remediation", "closed", "overdue", "digests", "sent"]
+    columns = [
+        "day",
+        "self_review",
+        "peer_review",
+        "vote",
+        "approval",
+        "returned",
+        "remediation",
+        "closed",
+        "overdue",
+        "digests",
+        "sent",
+    ]
     for column in columns:
         table.add_column(column, justify="right")
     for row in timeline:
         table.add_row(*(str(row.get(c, 0)) for c in columns))
     console.print(table)
-    console.print(f"units {summary['units']}; overdue now {summary['overdue']}; mail "
-                  f"{summary['mails']}; received by the SMTP server {summary['mails_received']}; "
-                  f"people's actions {summary['actions']}; {summary['seconds']} s in all, "
-                  f"{summary['seconds_in_ticks']} s in {len(timeline)} ticks, "
-                  f"{summary['seconds_in_people']} s simulating people")
+    console.print(
+        f"units {summary['units']}; overdue now {summary['overdue']}; mail "
+        f"{summary['mails']}; received by the SMTP server {summary['mails_received']}; "
+        f"people's actions {summary['actions']}; {summary['seconds']} s in all, "
+        f"{summary['seconds_in_ticks']} s in {len(timeline)} ticks, "
+        f"{summary['seconds_in_people']} s simulating people"
+    )
     console.print(
         "\nWatch the flow runs in the Prefect UI:\n"
         f"  PREFECT_HOME={workdir / 'prefect'} prefect server start\n"
         "  then open http://127.0.0.1:4200 (flows launch-cycle and review-cycle, artifacts "
         f"{summary['cycle'].lower()}-states and -overdue)\n"
         f"The demo's database is {workdir / 'kiemdiem.db'}: try\n"
-        f"  KIEMDIEM_DATABASE_URL=sqlite:///{workdir / 'kiemdiem.db'} kiemdiem cycle status {summary['cycle']}"
+        f"  KIEMDIEM_DATABASE_URL=sqlite:///{workdir / 'kiemdiem.db'} "
+        f"kiemdiem cycle status {summary['cycle']}"
     )
     if json_output:
         print(json.dumps(summary, ensure_ascii=False, indent=2))

@@ -62,7 +62,7 @@ class _World:
     electorate: Electorate
     units: list[Unit]
     due: dict[tuple[int, str], date]
-    members: dict[int, Member]
+    codes: dict[int, str]
     voted: set[tuple[int, int]]
 
 
@@ -70,21 +70,27 @@ def _load(session: Session, cycle_code: str) -> _World:
     cycle = get_cycle(session, cycle_code)
     plan = plan_of(cycle)
     units = list(session.exec(select(Unit).where(Unit.cycle_id == cycle.id)).all())
+    # Plain columns, not ORM objects: this runs every simulated day over every deadline.
     due = {
-        (d.unit_id, d.stage): local_day(d.due_at, plan)
-        for d in session.exec(
-            select(StageDeadline).join(Unit, col(Unit.id) == col(StageDeadline.unit_id))
+        (unit_id, stage): local_day(due_at, plan)
+        for unit_id, stage, due_at in session.exec(
+            select(StageDeadline.unit_id, StageDeadline.stage, StageDeadline.due_at)
+            .join(Unit, col(Unit.id) == col(StageDeadline.unit_id))
             .where(Unit.cycle_id == cycle.id)
         )
     }
     directory = Directory.load(session)
-    members = {m.id: m for m in session.exec(select(Member)).all() if m.id is not None}
-    voted = set(session.exec(
-        select(Ballot.unit_id, Ballot.voter_id).join(Unit, col(Unit.id) == col(Ballot.unit_id))
-        .where(Unit.cycle_id == cycle.id, Unit.state == UnitState.VOTE.value)
-    ).all())
-    return _World(plan, directory, Electorate(session, directory).load_all(), units, due, members,
-                  voted)  # type: ignore[arg-type]
+    codes = dict(session.exec(select(Member.id, Member.code)).all())
+    voted = set(
+        session.exec(
+            select(Ballot.unit_id, Ballot.voter_id)
+            .join(Unit, col(Unit.id) == col(Ballot.unit_id))
+            .where(Unit.cycle_id == cycle.id, Unit.state == UnitState.VOTE.value)
+        ).all()
+    )
+    return _World(
+        plan, directory, Electorate(session, directory).load_all(), units, due, codes, voted
+    )  # type: ignore[arg-type]
 
 
 def _head(world: _World, org_id: int) -> int | None:
@@ -104,7 +110,9 @@ def _ready(people: People, world: _World, unit: Unit, actor: int | None, today: 
     if actor is None or (unit.id, stage) not in world.due:
         return False
     delay = people.delay(actor, stage)
-    return delay is not None and today >= date.fromordinal(world.due[(unit.id, stage)].toordinal() + delay)
+    return delay is not None and today >= date.fromordinal(
+        world.due[(unit.id, stage)].toordinal() + delay
+    )
 
 
 def act_for_a_day(
@@ -114,7 +122,7 @@ def act_for_a_day(
     with Session(engine) as session:
         world = _load(session, cycle_code)
     today = now.astimezone(world.plan.zone).date()
-    code_of = {m_id: m.code for m_id, m in world.members.items()}
+    code_of = world.codes
     batches: dict[tuple[str, int, Any], list[str]] = defaultdict(list)
     for unit in world.units:
         state = UnitState(unit.state)
@@ -133,8 +141,14 @@ def act_for_a_day(
                 batches[("comment", speaker, None)].append(unit.code)  # type: ignore[index]
         elif state is UnitState.VOTE:
             for voter in world.electorate.voters(unit):
-                if (unit.id, voter) not in world.voted and _ready(people, world, unit, voter, today):
-                    choice = unit.proposed_level if people.level(f"{voter}:{unit.id}") != Level.EXCELLENT else Level.GOOD
+                if (unit.id, voter) not in world.voted and _ready(
+                    people, world, unit, voter, today
+                ):
+                    choice = (
+                        unit.proposed_level
+                        if people.level(f"{voter}:{unit.id}") != Level.EXCELLENT
+                        else Level.GOOD
+                    )
                     batches[("vote", voter, choice or Level.GOOD)].append(unit.code)
         elif state is UnitState.APPROVAL:
             approving = world.directory.approving(unit.organization_id)
@@ -148,36 +162,74 @@ def act_for_a_day(
 
 
 def _perform(
-    engine: Engine, verb: str, cycle: str, actor: str, codes: list[str], extra: Any,
-    people: People, now: datetime, settings: Settings,
+    engine: Engine,
+    verb: str,
+    cycle: str,
+    actor: str,
+    codes: list[str],
+    extra: Any,
+    people: People,
+    now: datetime,
+    settings: Settings,
 ) -> None:
     calls: dict[str, Callable[[Session, list[str]], Any]] = {
-        "comment": lambda s, c: comment(session=s, cycle_code=cycle, unit_codes=c, actor_code=actor,
-                                        now=now, text="Đồng ý với bản tự kiểm điểm; đề nghị làm rõ thêm nguyên nhân chủ quan."),
-        "vote": lambda s, c: vote(session=s, cycle_code=cycle, unit_codes=c, actor_code=actor,
-                                  now=now, level=extra),
-        "approve": lambda s, c: approve(session=s, cycle_code=cycle, unit_codes=c, actor_code=actor, now=now),
+        "comment": lambda s, c: comment(
+            session=s,
+            cycle_code=cycle,
+            unit_codes=c,
+            actor_code=actor,
+            now=now,
+            text="Đồng ý với bản tự kiểm điểm; đề nghị làm rõ thêm nguyên nhân chủ quan.",
+        ),
+        "vote": lambda s, c: vote(
+            session=s, cycle_code=cycle, unit_codes=c, actor_code=actor, now=now, level=extra
+        ),
+        "approve": lambda s, c: approve(
+            session=s, cycle_code=cycle, unit_codes=c, actor_code=actor, now=now
+        ),
         "return": lambda s, c: return_for_review(
-            session=s, cycle_code=cycle, unit_codes=c, actor_code=actor, now=now, settings=settings,
-            reason="Bản kiểm điểm còn chung chung, chưa chỉ rõ nguyên nhân chủ quan của hạn chế."),
+            session=s,
+            cycle_code=cycle,
+            unit_codes=c,
+            actor_code=actor,
+            now=now,
+            settings=settings,
+            reason="Bản kiểm điểm còn chung chung, chưa chỉ rõ nguyên nhân chủ quan của hạn chế.",
+        ),
     }
     if verb in ("submit", "remediated"):
         for code in codes:
-            _one(engine, verb, people, lambda s, code=code: _single(s, verb, cycle, code, actor, now, people))
+            _one(
+                engine,
+                verb,
+                people,
+                lambda s, code=code: _single(s, verb, cycle, code, actor, now, people),
+            )
         return
     _one(engine, verb, people, lambda s: calls[verb](s, codes), len(codes))
     if verb == "return":
         people.returned.update(codes)
 
 
-def _single(session: Session, verb: str, cycle: str, code: str, actor: str, now: datetime,
-            people: People) -> Any:
+def _single(
+    session: Session, verb: str, cycle: str, code: str, actor: str, now: datetime, people: People
+) -> Any:
     if verb == "remediated":
-        return finish_remediation(session=session, cycle_code=cycle, unit_code=code,
-                                  actor_code=actor, now=now, note="Đã khắc phục.")
+        return finish_remediation(
+            session=session,
+            cycle_code=cycle,
+            unit_code=code,
+            actor_code=actor,
+            now=now,
+            note="Đã khắc phục.",
+        )
     has_shortcomings = random.Random(f"{people.seed}:short:{code}").random() < 0.3
     return submit_self_review(
-        session=session, cycle_code=cycle, unit_code=code, actor_code=actor, now=now,
+        session=session,
+        cycle_code=cycle,
+        unit_code=code,
+        actor_code=actor,
+        now=now,
         proposed_level=people.level(code),
         strengths="Hoàn thành các nhiệm vụ được giao; giữ gìn phẩm chất, đạo đức.",
         shortcomings="Có lúc chưa chủ động nghiên cứu nghị quyết." if has_shortcomings else "",
@@ -185,7 +237,9 @@ def _single(session: Session, verb: str, cycle: str, code: str, actor: str, now:
     )
 
 
-def _one(engine: Engine, verb: str, people: People, call: Callable[[Session], Any], n: int = 1) -> None:
+def _one(
+    engine: Engine, verb: str, people: People, call: Callable[[Session], Any], n: int = 1
+) -> None:
     try:
         with session_scope(engine) as session:
             call(session)

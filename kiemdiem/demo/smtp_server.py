@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import signal
 import socket
+import subprocess
+import sys
 import threading
+import time
 from dataclasses import dataclass
 from email import message_from_bytes
+from email.header import decode_header, make_header
 from email.message import Message
 from functools import cached_property
-from email.header import decode_header, make_header
+from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
@@ -82,3 +87,69 @@ class LocalSMTPServer:
 
     def __exit__(self, *_: object) -> None:
         self.stop()
+
+
+class _Journal:
+    """A handler that writes one line per accepted message, for a server in another process."""
+
+    def __init__(self, path: Path) -> None:
+        self.file = path.open("a", encoding="utf-8")
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.file.write(" ".join(envelope.rcpt_tos) + "\n")
+        self.file.flush()
+        return "250 Message accepted for delivery"
+
+
+class SMTPServerProcess:
+    """A real SMTP server in a process of its own, so it runs on the other core.
+
+    The demo uses it: in the same process, server and deliverer would take turns on one GIL.
+    """
+
+    def __init__(self, journal: Path) -> None:
+        self.port = free_port()
+        self.journal = journal
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> SMTPServerProcess:
+        self.journal.write_text("", encoding="utf-8")
+        command = [
+            sys.executable,
+            "-m",
+            "kiemdiem.demo.smtp_server",
+            str(self.port),
+            str(self.journal),
+        ]
+        self._process = subprocess.Popen(command)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return self
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(f"the demo's SMTP server did not start on port {self.port}")
+
+    def received(self) -> int:
+        """How many messages the server has accepted so far."""
+        with self.journal.open(encoding="utf-8") as f:
+            return sum(1 for _ in f)
+
+    def __exit__(self, *_: object) -> None:
+        if self._process is not None:
+            self._process.terminate()
+            self._process.wait(timeout=10)
+
+
+def _serve(port: int, journal: Path) -> None:
+    controller = Controller(_Journal(journal), hostname="127.0.0.1", port=port)
+    controller.start()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    stop.wait()
+    controller.stop()
+
+
+if __name__ == "__main__":
+    _serve(int(sys.argv[1]), Path(sys.argv[2]))

@@ -49,13 +49,31 @@ def test_status_json_and_actions_from_the_command_line(
     from tests.states.helpers import local
 
     with session_scope(get_engine()) as session:
-        launch(session=session, plan=load_plan(write_plan(tmp_path)), now=local("2026-11-10 08:00"),
-               settings=load_settings())
-    refused = runner.invoke(app, ["unit", "submit", "TT-2026", "M:A3", "--as", "A3", "--level",
-                                  "good", "--now", "2026-11-10T09:00:00+07:00"])
+        launch(
+            session=session,
+            plan=load_plan(write_plan(tmp_path)),
+            now=local("2026-11-10 08:00"),
+            settings=load_settings(),
+        )
+    refused = runner.invoke(
+        app,
+        [
+            "unit",
+            "submit",
+            "TT-2026",
+            "M:A3",
+            "--as",
+            "A3",
+            "--level",
+            "good",
+            "--now",
+            "2026-11-10T09:00:00+07:00",
+        ],
+    )
     assert refused.exit_code == 1 and "plan_issued" in str(refused.exception)
-    result = runner.invoke(app, ["cycle", "status", "TT-2026", "--json", "--now",
-                                 "2026-12-20T00:00:00+07:00"])
+    result = runner.invoke(
+        app, ["cycle", "status", "TT-2026", "--json", "--now", "2026-12-20T00:00:00+07:00"]
+    )
     assert result.exit_code == 0, result.output
     status = json.loads(result.output)
     assert status["units"] == 24 and status["states"]["plan_issued"] == 24

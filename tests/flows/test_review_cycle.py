@@ -48,7 +48,9 @@ def _tick_twice(url: str, server: LocalSMTPServer, now: datetime) -> set[str]:
 
 
 def test_mails_reach_the_right_people_at_the_right_ticks(
-    wired: tuple[Engine, str], smtp_server: LocalSMTPServer, tmp_path: Path,
+    wired: tuple[Engine, str],
+    smtp_server: LocalSMTPServer,
+    tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     engine, url = wired
@@ -57,28 +59,63 @@ def test_mails_reach_the_right_people_at_the_right_ticks(
     assert summary["units"]["member"] == 9 and summary["delivery"]["sent"] == 14
     # Every member in the district, and each collective's address (C3's falls back to G2).
     assert _new(smtp_server, 0) == {
-        "a1@example.vn", "a2@example.vn", "a3@example.vn", "b1@example.vn", "b2@example.vn",
-        "b3@example.vn", "b4@example.vn", "e1@example.vn", "e2@example.vn",
-        "d@example.vn", "g1@example.vn", "g2@example.vn", "c1@example.vn", "c2@example.vn",
+        "a1@example.vn",
+        "a2@example.vn",
+        "a3@example.vn",
+        "b1@example.vn",
+        "b2@example.vn",
+        "b3@example.vn",
+        "b4@example.vn",
+        "e1@example.vn",
+        "e2@example.vn",
+        "d@example.vn",
+        "g1@example.vn",
+        "g2@example.vn",
+        "c1@example.vn",
+        "c2@example.vn",
     }
     assert _tick_twice(url, smtp_server, local("2026-11-18 08:00")) == set()
     assert _tick_twice(url, smtp_server, local("2026-11-19 08:00")) == {
-        "a1@example.vn", "a2@example.vn", "a3@example.vn", "g1@example.vn", "c1@example.vn"}
-    act(engine, submit_self_review, unit_code="M:A3", actor_code="A3", now=local("2026-11-20 09:00"),
-        proposed_level=Level.GOOD)
+        "a1@example.vn",
+        "a2@example.vn",
+        "a3@example.vn",
+        "g1@example.vn",
+        "c1@example.vn",
+    }
+    act(
+        engine,
+        submit_self_review,
+        unit_code="M:A3",
+        actor_code="A3",
+        now=local("2026-11-20 09:00"),
+        proposed_level=Level.GOOD,
+    )
     # Self-review one day late: each unit and its secretary. A3, who submitted, is now only
     # reminded that the peer review it moved on to is due in two days.
     assert _tick_twice(url, smtp_server, local("2026-11-22 08:00")) == {
-        "a1@example.vn", "a2@example.vn", "g1@example.vn", "c1@example.vn",
-        "bt.c1@example.vn", "bt.g1@example.vn", "a3@example.vn"}
+        "a1@example.vn",
+        "a2@example.vn",
+        "g1@example.vn",
+        "c1@example.vn",
+        "bt.c1@example.vn",
+        "bt.g1@example.vn",
+        "a3@example.vn",
+    }
     reminder = [m for m in smtp_server.messages if m.recipients == ("a3@example.vn",)][-1]
     assert reminder.subject.startswith("Nhắc hạn kiểm điểm")
     # Three days late: the committee above each unit (C1's units to G1, G1's to the district).
-    assert _tick_twice(url, smtp_server, local("2026-11-24 08:00")) == {"g1@example.vn", "d@example.vn"}
+    assert _tick_twice(url, smtp_server, local("2026-11-24 08:00")) == {
+        "g1@example.vn",
+        "d@example.vn",
+    }
     # Seven days late: the standing office. A3's peer review (due 23 Nov) is by now past its
     # 1-day and 3-day steps at once: A3, C1's secretary and G1, each in the same one mail.
     assert _tick_twice(url, smtp_server, local("2026-11-28 08:00")) == {
-        "d@example.vn", "a3@example.vn", "bt.c1@example.vn", "g1@example.vn"}
+        "d@example.vn",
+        "a3@example.vn",
+        "bt.c1@example.vn",
+        "g1@example.vn",
+    }
     ids = [m.message_id for m in smtp_server.messages]
     assert len(ids) == len(set(ids)) and all(i.startswith("<") for i in ids)
     digest = [m for m in smtp_server.messages if m.recipients == ("d@example.vn",)][-1]
@@ -106,8 +143,9 @@ def test_a_tick_with_the_smtp_server_down_ends_with_mail_pending(
     _, url = wired
     monkeypatch.setenv("KIEMDIEM_SMTP_PORT", str(free_port()))  # nothing listens there
     launch_cycle(str(write_plan(tmp_path)), now=LAUNCH.isoformat(), database_url=url)
-    state = review_cycle("TT-2026", now=local("2026-11-19 08:00").isoformat(), database_url=url,
-                         return_state=True)
+    state = review_cycle(
+        "TT-2026", now=local("2026-11-19 08:00").isoformat(), database_url=url, return_state=True
+    )
     assert state.is_completed() and state.message == "mail pending: 19"
     with LocalSMTPServer() as back:
         monkeypatch.setenv("KIEMDIEM_SMTP_PORT", str(back.port))

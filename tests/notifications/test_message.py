@@ -9,46 +9,84 @@ import pytest
 
 from notifications import KINDS, LANGUAGES, build_mime, message_id, render
 
-ITEM = {"unit_code": "M:A1", "unit_name": "Nguyễn Văn <An>", "kind": "member",
-        "org_name": "Chi bộ thôn 1", "stage": "vote", "due_local": "06/12/2026", "days_late": 2}
-CYCLE = {"code": "TT-2026", "title": "Kiểm điểm năm 2026", "document": "Kế hoạch số 131-KH/HU",
-         "launched_by": "Huyện ủy Thử"}
+ITEM = {
+    "unit_code": "M:A1",
+    "unit_name": "Nguyễn Văn <An>",
+    "kind": "member",
+    "org_name": "Chi bộ thôn 1",
+    "stage": "vote",
+    "due_local": "06/12/2026",
+    "days_late": 2,
+}
+CYCLE = {
+    "code": "TT-2026",
+    "title": "Kiểm điểm năm 2026",
+    "document": "Kế hoạch số 131-KH/HU",
+    "launched_by": "Huyện ủy Thử",
+}
 CONTEXTS: dict[str, dict[str, Any]] = {
-    "plan_issued": {"units": [{"unit_name": "Nguyễn Văn An", "unit_code": "M:A1", "kind": "member",
-                               "dues": [{"stage": "vote", "due_local": "06/12/2026"}]}]},
-    "reminder": {"items": [ITEM]}, "overdue": {"items": [ITEM]}, "digest": {"items": [ITEM]},
-    "returned": {"unit_name": "Nguyễn Văn An", "unit_code": "M:A1", "reason": "Còn chung chung",
-                 "due_local": "16/12/2026", "approver": "Trần Văn Bình"},
+    "plan_issued": {
+        "units": [
+            {
+                "unit_name": "Nguyễn Văn An",
+                "unit_code": "M:A1",
+                "kind": "member",
+                "dues": [{"stage": "vote", "due_local": "06/12/2026"}],
+            }
+        ]
+    },
+    "reminder": {"items": [ITEM]},
+    "overdue": {"items": [ITEM]},
+    "digest": {"items": [ITEM]},
+    "returned": {
+        "unit_name": "Nguyễn Văn An",
+        "unit_code": "M:A1",
+        "reason": "Còn chung chung",
+        "due_local": "16/12/2026",
+        "approver": "Trần Văn Bình",
+    },
 }
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 @pytest.mark.parametrize("kind", KINDS)
 def test_every_template_renders_in_both_languages(kind: str, lang: str) -> None:
-    rendered = render(kind, {"recipient_name": "Lê Thị Hà", "cycle": CYCLE, "link": "http://x/y",
-                             **CONTEXTS[kind]}, lang=lang)
+    rendered = render(
+        kind,
+        {"recipient_name": "Lê Thị Hà", "cycle": CYCLE, "link": "http://x/y", **CONTEXTS[kind]},
+        lang=lang,
+    )
     assert "TT-2026" in rendered.subject or "131-KH/HU" in rendered.subject
     assert "Lê Thị Hà" in rendered.text and "Lê Thị Hà" in rendered.html
     assert "\n" not in rendered.subject
 
 
 def test_text_is_not_escaped_and_html_is() -> None:
-    rendered = render("digest", {"recipient_name": "X", "cycle": CYCLE, "link": "l", "items": [ITEM]})
+    rendered = render(
+        "digest", {"recipient_name": "X", "cycle": CYCLE, "link": "l", "items": [ITEM]}
+    )
     assert "Nguyễn Văn <An>" in rendered.text
     assert "Nguyễn Văn &lt;An&gt;" in rendered.html and "<An>" not in rendered.html
 
 
 def test_english_is_english() -> None:
     vi = render("overdue", {"recipient_name": "X", "cycle": CYCLE, "link": "l", "items": [ITEM]})
-    en = render("overdue", {"recipient_name": "X", "cycle": CYCLE, "link": "l", "items": [ITEM]},
-                lang="en")
+    en = render(
+        "overdue", {"recipient_name": "X", "cycle": CYCLE, "link": "l", "items": [ITEM]}, lang="en"
+    )
     assert vi.subject.startswith("Thông báo quá hạn") and en.subject.startswith("Overdue")
 
 
 def _parse(subject: str, name: str) -> Any:
-    mime = build_mime(sender="kd@example.vn", recipient="a@example.vn", recipient_name=name,
-                      subject=subject, text="Nội dung", html="<p>Nội dung</p>",
-                      msg_id=message_id("k", "kd@example.vn"))
+    mime = build_mime(
+        sender="kd@example.vn",
+        recipient="a@example.vn",
+        recipient_name=name,
+        subject=subject,
+        text="Nội dung",
+        html="<p>Nội dung</p>",
+        msg_id=message_id("k", "kd@example.vn"),
+    )
     return message_from_bytes(mime.as_bytes(), policy=policy.default)
 
 

@@ -28,8 +28,12 @@ def local(text: str) -> datetime:
 
 def launch_cycle(engine: Engine, tmp_path: Path, now: datetime, **plan: Any) -> None:
     with session_scope(engine) as session:
-        launch(session=session, plan=load_plan(write_plan(tmp_path, **plan)), now=now,
-               settings=load_settings())
+        launch(
+            session=session,
+            plan=load_plan(write_plan(tmp_path, **plan)),
+            now=now,
+            settings=load_settings(),
+        )
 
 
 def tick(engine: Engine, now: datetime) -> tuple[dict[str, int], EscalationResult]:
@@ -38,8 +42,13 @@ def tick(engine: Engine, now: datetime) -> tuple[dict[str, int], EscalationResul
         moved = advance(session=session, cycle=cycle, now=now)
     with session_scope(engine) as session:
         cycle = get_cycle(session, CYCLE)
-        result = escalate(session=session, cycle=cycle, tick=begin_tick(session, cycle, now),
-                          now=now, settings=load_settings())
+        result = escalate(
+            session=session,
+            cycle=cycle,
+            tick=begin_tick(session, cycle, now),
+            now=now,
+            settings=load_settings(),
+        )
     return moved, result
 
 
@@ -57,7 +66,10 @@ def snapshot(engine: Engine) -> tuple[Any, ...]:
     """Everything an action may write, to show a refused one wrote nothing."""
     with Session(engine) as session:
         return (
-            sorted((u.code, u.state, u.proposed_level, u.final_level) for u in session.exec(select(Unit))),
+            sorted(
+                (u.code, u.state, u.proposed_level, u.final_level)
+                for u in session.exec(select(Unit))
+            ),
             len(session.exec(select(AuditEntry)).all()),
             len(session.exec(select(Ballot)).all()),
             len(session.exec(select(OutboxMessage)).all()),

@@ -9,8 +9,16 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from models import ActionRefused, AuditEntry, InvalidMove, Level, NotFound, StageDeadline, Unit
-from models import load_settings
+from models import (
+    ActionRefused,
+    AuditEntry,
+    InvalidMove,
+    Level,
+    NotFound,
+    StageDeadline,
+    Unit,
+    load_settings,
+)
 from states import approve, comment, return_for_review, submit_self_review, vote
 from tests.states.helpers import act, launch_cycle, local, outbox, snapshot, state, tick
 
@@ -24,20 +32,56 @@ def cycle(district: Engine, tmp_path: Path) -> Engine:
 
 
 def _submit(engine: Engine, unit: str, actor: str, level: Level = Level.GOOD, **form: str) -> None:
-    act(engine, submit_self_review, unit_code=unit, actor_code=actor, now=LAUNCH,
-        proposed_level=level, **form)
+    act(
+        engine,
+        submit_self_review,
+        unit_code=unit,
+        actor_code=actor,
+        now=LAUNCH,
+        proposed_level=level,
+        **form,
+    )
 
 
 def test_launch_creates_every_unit_with_pilot_deadlines(cycle: Engine) -> None:
     with Session(cycle) as session:
         units = {u.code: u for u in session.exec(select(Unit)).all()}
         assert set(units) == {
-            "O:D", "O:G1", "O:G2", "O:C1", "O:C2", "O:C3", "T:D", "T:G1", "T:G2",
-            "M:A1", "M:A2", "M:A3", "M:B1", "M:B2", "M:B3", "M:B4", "M:E1", "M:E2",
-            "L:A1", "L:A2", "L:B1", "L:B2", "L:B4", "L:E1",
+            "O:D",
+            "O:G1",
+            "O:G2",
+            "O:C1",
+            "O:C2",
+            "O:C3",
+            "T:D",
+            "T:G1",
+            "T:G2",
+            "M:A1",
+            "M:A2",
+            "M:A3",
+            "M:B1",
+            "M:B2",
+            "M:B3",
+            "M:B4",
+            "M:E1",
+            "M:E2",
+            "L:A1",
+            "L:A2",
+            "L:B1",
+            "L:B2",
+            "L:B4",
+            "L:E1",
         }
         assert {c for c, u in units.items() if u.pilot} == {
-            "O:G1", "T:G1", "O:C1", "M:A1", "M:A2", "M:A3", "L:A1", "L:A2"}
+            "O:G1",
+            "T:G1",
+            "O:C1",
+            "M:A1",
+            "M:A2",
+            "M:A3",
+            "L:A1",
+            "L:A2",
+        }
         due = {(d.unit_id, d.stage): d.due_at for d in session.exec(select(StageDeadline))}
         assert due[(units["M:A3"].id, "self_review")] == local("2026-11-21 00:00")
         assert due[(units["M:B3"].id, "self_review")] == local("2026-12-02 00:00")
@@ -65,21 +109,34 @@ def test_a_member_unit_walks_the_whole_way(cycle: Engine) -> None:
         unit = session.exec(select(Unit).where(Unit.code == "M:A3")).one()
         # Two ballots, good and excellent: only "good" has a majority behind it.
         assert (unit.proposed_level, unit.final_level) == (Level.GOOD, Level.GOOD)
-        trail = session.exec(select(AuditEntry).where(AuditEntry.unit_id == unit.id)
-                             .order_by(AuditEntry.id)).all()
+        trail = session.exec(
+            select(AuditEntry).where(AuditEntry.unit_id == unit.id).order_by(AuditEntry.id)
+        ).all()
     assert [(e.actor, e.from_state, e.to_state) for e in trail] == [
-        ("tick", "plan_issued", "self_review"), ("A3", "self_review", "peer_review"),
-        ("tick", "peer_review", "vote"), ("tick", "vote", "approval"),
-        ("A2", "approval", "published"), ("tick", "published", "remediation"),
+        ("tick", "plan_issued", "self_review"),
+        ("A3", "self_review", "peer_review"),
+        ("tick", "peer_review", "vote"),
+        ("tick", "vote", "approval"),
+        ("A2", "approval", "published"),
+        ("tick", "published", "remediation"),
     ]
 
 
-@pytest.mark.parametrize(("action", "kwargs", "message"), [
-    (submit_self_review, {"unit_code": "M:A3", "actor_code": "A3", "proposed_level": Level.GOOD},
-     "M:A3: cannot submit self review a unit in state 'plan_issued'"),
-    (vote, {"unit_codes": ["M:A3"], "actor_code": "A1", "level": Level.GOOD},
-     "M:A3: cannot vote a unit in state 'plan_issued'; it is allowed only from: vote"),
-])
+@pytest.mark.parametrize(
+    ("action", "kwargs", "message"),
+    [
+        (
+            submit_self_review,
+            {"unit_code": "M:A3", "actor_code": "A3", "proposed_level": Level.GOOD},
+            "M:A3: cannot submit self review a unit in state 'plan_issued'",
+        ),
+        (
+            vote,
+            {"unit_codes": ["M:A3"], "actor_code": "A1", "level": Level.GOOD},
+            "M:A3: cannot vote a unit in state 'plan_issued'; it is allowed only from: vote",
+        ),
+    ],
+)
 def test_acting_before_the_stage_is_refused(
     cycle: Engine, action: object, kwargs: dict[str, object], message: str
 ) -> None:
@@ -90,10 +147,13 @@ def test_acting_before_the_stage_is_refused(
     assert snapshot(cycle) == before
 
 
-@pytest.mark.parametrize(("unit", "actor", "message"), [
-    ("M:A3", "A1", "only the member under review may do this, not A1"),
-    ("O:C2", "A1", "A1 (Nguyễn Văn A1) does not head C2 or a committee above it"),
-])
+@pytest.mark.parametrize(
+    ("unit", "actor", "message"),
+    [
+        ("M:A3", "A1", "only the member under review may do this, not A1"),
+        ("O:C2", "A1", "A1 (Nguyễn Văn A1) does not head C2 or a committee above it"),
+    ],
+)
 def test_only_the_author_submits(cycle: Engine, unit: str, actor: str, message: str) -> None:
     tick(cycle, LAUNCH)
     before = snapshot(cycle)
@@ -121,7 +181,10 @@ def test_comments_and_votes_come_only_from_the_collective(cycle: Engine) -> None
     tick(cycle, LAUNCH)
     _submit(cycle, "M:A3", "A3")
     before = snapshot(cycle)
-    for outsider, reason in (("A3", "not in the unit's collective"), ("B1", "not in the unit's collective")):
+    for outsider, reason in (
+        ("A3", "not in the unit's collective"),
+        ("B1", "not in the unit's collective"),
+    ):
         with pytest.raises(ActionRefused, match=reason):
             act(cycle, comment, unit_codes=["M:A3"], actor_code=outsider, now=LAUNCH, text="x")
     with pytest.raises(ActionRefused, match="a comment needs text"):
@@ -170,28 +233,53 @@ def _to_approval(engine: Engine) -> None:
 def test_only_the_approving_committee_decides_and_lowering_needs_a_reason(cycle: Engine) -> None:
     _to_approval(cycle)
     before = snapshot(cycle)
-    with pytest.raises(ActionRefused, match="B1 .* is not on the approving committee \\(G2 or above\\)"):
+    with pytest.raises(
+        ActionRefused, match="B1 .* is not on the approving committee \\(G2 or above\\)"
+    ):
         act(cycle, approve, unit_codes=["M:B3"], actor_code="B1", now=LAUNCH)
     with pytest.raises(ActionRefused, match="lowering good to completed needs --reason"):
         act(cycle, approve, unit_codes=["M:B3"], actor_code="B2", now=LAUNCH, level=Level.COMPLETED)
     assert snapshot(cycle) == before
-    act(cycle, approve, unit_codes=["M:B3"], actor_code="B4", now=LAUNCH, level=Level.COMPLETED,
-        reason="Chưa hoàn thành chỉ tiêu phát triển đảng viên.")
+    act(
+        cycle,
+        approve,
+        unit_codes=["M:B3"],
+        actor_code="B4",
+        now=LAUNCH,
+        level=Level.COMPLETED,
+        reason="Chưa hoàn thành chỉ tiêu phát triển đảng viên.",
+    )
     assert state(cycle, "M:B3") == "published"
 
 
 def test_returning_a_review_sets_a_new_due_date_and_tells_the_unit_why(cycle: Engine) -> None:
     _to_approval(cycle)
     with pytest.raises(ActionRefused, match="needs a reason"):
-        act(cycle, return_for_review, unit_codes=["M:B3"], actor_code="B2", now=LAUNCH,
-            reason=" ", settings=load_settings())
-    act(cycle, return_for_review, unit_codes=["M:B3"], actor_code="B2", now=LAUNCH,
-        reason="Bản kiểm điểm còn qua loa, hình thức.", settings=load_settings())
+        act(
+            cycle,
+            return_for_review,
+            unit_codes=["M:B3"],
+            actor_code="B2",
+            now=LAUNCH,
+            reason=" ",
+            settings=load_settings(),
+        )
+    act(
+        cycle,
+        return_for_review,
+        unit_codes=["M:B3"],
+        actor_code="B2",
+        now=LAUNCH,
+        reason="Bản kiểm điểm còn qua loa, hình thức.",
+        settings=load_settings(),
+    )
     assert state(cycle, "M:B3") == "returned"
     with Session(cycle) as session:
         unit = session.exec(select(Unit).where(Unit.code == "M:B3")).one()
-        due = {d.stage: d.due_at for d in session.exec(
-            select(StageDeadline).where(StageDeadline.unit_id == unit.id))}
+        due = {
+            d.stage: d.due_at
+            for d in session.exec(select(StageDeadline).where(StageDeadline.unit_id == unit.id))
+        }
     assert due["re_review"] == local("2026-11-18 00:00")  # 7 days from 10 Nov, end of day
     assert due["peer_review"] > due["re_review"]
     [mail] = outbox(cycle, "returned")

@@ -40,8 +40,13 @@ def test_reminders_go_to_each_unit_once_in_one_mail_per_address(cycle: Engine) -
     assert result.steps == len(PILOT_MEMBERS | PILOT_COLLECTIVES)
     mails = _recipients(cycle, "reminder")
     # A1 is reviewed as a member and as a leader: one mail lists both units.
-    assert set(mails) == {"a1@example.vn", "a2@example.vn", "a3@example.vn", "g1@example.vn",
-                          "c1@example.vn"}
+    assert set(mails) == {
+        "a1@example.vn",
+        "a2@example.vn",
+        "a3@example.vn",
+        "g1@example.vn",
+        "c1@example.vn",
+    }
     assert "M:A1" in mails["a1@example.vn"] and "L:A1" in mails["a1@example.vn"]
     assert "O:G1" in mails["g1@example.vn"] and "T:G1" in mails["g1@example.vn"]
     _, again = tick(cycle, local("2026-11-19 08:00"))
@@ -59,12 +64,24 @@ def test_a_reminder_is_dropped_once_its_due_time_has_passed(cycle: Engine) -> No
 
 
 def test_overdue_notices_go_to_the_unit_and_its_secretary(cycle: Engine) -> None:
-    act(cycle, submit_self_review, unit_code="M:A3", actor_code="A3", now=LAUNCH,
-        proposed_level=Level.GOOD)
+    act(
+        cycle,
+        submit_self_review,
+        unit_code="M:A3",
+        actor_code="A3",
+        now=LAUNCH,
+        proposed_level=Level.GOOD,
+    )
     tick(cycle, local("2026-11-22 08:00"))
     mails = _recipients(cycle, "overdue")
-    assert set(mails) == {"a1@example.vn", "a2@example.vn", "g1@example.vn", "c1@example.vn",
-                          "bt.c1@example.vn", "bt.g1@example.vn"}
+    assert set(mails) == {
+        "a1@example.vn",
+        "a2@example.vn",
+        "g1@example.vn",
+        "c1@example.vn",
+        "bt.c1@example.vn",
+        "bt.g1@example.vn",
+    }
     assert "M:A3" not in mails["bt.c1@example.vn"]  # A3 submitted in time
     assert all(code in mails["bt.c1@example.vn"] for code in ("M:A1", "M:A2", "O:C1", "L:A1"))
     assert "L:A2" in mails["bt.g1@example.vn"] and "T:G1" in mails["bt.g1@example.vn"]
@@ -101,9 +118,7 @@ def test_escalations_are_keyed_once_per_unit_stage_and_step(cycle: Engine) -> No
     assert len(keys_of_mail) == len(set(keys_of_mail))
 
 
-def test_two_ticks_at_once_record_each_step_once(
-    postgres_url: str, tmp_path: Path
-) -> None:
+def test_two_ticks_at_once_record_each_step_once(postgres_url: str, tmp_path: Path) -> None:
     """On PostgreSQL two ticks of the same cycle may really run at the same moment."""
     from models import get_engine, init_db
     from models.org_import import import_organizations
@@ -112,8 +127,11 @@ def test_two_ticks_at_once_record_each_step_once(
     engine = get_engine(postgres_url)
     init_db(engine)
     with session_scope(engine) as session:
-        import_organizations(session=session, organizations_csv=write_district(tmp_path)[0],
-                             members_csv=write_district(tmp_path)[1])
+        import_organizations(
+            session=session,
+            organizations_csv=write_district(tmp_path)[0],
+            members_csv=write_district(tmp_path)[1],
+        )
     launch_cycle(engine, tmp_path, LAUNCH)
     tick(engine, LAUNCH)
     barrier = threading.Barrier(4)
@@ -133,6 +151,8 @@ def test_two_ticks_at_once_record_each_step_once(
         t.join()
     assert errors == []
     with Session(engine) as session:
-        assert len(session.exec(select(Escalation)).all()) == 3 * len(PILOT_MEMBERS | PILOT_COLLECTIVES)
+        assert len(session.exec(select(Escalation)).all()) == 3 * len(
+            PILOT_MEMBERS | PILOT_COLLECTIVES
+        )
     per_recipient = [m.recipient for m in outbox(engine) if m.kind != "plan_issued"]
     assert len(per_recipient) == len(set(per_recipient))

@@ -24,13 +24,13 @@ SPEC: dict[str, tuple[set[UnitState], UnitState | None]] = {
     "finish_remediation": ({S.REMEDIATION}, S.CLOSED),
 }
 CASES = [
-    (machine, trigger, state)
-    for machine in MACHINES for trigger in SPEC for state in UnitState
+    (machine, trigger, state) for machine in MACHINES for trigger in SPEC for state in UnitState
 ]
 
 
-@pytest.mark.parametrize(("machine", "trigger", "state"), CASES,
-                         ids=[f"{m.name}-{t}-{s.value}" for m, t, s in CASES])
+@pytest.mark.parametrize(
+    ("machine", "trigger", "state"), CASES, ids=[f"{m.name}-{t}-{s.value}" for m, t, s in CASES]
+)
 def test_each_move_is_allowed_exactly_where_the_spec_says(
     machine: UnitMachine, trigger: str, state: UnitState
 ) -> None:

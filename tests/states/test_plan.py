@@ -45,7 +45,11 @@ def test_the_documented_example_is_a_valid_plan(tmp_path: Path) -> None:
     plan = load_plan(path)
     assert plan.document == "Kế hoạch số 131-KH/HU"
     assert [s.offset for s in plan.escalation] == [
-        timedelta(days=-2), timedelta(days=1), timedelta(days=3), timedelta(days=7)]
+        timedelta(days=-2),
+        timedelta(days=1),
+        timedelta(days=3),
+        timedelta(days=7),
+    ]
     assert plan.pilots is not None and plan.pilots.organizations == ["DU-XA-01"]
 
 
@@ -71,21 +75,41 @@ def _without(key: str) -> dict[str, Any]:
     return data
 
 
-@pytest.mark.parametrize(("data", "expected"), [
-    (_without("document"), "plan.yaml: document: is required"),
-    (_without("due"), "plan.yaml: due: is required"),
-    ({**PLAN, "due": {**PLAN["due"], "vote": "2026-12-01"}}, "vote (2026-12-01) is before peer_review"),
-    ({**PLAN, "due": {**PLAN["due"], "vote": "ngày 6"}}, "plan.yaml: due.vote:"),
-    ({**PLAN, "due": {**PLAN["due"], "meeting": "2026-12-01"}}, "due.meeting: is not a stage"),
-    ({**PLAN, "timezone": "Mars/Olympus"}, "timezone: 'Mars/Olympus' is not a time zone"),
-    ({**PLAN, "rule_set": "qd999"}, "rule_set: 'qd999' is not a rule set; known: qd124-2023, qd366-2025"),
-    ({**PLAN, "escalation": [{"at": "soon", "notify": ["unit"]}]}, "escalation[0].at: 'soon' is not an offset"),
-    ({**PLAN, "escalation": [{"at": "1d", "notify": ["boss"]}]}, "escalation[0].notify[0]:"),
-    ({**PLAN, "escalation": [{"at": "1d", "notify": ["unit"]}, {"at": "24h", "notify": ["higher"]}]},
-     "escalation: two steps have the same offset"),
-    ({**PLAN, "pilots": {"organizations": [], "due": PLAN["due"]}}, "pilots.organizations:"),
-    ({**PLAN, "code": "TT 2026/1"}, "code:"),
-])
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (_without("document"), "plan.yaml: document: is required"),
+        (_without("due"), "plan.yaml: due: is required"),
+        (
+            {**PLAN, "due": {**PLAN["due"], "vote": "2026-12-01"}},
+            "vote (2026-12-01) is before peer_review",
+        ),
+        ({**PLAN, "due": {**PLAN["due"], "vote": "ngày 6"}}, "plan.yaml: due.vote:"),
+        ({**PLAN, "due": {**PLAN["due"], "meeting": "2026-12-01"}}, "due.meeting: is not a stage"),
+        ({**PLAN, "timezone": "Mars/Olympus"}, "timezone: 'Mars/Olympus' is not a time zone"),
+        (
+            {**PLAN, "rule_set": "qd999"},
+            "rule_set: 'qd999' is not a rule set; known: qd124-2023, qd366-2025",
+        ),
+        (
+            {**PLAN, "escalation": [{"at": "soon", "notify": ["unit"]}]},
+            "escalation[0].at: 'soon' is not an offset",
+        ),
+        ({**PLAN, "escalation": [{"at": "1d", "notify": ["boss"]}]}, "escalation[0].notify[0]:"),
+        (
+            {
+                **PLAN,
+                "escalation": [
+                    {"at": "1d", "notify": ["unit"]},
+                    {"at": "24h", "notify": ["higher"]},
+                ],
+            },
+            "escalation: two steps have the same offset",
+        ),
+        ({**PLAN, "pilots": {"organizations": [], "due": PLAN["due"]}}, "pilots.organizations:"),
+        ({**PLAN, "code": "TT 2026/1"}, "code:"),
+    ],
+)
 def test_each_wrong_key_is_named(data: dict[str, Any], expected: str) -> None:
     assert any(expected in p for p in _problems(copy.deepcopy(data)))
 
@@ -103,9 +127,14 @@ def test_a_file_that_is_not_a_mapping_is_refused(tmp_path: Path) -> None:
         load_plan(path)
 
 
-@pytest.mark.parametrize(("text", "delta"), [
-    ("-2d", timedelta(days=-2)), ("1d12h", timedelta(days=1, hours=12)), ("30m", timedelta(minutes=30)),
-])
+@pytest.mark.parametrize(
+    ("text", "delta"),
+    [
+        ("-2d", timedelta(days=-2)),
+        ("1d12h", timedelta(days=1, hours=12)),
+        ("30m", timedelta(minutes=30)),
+    ],
+)
 def test_offsets(text: str, delta: timedelta) -> None:
     assert parse_offset(text) == delta
 
@@ -113,11 +142,18 @@ def test_offsets(text: str, delta: timedelta) -> None:
 def test_launch_refuses_unknown_organizations_and_writes_nothing(
     district: Engine, tmp_path: Path
 ) -> None:
-    plan = load_plan(write_plan(tmp_path, launched_by="NOPE",
-                                pilots={**PLAN["pilots"], "organizations": ["G1", "ZZ"]}))
+    plan = load_plan(
+        write_plan(
+            tmp_path, launched_by="NOPE", pilots={**PLAN["pilots"], "organizations": ["G1", "ZZ"]}
+        )
+    )
     with pytest.raises(PlanInvalid) as invalid, session_scope(district) as session:
-        launch(session=session, plan=plan, now=datetime(2026, 11, 1, tzinfo=UTC),
-               settings=load_settings())
+        launch(
+            session=session,
+            plan=plan,
+            now=datetime(2026, 11, 1, tzinfo=UTC),
+            settings=load_settings(),
+        )
     assert invalid.value.problems == [
         "launched_by: 'NOPE' is not an imported organization",
         "pilots.organizations[1]: 'ZZ' is not an imported organization",
