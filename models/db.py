@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
@@ -29,12 +30,23 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-@lru_cache(maxsize=8)
 def get_engine(url: str | None = None) -> Engine:
-    """One engine per database URL for the life of the process."""
-    url = url or load_settings().database_url
+    """The engine for `url`, or for KIEMDIEM_DATABASE_URL as it is now; one per database."""
+    return _engine(_normalize(url or load_settings().database_url))
+
+
+def _normalize(url: str) -> str:
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+        return "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
+        # A relative file is relative to where the command ran, not to later chdirs.
+        return prefix + str(Path(url.removeprefix(prefix)).resolve())
+    return url
+
+
+@lru_cache(maxsize=16)
+def _engine(url: str) -> Engine:
     try:
         if url.startswith("sqlite"):
             engine = create_engine(url, connect_args={"check_same_thread": False})

@@ -7,7 +7,7 @@ the new states, one audit entry per move and any mail, in the caller's transacti
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -186,19 +186,22 @@ def vote(
     *,
     session: Session,
     cycle_code: str,
-    unit_codes: Sequence[str],
+    ballots: Mapping[str, Level],
     actor_code: str,
     now: datetime,
-    level: Level,
 ) -> ActionResult:
-    """Cast one ballot per named unit; a voter votes once per unit."""
+    """Cast one voter's ballot paper: a level for each named unit; a voter votes once per unit."""
     checked = _check(
-        session, cycle_code=cycle_code, unit_codes=unit_codes, actor_code=actor_code, trigger="vote"
+        session,
+        cycle_code=cycle_code,
+        unit_codes=list(ballots),
+        actor_code=actor_code,
+        trigger="vote",
     )
     session.execute(
         insert(Ballot),
         [
-            {"unit_id": u.id, "voter_id": checked.actor.id, "level": level, "at": now}
+            {"unit_id": u.id, "voter_id": checked.actor.id, "level": ballots[u.code], "at": now}
             for u in checked.units
         ],
     )

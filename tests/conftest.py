@@ -55,7 +55,6 @@ def postgres_url() -> Iterator[str]:
     url = admin_url.rsplit("/", 1)[0] + f"/{name}"
     yield url
     get_engine(url).dispose()
-    get_engine.cache_clear()
     with psycopg.connect(admin_url, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import typer
 
 from kiemdiem.cli import cycle, org, unit
-from kiemdiem.cli._common import console, errors, transaction
-from models import KiemdiemError
+from kiemdiem.cli._common import NowOption, console, errors, transaction
+from models import KiemdiemError, resolve_now
 from states import MACHINES
 
 app = typer.Typer(
@@ -16,6 +17,16 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _root(now: NowOption = None) -> None:
+    """`kiemdiem --now T COMMAND` sets the clock for any command, like KIEMDIEM_NOW."""
+    if now:
+        resolve_now(now)  # refuse a malformed time here, before the command runs
+        os.environ["KIEMDIEM_NOW"] = now
+
+
 app.add_typer(org.app, name="org")
 app.add_typer(cycle.app, name="cycle")
 app.add_typer(unit.app, name="unit")

@@ -20,7 +20,7 @@ from states import (
     submit_self_review,
     vote,
 )
-from states.cycles import get_cycle, get_units
+from states.cycles import format_day, get_cycle, get_units, plan_of
 
 app = typer.Typer(
     help="Act on units. Unit codes: O:<org>, T:<org> (leadership), M:<member>, L:<member>.",
@@ -86,7 +86,11 @@ def comment_(
 
 @app.command("vote")
 def vote_(
-    cycle: str, units: Units, as_: AsOption, level: Level = typer.Option(...), now: NowOption = None
+    cycle: str,
+    units: Units,
+    as_: AsOption,
+    level: Level = typer.Option(..., help="The level voted for every unit named."),
+    now: NowOption = None,
 ) -> None:
     """Vote on the level of one or more units."""
     with transaction() as session:
@@ -94,10 +98,9 @@ def vote_(
             vote(
                 session=session,
                 cycle_code=cycle,
-                unit_codes=units,
+                ballots=dict.fromkeys(units, level),
                 actor_code=as_,
                 now=now_of(now),
-                level=level,
             )
         )
 
@@ -163,26 +166,30 @@ def remediated(cycle: str, unit: str, as_: AsOption, note: str = "", now: NowOpt
 
 @app.command()
 def show(cycle: str, unit: str, now: NowOption = None) -> None:
-    """A unit's state, deadlines, allowed actions and history."""
+    """A unit's state, deadlines (local time), allowed actions and history."""
     with transaction() as session:
-        found = get_units(session, get_cycle(session, cycle), [unit])[0]
+        found_cycle = get_cycle(session, cycle)
+        found = get_units(session, found_cycle, [unit])[0]
         deadlines = session.exec(
             select(StageDeadline).where(StageDeadline.unit_id == found.id)
         ).all()
         history = session.exec(
             select(AuditEntry).where(AuditEntry.unit_id == found.id).order_by(col(AuditEntry.id))
         ).all()
+    plan = plan_of(found_cycle)
     console.print(
         f"{found.code} ({found.kind.value}): [bold]{found.state}[/]; proposed "
         f"{found.proposed_level}, final {found.final_level}; can: "
         f"{', '.join(allowed_actions(found)) or 'nothing (the tick moves it)'}"
     )
-    for d in deadlines:
-        console.print(f"  due {d.stage}: {d.due_at.isoformat()}")
-    table = Table("at", "actor", "move", "reason")
+    for d in sorted(deadlines, key=lambda d: d.due_at):
+        console.print(
+            f"  {d.stage}: due by the end of {format_day(d.due_at, plan)} ({plan.timezone})"
+        )
+    table = Table("at (local)", "actor", "move", "reason")
     for entry in history:
         table.add_row(
-            entry.at.isoformat(),
+            entry.at.astimezone(plan.zone).strftime("%d/%m/%Y %H:%M"),
             entry.actor,
             f"{entry.from_state} → {entry.to_state}",
             entry.reason or "",

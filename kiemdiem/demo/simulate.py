@@ -124,6 +124,7 @@ def act_for_a_day(
     today = now.astimezone(world.plan.zone).date()
     code_of = world.codes
     batches: dict[tuple[str, int, Any], list[str]] = defaultdict(list)
+    papers: dict[int, dict[str, Level]] = defaultdict(dict)  # voter -> one ballot paper
     for unit in world.units:
         state = UnitState(unit.state)
         if state in (UnitState.SELF_REVIEW, UnitState.RETURNED, UnitState.REMEDIATION):
@@ -149,7 +150,7 @@ def act_for_a_day(
                         if people.level(f"{voter}:{unit.id}") != Level.EXCELLENT
                         else Level.GOOD
                     )
-                    batches[("vote", voter, choice or Level.GOOD)].append(unit.code)
+                    papers[voter][unit.code] = choice or Level.GOOD
         elif state is UnitState.APPROVAL:
             approving = world.directory.approving(unit.organization_id)
             approver = _head(world, approving.id)
@@ -159,6 +160,10 @@ def act_for_a_day(
                 batches[(verb, approver, None)].append(unit.code)  # type: ignore[index]
     for (verb, actor, extra), codes in sorted(batches.items(), key=lambda kv: (kv[0][0], kv[0][1])):
         _perform(engine, verb, cycle_code, code_of[actor], codes, extra, people, now, settings)
+    for voter, paper in sorted(papers.items()):
+        _perform(
+            engine, "vote", cycle_code, code_of[voter], list(paper), paper, people, now, settings
+        )
 
 
 def _perform(
@@ -182,7 +187,7 @@ def _perform(
             text="Đồng ý với bản tự kiểm điểm; đề nghị làm rõ thêm nguyên nhân chủ quan.",
         ),
         "vote": lambda s, c: vote(
-            session=s, cycle_code=cycle, unit_codes=c, actor_code=actor, now=now, level=extra
+            session=s, cycle_code=cycle, ballots=extra, actor_code=actor, now=now
         ),
         "approve": lambda s, c: approve(
             session=s, cycle_code=cycle, unit_codes=c, actor_code=actor, now=now

@@ -84,3 +84,28 @@ def test_status_json_and_actions_from_the_command_line(
 def test_diagram_prints_both_machines() -> None:
     result = runner.invoke(app, ["diagram"])
     assert result.exit_code == 0 and result.output.count("stateDiagram-v2") == 2
+
+
+def test_launch_and_tick_from_the_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefect_api: None, smtp_server: object
+) -> None:
+    from kiemdiem.demo.smtp_server import LocalSMTPServer
+
+    assert isinstance(smtp_server, LocalSMTPServer)
+    monkeypatch.setenv("KIEMDIEM_DATABASE_URL", f"sqlite:///{tmp_path / 'k.db'}")
+    monkeypatch.setenv("KIEMDIEM_SMTP_PORT", str(smtp_server.port))
+    assert runner.invoke(app, ["org", "import", *map(str, write_district(tmp_path))]).exit_code == 0
+    launched = runner.invoke(
+        app, ["cycle", "launch", str(write_plan(tmp_path)), "--now", "2026-11-10T08:00:00+07:00"]
+    )
+    assert launched.exit_code == 0, launched.output
+    assert "cycle TT-2026 launched" in launched.output and len(smtp_server.messages) == 14
+    again = runner.invoke(
+        app, ["--now", "2026-11-10T09:00:00+07:00", "cycle", "launch", str(write_plan(tmp_path))]
+    )
+    assert "already launched with this plan" in again.output and len(smtp_server.messages) == 14
+    ticked = runner.invoke(app, ["--now", "2026-11-19T08:00:00+07:00", "cycle", "tick", "TT-2026"])
+    assert ticked.exit_code == 0, ticked.output
+    assert "digests 5" in ticked.output and len(smtp_server.messages) == 19
+    unknown = runner.invoke(app, ["cycle", "tick", "NOPE"])
+    assert unknown.exit_code == 1 and "no cycle 'NOPE'" in str(unknown.exception)

@@ -95,10 +95,10 @@ def test_a_member_unit_walks_the_whole_way(cycle: Engine) -> None:
     act(cycle, comment, unit_codes=["M:A3"], actor_code="A1", now=LAUNCH, text="Đồng ý.")
     assert state(cycle, "M:A3") == "peer_review"
     assert tick(cycle, LAUNCH)[0]["open_vote"] == 1
-    act(cycle, vote, unit_codes=["M:A3"], actor_code="A1", now=LAUNCH, level=Level.GOOD)
+    act(cycle, vote, ballots=dict.fromkeys(["M:A3"], Level.GOOD), actor_code="A1", now=LAUNCH)
     tick(cycle, LAUNCH)
     assert state(cycle, "M:A3") == "vote"  # one of two voters, before the due time
-    act(cycle, vote, unit_codes=["M:A3"], actor_code="A2", now=LAUNCH, level=Level.EXCELLENT)
+    act(cycle, vote, ballots=dict.fromkeys(["M:A3"], Level.EXCELLENT), actor_code="A2", now=LAUNCH)
     tick(cycle, LAUNCH)
     assert state(cycle, "M:A3") == "approval"
     act(cycle, approve, unit_codes=["M:A3"], actor_code="A2", now=LAUNCH)
@@ -132,7 +132,7 @@ def test_a_member_unit_walks_the_whole_way(cycle: Engine) -> None:
         ),
         (
             vote,
-            {"unit_codes": ["M:A3"], "actor_code": "A1", "level": Level.GOOD},
+            {"ballots": {"M:A3": Level.GOOD}, "actor_code": "A1"},
             "M:A3: cannot vote a unit in state 'plan_issued'; it is allowed only from: vote",
         ),
     ],
@@ -194,12 +194,18 @@ def test_comments_and_votes_come_only_from_the_collective(cycle: Engine) -> None
 
 def test_a_voter_votes_once_and_a_mixed_refusal_writes_nothing(cycle: Engine) -> None:
     _to_vote(cycle, "M:A3", "A3", "A1")
-    act(cycle, vote, unit_codes=["M:A3"], actor_code="A1", now=LAUNCH, level=Level.GOOD)
+    act(cycle, vote, ballots=dict.fromkeys(["M:A3"], Level.GOOD), actor_code="A1", now=LAUNCH)
     before = snapshot(cycle)
     with pytest.raises(ActionRefused, match="A1 .* has already voted"):
-        act(cycle, vote, unit_codes=["M:A3"], actor_code="A1", now=LAUNCH, level=Level.GOOD)
+        act(cycle, vote, ballots=dict.fromkeys(["M:A3"], Level.GOOD), actor_code="A1", now=LAUNCH)
     with pytest.raises(ActionRefused) as refused:
-        act(cycle, vote, unit_codes=["M:A3", "M:B3"], actor_code="A2", now=LAUNCH, level=Level.GOOD)
+        act(
+            cycle,
+            vote,
+            ballots=dict.fromkeys(["M:A3", "M:B3"], Level.GOOD),
+            actor_code="A2",
+            now=LAUNCH,
+        )
     assert "M:B3: cannot vote a unit in state 'self_review'" in str(refused.value)
     assert "Nothing was changed." in str(refused.value)
     assert snapshot(cycle) == before
@@ -208,7 +214,13 @@ def test_a_voter_votes_once_and_a_mixed_refusal_writes_nothing(cycle: Engine) ->
 def test_a_vote_closes_at_its_due_time_with_a_majority_of_voters(cycle: Engine) -> None:
     _to_vote(cycle, "M:B3", "B3", "B1")  # voters: B1, B2, B4
     for voter in ("B1", "B2"):
-        act(cycle, vote, unit_codes=["M:B3"], actor_code=voter, now=LAUNCH, level=Level.EXCELLENT)
+        act(
+            cycle,
+            vote,
+            ballots=dict.fromkeys(["M:B3"], Level.EXCELLENT),
+            actor_code=voter,
+            now=LAUNCH,
+        )
     tick(cycle, local("2026-12-06 23:59"))
     assert state(cycle, "M:B3") == "vote"
     tick(cycle, local("2026-12-07 00:00"))
@@ -217,15 +229,15 @@ def test_a_vote_closes_at_its_due_time_with_a_majority_of_voters(cycle: Engine) 
 
 def test_an_unknown_code_is_named(cycle: Engine) -> None:
     with pytest.raises(NotFound, match="no unit 'M:ZZ'"):
-        act(cycle, vote, unit_codes=["M:ZZ"], actor_code="A1", now=LAUNCH, level=Level.GOOD)
+        act(cycle, vote, ballots=dict.fromkeys(["M:ZZ"], Level.GOOD), actor_code="A1", now=LAUNCH)
     with pytest.raises(NotFound, match="no member 'ZZ'"):
-        act(cycle, vote, unit_codes=["M:A3"], actor_code="ZZ", now=LAUNCH, level=Level.GOOD)
+        act(cycle, vote, ballots=dict.fromkeys(["M:A3"], Level.GOOD), actor_code="ZZ", now=LAUNCH)
 
 
 def _to_approval(engine: Engine) -> None:
     _to_vote(engine, "M:B3", "B3", "B1")
     for voter in ("B1", "B2", "B4"):
-        act(engine, vote, unit_codes=["M:B3"], actor_code=voter, now=LAUNCH, level=Level.GOOD)
+        act(engine, vote, ballots=dict.fromkeys(["M:B3"], Level.GOOD), actor_code=voter, now=LAUNCH)
     tick(engine, LAUNCH)
     assert state(engine, "M:B3") == "approval"
 
