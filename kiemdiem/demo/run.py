@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -101,7 +102,6 @@ def run_demo(*, json_output: bool, members: int, seed: int, keep: str | None) ->
                 {
                     "day": day.isoformat(),
                     "overdue": sum(status["overdue"].values()),
-                    "digests": ticked["escalated"]["digests"],
                     "sent": ticked["delivery"]["sent"],
                     **status["states"],
                 }
@@ -136,24 +136,28 @@ def _print(
     workdir: Path,
     json_output: bool,
 ) -> None:
-    table = Table(title=f"{summary['cycle']}: units per state, day by day (ticks at 08:00)")
-    columns = [
-        "day",
-        "self_review",
-        "peer_review",
-        "vote",
-        "approval",
-        "returned",
-        "remediation",
-        "closed",
-        "overdue",
-        "digests",
-        "sent",
-    ]
-    for column in columns:
-        table.add_column(column, justify="right")
+    table = Table(
+        title=f"{summary['cycle']}: units per state after each morning's tick",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
+    columns = {
+        "day": "day",
+        "self_review": "self",
+        "peer_review": "peer",
+        "vote": "vote",
+        "approval": "appr",
+        "returned": "ret",
+        "remediation": "remed",
+        "closed": "closed",
+        "overdue": "overdue",
+        "sent": "mails",
+    }
+    for header in columns.values():
+        table.add_column(header, justify="right")
     for row in timeline:
-        table.add_row(*(str(row.get(c, 0)) for c in columns))
+        day = date.fromisoformat(row["day"]).strftime("%d/%m")
+        table.add_row(day, *(str(row.get(c, 0)) for c in list(columns)[1:]))
     console.print(table)
     console.print(
         f"units {summary['units']}; overdue now {summary['overdue']}; mail "
