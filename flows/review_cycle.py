@@ -6,7 +6,7 @@ import sys
 from typing import Any
 
 from prefect import flow, get_run_logger
-from prefect.states import Completed, State
+from prefect.states import Completed
 
 from flows._tasks import advance_units, deliver_outbox, publish_status, queue_escalations
 from models import resolve_now
@@ -15,8 +15,12 @@ from models import resolve_now
 @flow(name="review-cycle", flow_run_name="{cycle_code}-tick")
 def review_cycle(
     cycle_code: str, now: str | None = None, database_url: str | None = None
-) -> State[dict[str, Any]]:
-    """Reconcile the cycle with the clock: every step here can be rerun with the same outcome."""
+) -> dict[str, Any]:
+    """Reconcile the cycle with the clock: every step here can be rerun with the same outcome.
+
+    Ends in a Completed state whose message says whether mail is still pending; calling the
+    flow returns the tick's summary (a dict), `return_state=True` the state itself.
+    """
     instant = resolve_now(now)
     advanced = advance_units(cycle_code, instant, database_url)
     escalated = queue_escalations(cycle_code, advanced["tick_id"], instant, database_url)
@@ -29,7 +33,8 @@ def review_cycle(
     pending = status["mails"]["pending"]
     # Mail that could not go out now is not a failure of the tick: it waits in the outbox.
     message = f"mail pending: {pending}" if pending else "all mail delivered"
-    return Completed(message=message, data=summary)
+    # Prefect makes a returned state the run's final state; callers still get `summary`.
+    return Completed(message=message, data=summary)  # type: ignore[return-value]
 
 
 if __name__ == "__main__":

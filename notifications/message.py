@@ -35,7 +35,8 @@ def build_mime(
 ) -> MIMEMultipart:
     """A multipart/alternative message; email.mime is ~10x cheaper to build than EmailMessage."""
     message = MIMEMultipart("alternative")
-    message["Subject"] = Header(safe_display_name(subject), "utf-8")
+    # compat32 messages take a Header and fold its encoded words correctly; typeshed says str.
+    message["Subject"] = Header(safe_display_name(subject), "utf-8")  # type: ignore[assignment]
     message["From"] = sender
     message["To"] = formataddr((safe_display_name(recipient_name), recipient), charset="utf-8")
     message["Message-ID"] = msg_id

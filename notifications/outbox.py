@@ -125,7 +125,7 @@ def mark_failed(session: Session, message_ids: Sequence[int], *, error: str) -> 
 
 def retry_delay(attempts: int) -> timedelta:
     """Exponential from a few minutes, capped at an hour, with jitter so retries spread out."""
-    base = min(FIRST_RETRY * (2**attempts), LAST_RETRY)
+    base = min(FIRST_RETRY * (1 << min(attempts, 10)), LAST_RETRY)
     return base * random.uniform(0.5, 1.0)
 
 
@@ -153,6 +153,7 @@ def counts(session: Session, *, cycle_id: int | None = None) -> dict[str, int]:
         query = query.where(OutboxMessage.cycle_id == cycle_id)
     out = {"sent": 0, "pending": 0, "failed": 0}
     for status, n in session.exec(query):
+        status = MailStatus(status)
         name = "pending" if status in (MailStatus.PENDING, MailStatus.SENDING) else status.value
         out[name] += n
     return out

@@ -148,7 +148,7 @@ async def _worker(
                     outbox.mark_retry(session, rest, error=error, now=now)
                     report.retried += len(rest)
                 return
-            marker.ids.put_nowait(row.id)  # type: ignore[arg-type]
+            marker.ids.put_nowait(row.id)
             report.sent += 1
     finally:
         await connection.quit()

@@ -132,11 +132,12 @@ def submit_self_review(
         trigger="submit_self_review",
     )
     unit = checked.units[0]
+    assert unit.id is not None and checked.actor.id is not None
     session.add(
         SelfReview(
             unit_id=unit.id,
             author_id=checked.actor.id,
-            submitted_at=now,  # type: ignore[arg-type]
+            submitted_at=now,
             proposed_level=proposed_level,
             strengths=strengths,
             shortcomings=shortcomings,

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, func, insert, update
+from sqlalchemy import exists, false, func, insert, true, update
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col, select
 
@@ -83,7 +83,7 @@ def _carried_votes(session: Session, cycle: Cycle, now: datetime) -> dict[Level,
             .where(col(Ballot.unit_id).in_(chunk))
             .group_by(col(Ballot.unit_id), col(Ballot.level))
         ):
-            tallies[unit_id][level] = n
+            tallies[unit_id][Level(level)] = n
         for unit_id, due_at in session.exec(
             select(StageDeadline.unit_id, StageDeadline.due_at).where(
                 col(StageDeadline.unit_id).in_(chunk), StageDeadline.stage == "vote"
@@ -139,10 +139,15 @@ def advance(*, session: Session, cycle: Cycle, now: datetime) -> dict[str, int]:
         "begin_remediation",
         UnitState.PUBLISHED,
         now=now,
-        where=[col(Unit.has_shortcomings)],
+        where=[col(Unit.has_shortcomings) == true()],
     )
     moved["close"] = _move(
-        session, cycle, "close", UnitState.PUBLISHED, now=now, where=[~col(Unit.has_shortcomings)]
+        session,
+        cycle,
+        "close",
+        UnitState.PUBLISHED,
+        now=now,
+        where=[col(Unit.has_shortcomings) == false()],
     )
     return moved
 

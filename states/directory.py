@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
 from models.organization import Member, Organization, OrgLevel
@@ -50,7 +51,7 @@ class Directory:
                 select(func.max(Member.updated_at)).scalar_subquery(),
             )
         ).one()
-        key = (str(session.get_bind().url), *version)
+        key = (str(session.get_bind().engine.url), *version)
         cached = _CACHE.get(key[0])
         if cached is not None and cached[0] == key:
             return cached[1]
@@ -62,20 +63,30 @@ class Directory:
     def _read(cls, session: Session) -> Directory:
         # Plain columns, not ORM objects: every action loads the tree, so this must be cheap.
         o = Organization
-        rows = session.exec(
-            select(o.id, o.code, o.name, o.level, o.parent_id, o.path, o.email, o.secretary_email)
+        rows = session.execute(
+            sa_select(
+                col(o.id),
+                col(o.code),
+                col(o.name),
+                col(o.level),
+                col(o.parent_id),
+                col(o.path),
+                col(o.email),
+                col(o.secretary_email),
+            )
         )
-        nodes = [OrgNode(*row) for row in rows]  # type: ignore[arg-type]
+        nodes = [OrgNode(*row) for row in rows]
         children: dict[int, list[int]] = defaultdict(list)
         for node in nodes:
             if node.parent_id is not None:
                 children[node.parent_id].append(node.id)
         heads: dict[int, list[int]] = defaultdict(list)
-        rows = session.exec(
+        led = session.exec(
             select(Member.id, Member.leads_id).where(col(Member.leads_id).is_not(None))
         )
-        for member_id, leads_id in rows:
-            heads[leads_id].append(member_id)  # type: ignore[index]
+        for member_id, leads_id in led:
+            if member_id is not None and leads_id is not None:
+                heads[leads_id].append(member_id)
         return cls({n.id: n for n in nodes}, {n.code: n for n in nodes}, children, heads)
 
     def lineage(self, org_id: int) -> Iterator[OrgNode]:

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, literal, select
-from sqlmodel import Session, col
+from sqlalchemy import and_, literal
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
 
 from models._sql import insert_ignoring_duplicates
 from models._types import UTCDateTime
@@ -52,7 +53,7 @@ def _record_due_steps(
                 # A reminder is for before the due time; once it has passed, it is dropped.
                 conditions.append(col(StageDeadline.due_at) > now)
             due_units = (
-                select(
+                sa_select(
                     col(Unit.id),
                     literal(stage),
                     literal(step),
@@ -90,19 +91,16 @@ def escalate(
         return result
     directory = Directory.load(session)
     unit_ids = sorted({u for u, _, _ in inserted})
-    units = {
-        u.id: u for u in session.exec(select(Unit).where(col(Unit.id).in_(unit_ids))).scalars()
-    }
+    units = {u.id: u for u in session.exec(select(Unit).where(col(Unit.id).in_(unit_ids))).all()}
     member_ids = [u.member_id for u in units.values() if u.member_id]
     members = {
-        m.id: m
-        for m in session.exec(select(Member).where(col(Member.id).in_(member_ids))).scalars()
+        m.id: m for m in session.exec(select(Member).where(col(Member.id).in_(member_ids))).all()
     }
     due = {
         (d.unit_id, d.stage): d.due_at
         for d in session.exec(
             select(StageDeadline).where(col(StageDeadline.unit_id).in_(unit_ids))
-        ).scalars()
+        ).all()
     }
     inbox: dict[str, dict[str, Any]] = {}
     for unit_id, stage, step in inserted:

@@ -98,7 +98,7 @@ def launch(*, session: Session, plan: Plan, now: datetime, settings: Settings) -
     for member in members:
         add(UnitKind.MEMBER, member.code, member.organization_id, member.id)
         if member.leads_id in scope_ids:
-            add(UnitKind.LEADER, member.code, member.leads_id, member.id)  # type: ignore[arg-type]
+            add(UnitKind.LEADER, member.code, member.leads_id, member.id)
     session.execute(insert(Unit), rows)
     units = session.exec(select(Unit).where(Unit.cycle_id == cycle.id)).all()
 

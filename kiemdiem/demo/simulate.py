@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -80,7 +81,7 @@ def _load(session: Session, cycle_code: str) -> _World:
         )
     }
     directory = Directory.load(session)
-    codes = dict(session.exec(select(Member.id, Member.code)).all())
+    codes = {i: c for i, c in session.exec(select(Member.id, Member.code)) if i is not None}
     voted = set(
         session.exec(
             select(Ballot.unit_id, Ballot.voter_id)
@@ -90,7 +91,7 @@ def _load(session: Session, cycle_code: str) -> _World:
     )
     return _World(
         plan, directory, Electorate(session, directory).load_all(), units, due, codes, voted
-    )  # type: ignore[arg-type]
+    )
 
 
 def _head(world: _World, org_id: int) -> int | None:
@@ -107,7 +108,7 @@ def _author(world: _World, unit: Unit) -> int | None:
 
 def _ready(people: People, world: _World, unit: Unit, actor: int | None, today: date) -> bool:
     stage = STAGE_OF_STATE.get(UnitState(unit.state), "approval")
-    if actor is None or (unit.id, stage) not in world.due:
+    if actor is None or unit.id is None or (unit.id, stage) not in world.due:
         return False
     delay = people.delay(actor, stage)
     return delay is not None and today >= date.fromordinal(
@@ -208,7 +209,9 @@ def _perform(
                 engine,
                 verb,
                 people,
-                lambda s, code=code: _single(s, verb, cycle, code, actor, now, people),
+                partial(
+                    _single, verb=verb, cycle=cycle, code=code, actor=actor, now=now, people=people
+                ),
             )
         return
     _one(engine, verb, people, lambda s: calls[verb](s, codes), len(codes))
