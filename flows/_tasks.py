@@ -14,6 +14,7 @@ from models import get_engine, init_db, load_settings, session_scope
 from notifications import deliver
 from states import advance, cycle_status, escalate, launch, load_plan
 from states.cycles import begin_tick, get_cycle
+from states.failures import queue_failure_digest
 
 
 @task(cache_policy=NO_CACHE)
@@ -61,6 +62,19 @@ def deliver_outbox(now: datetime, database_url: str | None) -> dict[str, Any]:
     return report.__dict__
 
 
+@task(cache_policy=NO_CACHE)
+def report_mail_failures(cycle_code: str, now: datetime, database_url: str | None) -> int:
+    """Queue today's digest of refused mail to the launching office, and send it at once."""
+    engine = get_engine(database_url)
+    with session_scope(engine) as session:
+        queued = queue_failure_digest(
+            session=session, cycle=get_cycle(session, cycle_code), now=now, settings=load_settings()
+        )
+    if queued:
+        deliver(engine, load_settings(), now=now)
+    return queued
+
+
 def _artifact_key(cycle_code: str, what: str) -> str:
     slug = "".join(c if c.isalnum() else "-" for c in cycle_code.lower()).strip("-")
     return f"{slug}-{what}"
@@ -80,5 +94,10 @@ def publish_status(cycle_code: str, now: datetime, database_url: str | None) -> 
         key=_artifact_key(cycle_code, "overdue"),
         table=status["overdue_by_organization"] or [{"organization": "-", "total": 0}],
         description=f"{cycle_code} at {now.isoformat()}: overdue units per organization",
+    )
+    create_table_artifact(
+        key=_artifact_key(cycle_code, "mail-failures"),
+        table=status["mail_failures"] or [{"recipient": "-", "error": "no refused mail"}],
+        description=f"{cycle_code} at {now.isoformat()}: mail the server refused for good",
     )
     return status

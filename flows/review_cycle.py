@@ -8,7 +8,13 @@ from typing import Any
 from prefect import flow, get_run_logger
 from prefect.states import Completed
 
-from flows._tasks import advance_units, deliver_outbox, publish_status, queue_escalations
+from flows._tasks import (
+    advance_units,
+    deliver_outbox,
+    publish_status,
+    queue_escalations,
+    report_mail_failures,
+)
 from models import resolve_now
 
 
@@ -25,6 +31,7 @@ def review_cycle(
     advanced = advance_units(cycle_code, instant, database_url)
     escalated = queue_escalations(cycle_code, advanced["tick_id"], instant, database_url)
     delivery = deliver_outbox(instant, database_url)
+    delivery["failure_digests"] = report_mail_failures(cycle_code, instant, database_url)
     status = publish_status(cycle_code, instant, database_url)
     summary = {"advanced": advanced, "escalated": escalated, "delivery": delivery, "status": status}
     logger = get_run_logger()

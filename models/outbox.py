@@ -38,5 +38,8 @@ class OutboxMessage(SQLModel, table=True):
     claim_token: str | None = Field(default=None, max_length=64)
     claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    failed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # When a failure digest to the launching office listed this failed mail.
+    reported_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

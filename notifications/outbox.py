@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import random
+import socket
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, update
+from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
 
 from models._sql import chunks, insert_ignoring_duplicates
@@ -31,10 +34,23 @@ class Mail:
     recipient_name: str
     rendered: Rendered
     cycle_id: int | None = None
+    # Urgent mail goes out during quiet hours too; the rest waits for them to end.
+    urgent: bool = False
 
 
-def queue(session: Session, mails: Sequence[Mail], *, now: datetime, sender: str) -> int:
-    """Insert the mails whose keys are new; return how many were queued."""
+def queue(
+    session: Session,
+    mails: Sequence[Mail],
+    *,
+    now: datetime,
+    sender: str,
+    quiet_until: datetime | None = None,
+) -> int:
+    """Insert the mails whose keys are new; return how many were queued.
+
+    `quiet_until`: the end of the quiet hours `now` falls in, if it does; non-urgent mail is
+    held until then.
+    """
     rows = [
         {
             "key": m.key,
@@ -48,7 +64,7 @@ def queue(session: Session, mails: Sequence[Mail], *, now: datetime, sender: str
             "message_id": message_id(m.key, sender),
             "status": MailStatus.PENDING,
             "attempts": 0,
-            "next_attempt_at": now,
+            "next_attempt_at": quiet_until if quiet_until and not m.urgent else now,
             "created_at": now,
         }
         for m in mails
@@ -62,13 +78,45 @@ def queue(session: Session, mails: Sequence[Mail], *, now: datetime, sender: str
     return queued
 
 
+def new_claim_token() -> str:
+    """host:pid:random; the host and pid let a deliverer on the same machine see a dead one."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+
+
+def _claimant_is_dead(token: str) -> bool:
+    host, _, rest = token.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False  # another machine's claim: only its lease can expire it
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 def release_stale_claims(session: Session, *, real_now: datetime) -> int:
-    """Put back rows claimed by a deliverer that stopped before marking them."""
+    """Put back rows claimed by a deliverer that stopped before marking them.
+
+    A claim by a process of this machine that no longer exists goes back at once (a killed
+    tick rerun straight away resends it); any other claim only when its lease has run out.
+    """
+    tokens = session.exec(
+        select(OutboxMessage.claim_token)
+        .where(col(OutboxMessage.status) == MailStatus.SENDING)
+        .distinct()
+    ).all()
+    dead = [t for t in tokens if t is not None and _claimant_is_dead(t)]
     result = session.execute(
         update(OutboxMessage)
         .where(
             col(OutboxMessage.status) == MailStatus.SENDING,
-            col(OutboxMessage.claimed_at) < real_now - CLAIM_LEASE,
+            or_(
+                col(OutboxMessage.claimed_at) < real_now - CLAIM_LEASE,
+                col(OutboxMessage.claim_token).in_(dead),
+            ),
         )
         .values(status=MailStatus.PENDING, claim_token=None)
     )
@@ -110,12 +158,13 @@ def mark_sent(session: Session, ids: Sequence[int], *, at: datetime) -> None:
     )
 
 
-def mark_failed(session: Session, message_ids: Sequence[int], *, error: str) -> None:
+def mark_failed(session: Session, message_ids: Sequence[int], *, error: str, now: datetime) -> None:
     session.execute(
         update(OutboxMessage)
         .where(col(OutboxMessage.id).in_(message_ids))
         .values(
             status=MailStatus.FAILED,
+            failed_at=now,
             last_error=error[:1000],
             claim_token=None,
             attempts=OutboxMessage.attempts + 1,
@@ -157,3 +206,21 @@ def counts(session: Session, *, cycle_id: int | None = None) -> dict[str, int]:
         name = "pending" if status in (MailStatus.PENDING, MailStatus.SENDING) else status.value
         out[name] += n
     return out
+
+
+def failures(
+    session: Session, *, cycle_id: int, unreported: bool = False, limit: int = 200
+) -> list[OutboxMessage]:
+    """Mail the server refused for good, newest first; `unreported`: not yet in a digest."""
+    query = select(OutboxMessage).where(
+        OutboxMessage.cycle_id == cycle_id, OutboxMessage.status == MailStatus.FAILED
+    )
+    if unreported:
+        query = query.where(col(OutboxMessage.reported_at).is_(None))
+    return list(session.exec(query.order_by(col(OutboxMessage.id).desc()).limit(limit)).all())
+
+
+def mark_reported(session: Session, ids: Sequence[int], *, at: datetime) -> None:
+    session.execute(
+        update(OutboxMessage).where(col(OutboxMessage.id).in_(ids)).values(reported_at=at)
+    )

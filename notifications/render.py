@@ -11,7 +11,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 LANGUAGES = ("vi", "en")
-KINDS = ("plan_issued", "reminder", "overdue", "digest", "returned")
+KINDS = ("plan_issued", "reminder", "overdue", "digest", "returned", "failures")
 
 
 @dataclass(frozen=True)

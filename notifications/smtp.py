@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -140,7 +139,7 @@ async def _worker(
                 report.note(error)
                 with session_scope(engine) as session:
                     if _permanent(exc):
-                        outbox.mark_failed(session, [row.id], error=error)  # type: ignore[list-item]
+                        outbox.mark_failed(session, [row.id], error=error, now=now)  # type: ignore[list-item]
                         report.failed += 1
                         continue
                     # The server is unreachable or busy: the rest of this batch waits too.
@@ -165,7 +164,11 @@ async def deliver_async(engine: Engine, settings: Settings, *, now: datetime) ->
         while True:
             with session_scope(engine) as session:
                 rows = outbox.claim(
-                    session, limit=CLAIM_BATCH, now=now, real_now=utcnow(), token=uuid.uuid4().hex
+                    session,
+                    limit=CLAIM_BATCH,
+                    now=now,
+                    real_now=utcnow(),
+                    token=outbox.new_claim_token(),
                 )
             if not rows:
                 break

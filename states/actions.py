@@ -343,7 +343,7 @@ def _queue_returned_mail(
                 ),
             )
         )
-    queue(session, mails, now=now, sender=settings.smtp_from)
+    queue(session, mails, now=now, sender=settings.smtp_from, quiet_until=plan.quiet_until(now))
 
 
 def finish_remediation(

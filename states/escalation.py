@@ -136,6 +136,7 @@ def escalate(
         _digests(cycle, tick, inbox, directory, settings),
         now=now,
         sender=settings.smtp_from,
+        quiet_until=plan.quiet_until(now),
     )
     return result
 
@@ -169,6 +170,8 @@ def _digests(
                 recipient=email,
                 recipient_name=box["name"],
                 cycle_id=cycle.id,
+                # Committees' digests are escalations: they go out in quiet hours too.
+                urgent=kind == "digest",
                 rendered=render(
                     kind,
                     {

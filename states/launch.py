@@ -120,7 +120,9 @@ def launch(*, session: Session, plan: Plan, now: datetime, settings: Settings) -
     for u in units:
         summary.units[u.kind.value] = summary.units.get(u.kind.value, 0) + 1
     mails = _plan_issued_mails(cycle, plan, units, members, directory, regular, pilot, settings)
-    summary.mails_queued = queue(session, mails, now=now, sender=settings.smtp_from)
+    summary.mails_queued = queue(
+        session, mails, now=now, sender=settings.smtp_from, quiet_until=plan.quiet_until(now)
+    )
     return summary
 
 

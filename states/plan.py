@@ -73,6 +73,40 @@ class LadderStep(BaseModel):
         return parse_offset(self.at)
 
 
+class QuietHours(BaseModel):
+    """A daily window (local time) in which only urgent mail is sent, e.g. 21:00 to 06:00."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    start: time
+    end: time
+
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _yaml_sexagesimal(cls, value: Any) -> Any:
+        # YAML 1.1 reads an unquoted 21:00 as the base-60 number 1260 (minutes).
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60:
+            return time(*divmod(value, 60))
+        return value
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> QuietHours:
+        if self.start == self.end:
+            raise ValueError("start and end are the same time; leave quiet_hours out instead")
+        return self
+
+    def until(self, local: datetime) -> datetime | None:
+        """The local end of the quiet window `local` is in, or None outside it."""
+        t, day = local.timetz().replace(tzinfo=None), local.date()
+        overnight = self.start > self.end
+        inside = (t >= self.start or t < self.end) if overnight else self.start <= t < self.end
+        if not inside:
+            return None
+        if overnight and t >= self.start:
+            day += timedelta(days=1)
+        return datetime.combine(day, self.end, tzinfo=local.tzinfo)
+
+
 class Plan(BaseModel):
     """A cycle's plan as the launching committee wrote it (extra keys are kept, not used)."""
 
@@ -89,6 +123,7 @@ class Plan(BaseModel):
     escalation: list[LadderStep] = Field(default_factory=list)
     # Days a unit returned for re-review gets to submit again.
     return_days: int = Field(default=7, ge=1)
+    quiet_hours: QuietHours | None = None
 
     @field_validator("timezone")
     @classmethod
@@ -118,6 +153,13 @@ class Plan(BaseModel):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def quiet_until(self, now: datetime) -> datetime | None:
+        """When non-urgent mail queued at `now` may go out, if `now` is in quiet hours."""
+        if self.quiet_hours is None:
+            return None
+        end = self.quiet_hours.until(now.astimezone(self.zone))
+        return end.astimezone(UTC) if end else None
 
     def due_at(self, day: date) -> datetime:
         """The end of `day` in the plan's time zone, as a UTC instant."""

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from models.cycle import Cycle, StageDeadline, Unit
 from notifications import counts
+from notifications.outbox import failures
 from states.directory import Directory
 from states.machine import STAGE_OF_STATE, UnitState
 
@@ -38,6 +39,7 @@ def _overdue_rows(session: Session, cycle: Cycle, now: datetime) -> list[tuple[i
 
 def cycle_status(*, session: Session, cycle: Cycle, now: datetime) -> dict[str, Any]:
     """The figures `cycle status --json` prints and the tick's artifacts show."""
+    assert cycle.id is not None
     states = {s.value: 0 for s in UnitState}
     for state, n in session.exec(
         select(Unit.state, func.count()).where(Unit.cycle_id == cycle.id).group_by(col(Unit.state))
@@ -62,4 +64,16 @@ def cycle_status(*, session: Session, cycle: Cycle, now: datetime) -> dict[str, 
             (dict(r) for r in by_org.values()), key=lambda r: (-r["total"], r["organization"])
         ),
         "mails": counts(session, cycle_id=cycle.id),
+        "mail_failures": [
+            {
+                "recipient": m.recipient,
+                "name": m.recipient_name,
+                "kind": m.kind,
+                "subject": m.subject,
+                "error": m.last_error,
+                "failed_at": m.failed_at.isoformat() if m.failed_at else None,
+                "reported": m.reported_at is not None,
+            }
+            for m in failures(session, cycle_id=cycle.id)
+        ],
     }

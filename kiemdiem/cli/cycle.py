@@ -69,6 +69,13 @@ def render_status(status: dict[str, Any]) -> None:
             *(str(row.get(c, 0)) for c in ("organization", "name", *status["overdue"], "total"))
         )
     console.print(overdue)
+    if status["mail_failures"]:
+        failed = Table(title="mail the server refused (fix the address and import again)")
+        for column in ("recipient", "kind", "error", "failed_at"):
+            failed.add_column(column)
+        for row in status["mail_failures"]:
+            failed.add_row(*(str(row[c]) for c in ("recipient", "kind", "error", "failed_at")))
+        console.print(failed)
     console.print(f"overdue {status['overdue']}; mail {status['mails']}")
 
 

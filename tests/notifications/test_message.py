@@ -38,6 +38,17 @@ CONTEXTS: dict[str, dict[str, Any]] = {
     "reminder": {"items": [ITEM]},
     "overdue": {"items": [ITEM]},
     "digest": {"items": [ITEM]},
+    "failures": {
+        "items": [
+            {
+                "recipient": "a3@example.vn",
+                "recipient_name": "Nguyễn Văn An",
+                "subject": "Nhắc hạn",
+                "error": "550 5.1.1 mailbox unavailable",
+                "failed_local": "19/11/2026 08:00",
+            }
+        ]
+    },
     "returned": {
         "unit_name": "Nguyễn Văn An",
         "unit_code": "M:A1",

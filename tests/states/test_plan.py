@@ -161,3 +161,26 @@ def test_launch_refuses_unknown_organizations_and_writes_nothing(
     with session_scope(district) as session:
         assert session.exec(select(func.count()).select_from(Cycle)).one() == 0
         assert session.exec(select(func.count()).select_from(Unit)).one() == 0
+
+
+@pytest.mark.parametrize("start", ["21:00", 1260])  # 1260: YAML 1.1 reads bare 21:00 as minutes
+def test_quiet_hours_overnight(start: object) -> None:
+    plan = parse_plan({**copy.deepcopy(PLAN), "quiet_hours": {"start": start, "end": "06:00"}})
+    hanoi = plan.zone
+    assert plan.quiet_until(datetime(2026, 12, 2, 20, 59, tzinfo=hanoi)) is None
+    assert plan.quiet_until(datetime(2026, 12, 2, 21, 0, tzinfo=hanoi)) == datetime(
+        2026, 12, 3, 6, 0, tzinfo=hanoi
+    )
+    assert plan.quiet_until(datetime(2026, 12, 3, 5, 59, tzinfo=hanoi)) == datetime(
+        2026, 12, 3, 6, 0, tzinfo=hanoi
+    )
+    assert plan.quiet_until(datetime(2026, 12, 3, 6, 0, tzinfo=hanoi)) is None
+
+
+def test_quiet_hours_within_a_day_and_an_empty_window() -> None:
+    plan = parse_plan({**copy.deepcopy(PLAN), "quiet_hours": {"start": "11:30", "end": "13:30"}})
+    noon = datetime(2026, 12, 2, 12, 0, tzinfo=plan.zone)
+    assert plan.quiet_until(noon) == datetime(2026, 12, 2, 13, 30, tzinfo=plan.zone)
+    assert plan.quiet_until(datetime(2026, 12, 2, 14, 0, tzinfo=plan.zone)) is None
+    problems = _problems({**copy.deepcopy(PLAN), "quiet_hours": {"start": "06:00", "end": "06:00"}})
+    assert any("quiet_hours: start and end are the same time" in p for p in problems)
