@@ -15,7 +15,7 @@ from models.organization import Member, Organization, OrgLevel
 
 ORG_COLUMNS = ("code", "name", "level", "parent_code", "email")
 MEMBER_COLUMNS = ("code", "full_name", "email", "organization_code")
-_EMAIL = re.compile(
+EMAIL = re.compile(
     r"^[^@\s<>,;:\"()\[\]\\]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?\.[A-Za-z]{2,}$"
 )
 _RANK = {OrgLevel.PROVINCE: 0, OrgLevel.DISTRICT: 1, OrgLevel.GRASSROOTS: 2, OrgLevel.CELL: 3}
@@ -66,7 +66,7 @@ def _check_email(rows: _Rows, line: int, column: str, value: str, required: bool
         if required:
             rows.problems.append(f"{rows.name}:{line}: {column} is empty")
         return
-    if not _EMAIL.match(value):
+    if not EMAIL.match(value):
         rows.problems.append(f"{rows.name}:{line}: {column} {value!r} is not an e-mail address")
 
 

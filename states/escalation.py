@@ -27,7 +27,7 @@ from states.cycles import format_day, local_day, mail_context, plan_of
 from states.directory import Directory
 from states.machine import STAGE_OF_STATE
 from states.plan import Plan
-from states.recipients import UnitRef, resolve
+from states.recipients import Recipient, UnitRef, resolve, team_contacts, team_for
 
 
 @dataclass
@@ -102,6 +102,7 @@ def escalate(
             select(StageDeadline).where(col(StageDeadline.unit_id).in_(unit_ids))
         ).all()
     }
+    teams = team_contacts(session, plan)
     inbox: dict[str, dict[str, Any]] = {}
     for unit_id, stage, step in inserted:
         unit, rung = units[unit_id], plan.escalation[step]
@@ -122,8 +123,16 @@ def escalate(
             "due_local": format_day(due_at, plan),
             "days_late": max(0, (now.astimezone(plan.zone).date() - local_day(due_at, plan)).days),
         }
-        for role in rung.notify:
-            to = resolve(role, ref, directory, standing_org_id=cycle.launched_by_id)
+        # Telling the committee above a unit also copies the directing team following it.
+        roles = [*rung.notify, *(["team"] if "higher" in rung.notify else [])]
+        for role in dict.fromkeys(roles):
+            if role == "team":
+                team = team_for(unit.organization_id, directory, teams)
+                if team is None:
+                    continue  # no team follows this organization
+                to = Recipient(team.email, team.name) if team.email else None
+            else:
+                to = resolve(role, ref, directory, standing_org_id=cycle.launched_by_id)
             if to is None:
                 result.unresolved.append(f"{unit.code}: no address for {role} anywhere up the tree")
                 continue

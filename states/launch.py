@@ -30,13 +30,23 @@ class LaunchSummary:
     mails_queued: int = 0
 
 
-def _check_organizations(plan: Plan, directory: Directory) -> None:
+def _check_references(plan: Plan, directory: Directory, members: set[str]) -> None:
+    """Every organization and member the plan names must have been imported."""
     problems = []
     if plan.launched_by not in directory.by_code:
         problems.append(f"launched_by: {plan.launched_by!r} is not an imported organization")
     for i, code in enumerate(plan.pilots.organizations if plan.pilots else []):
         if code not in directory.by_code:
             problems.append(f"pilots.organizations[{i}]: {code!r} is not an imported organization")
+    for t, team in enumerate(plan.directing_teams):
+        for i, code in enumerate(team.organizations):
+            if code not in directory.by_code:
+                problems.append(
+                    f"directing_teams[{t}].organizations[{i}]: {code!r} is not an imported "
+                    "organization"
+                )
+        if team.lead and team.lead not in members:
+            problems.append(f"directing_teams[{t}].lead: {team.lead!r} is not an imported member")
     if problems:
         raise PlanInvalid(problems)
 
@@ -53,7 +63,9 @@ def launch(*, session: Session, plan: Plan, now: datetime, settings: Settings) -
             )
         return LaunchSummary(cycle=plan.code, created=False)
     directory = Directory.load(session)
-    _check_organizations(plan, directory)
+    leads = [t.lead for t in plan.directing_teams if t.lead]
+    known = set(session.exec(select(Member.code).where(col(Member.code).in_(leads))).all())
+    _check_references(plan, directory, known)
     root = directory.by_code[plan.launched_by]
     cycle = Cycle(
         code=plan.code,

@@ -12,10 +12,11 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from models.errors import PlanInvalid
+from models.org_import import EMAIL
 from states.machine import STAGES
 from states.rule_sets import known_rule_sets
 
-Recipient = Literal["unit", "secretary", "higher", "standing"]
+Recipient = Literal["unit", "secretary", "higher", "team", "standing"]
 _OFFSET = re.compile(r"^(?P<sign>[-+])?(?:(?P<d>\d+)d)?(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m)?$")
 
 
@@ -73,6 +74,32 @@ class LadderStep(BaseModel):
         return parse_offset(self.at)
 
 
+class DirectingTeam(BaseModel):
+    """A directing team (tổ chỉ đạo), led by a standing committee member, following some
+    organizations: escalations about them copy the team."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    email: str | None = None
+    lead: str | None = None  # member code of the standing committee member who leads it
+    organizations: list[str] = Field(min_length=1)
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is not None and not EMAIL.match(value):
+            raise ValueError(f"{value!r} is not an e-mail address")
+        return value
+
+    @model_validator(mode="after")
+    def _reachable(self) -> DirectingTeam:
+        if not self.email and not self.lead:
+            raise ValueError("give the team an email or a lead (a member code)")
+        return self
+
+
 class QuietHours(BaseModel):
     """A daily window (local time) in which only urgent mail is sent, e.g. 21:00 to 06:00."""
 
@@ -124,6 +151,7 @@ class Plan(BaseModel):
     # Days a unit returned for re-review gets to submit again.
     return_days: int = Field(default=7, ge=1)
     quiet_hours: QuietHours | None = None
+    directing_teams: list[DirectingTeam] = Field(default_factory=list)
 
     @field_validator("timezone")
     @classmethod

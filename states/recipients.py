@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from models.cycle import UnitKind
-from states.directory import Directory
+from sqlmodel import Session, col, select
 
-ROLES = ("unit", "secretary", "higher", "standing")
+from models.cycle import UnitKind
+from models.organization import Member
+from states.directory import Directory
+from states.plan import Plan
+
+ROLES = ("unit", "secretary", "higher", "team", "standing")
 
 
 @dataclass(frozen=True)
@@ -54,3 +58,36 @@ def resolve(
         return None
     email, node = found
     return Recipient(email, node.name)
+
+
+@dataclass(frozen=True)
+class TeamContact:
+    """A directing team as escalation sees it: where to write and what it follows."""
+
+    code: str
+    name: str
+    email: str | None
+    organizations: frozenset[str]
+
+
+def team_contacts(session: Session, plan: Plan) -> list[TeamContact]:
+    """The plan's directing teams, each reached at its own address or else its lead's."""
+    leads = [t.lead for t in plan.directing_teams if t.lead]
+    lead_email = dict(
+        session.exec(select(Member.code, Member.email).where(col(Member.code).in_(leads))).all()
+    )
+    return [
+        TeamContact(
+            t.code, t.name, t.email or lead_email.get(t.lead or ""), frozenset(t.organizations)
+        )
+        for t in plan.directing_teams
+    ]
+
+
+def team_for(org_id: int, directory: Directory, teams: list[TeamContact]) -> TeamContact | None:
+    """The team following this organization or the nearest one above it, if any does."""
+    for node in directory.lineage(org_id):
+        for team in teams:
+            if node.code in team.organizations:
+                return team
+    return None

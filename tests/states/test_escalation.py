@@ -156,3 +156,43 @@ def test_two_ticks_at_once_record_each_step_once(postgres_url: str, tmp_path: Pa
         )
     per_recipient = [m.recipient for m in outbox(engine) if m.kind != "plan_issued"]
     assert len(per_recipient) == len(set(per_recipient))
+
+
+TEAMS = [
+    {
+        "code": "TCD-1",
+        "name": "Tổ chỉ đạo số 1",
+        "email": "tcd1@example.vn",
+        "organizations": ["G1"],
+    },
+    {"code": "TCD-2", "name": "Tổ chỉ đạo số 2", "lead": "B4", "organizations": ["G2"]},
+]
+
+
+def test_escalations_to_the_committee_above_copy_the_directing_team(
+    district: Engine, tmp_path: Path
+) -> None:
+    launch_cycle(district, tmp_path, LAUNCH, directing_teams=TEAMS)
+    tick(district, LAUNCH)
+    tick(district, local("2026-11-22 08:00"))  # the 1d step tells no committee: no team either
+    assert "tcd1@example.vn" not in {m.recipient for m in outbox(district)}
+    tick(district, local("2026-11-24 08:00"))  # the pilots' 3d step: higher, so the team too
+    mails = {m.recipient: m for m in outbox(district, "digest")}
+    team = mails["tcd1@example.vn"]
+    assert team.recipient_name == "Tổ chỉ đạo số 1"
+    assert all(code in team.body_text for code in PILOT_MEMBERS | PILOT_COLLECTIVES)
+    tick(district, local("2026-12-05 08:00"))  # the regular units' 3d step
+    # TCD-2 has no address of its own: its lead, B4, is written to.
+    assert "M:E2" in {m.recipient: m for m in outbox(district, "digest")}["b4@example.vn"].body_text
+
+
+def test_a_plan_naming_unknown_teams_members_is_refused(district: Engine, tmp_path: Path) -> None:
+    from models import PlanInvalid
+
+    teams = [{**TEAMS[1], "lead": "NOBODY", "organizations": ["G2", "GX"]}]
+    with pytest.raises(PlanInvalid) as invalid:
+        launch_cycle(district, tmp_path, LAUNCH, directing_teams=teams)
+    assert invalid.value.problems == [
+        "directing_teams[0].organizations[1]: 'GX' is not an imported organization",
+        "directing_teams[0].lead: 'NOBODY' is not an imported member",
+    ]

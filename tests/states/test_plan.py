@@ -184,3 +184,14 @@ def test_quiet_hours_within_a_day_and_an_empty_window() -> None:
     assert plan.quiet_until(datetime(2026, 12, 2, 14, 0, tzinfo=plan.zone)) is None
     problems = _problems({**copy.deepcopy(PLAN), "quiet_hours": {"start": "06:00", "end": "06:00"}})
     assert any("quiet_hours: start and end are the same time" in p for p in problems)
+
+
+def test_a_team_needs_an_address_or_a_lead() -> None:
+    team = {"code": "T", "name": "Tổ 1", "organizations": ["G1"]}
+    problems = _problems({**copy.deepcopy(PLAN), "directing_teams": [team]})
+    assert any("directing_teams[0]: give the team an email or a lead" in p for p in problems)
+    bad = {**team, "email": "not-mail"}
+    problems = _problems({**copy.deepcopy(PLAN), "directing_teams": [bad]})
+    assert any(
+        "directing_teams[0].email: 'not-mail' is not an e-mail address" in p for p in problems
+    )
