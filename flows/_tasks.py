@@ -15,6 +15,7 @@ from notifications import deliver
 from states import advance, cycle_status, escalate, launch, load_plan
 from states.cycles import begin_tick, get_cycle
 from states.failures import queue_failure_digest
+from states.recipients import readdress
 
 
 @task(cache_policy=NO_CACHE)
@@ -58,7 +59,7 @@ def queue_escalations(
 @task(cache_policy=NO_CACHE)
 def deliver_outbox(now: datetime, database_url: str | None) -> dict[str, Any]:
     """Send the due outbox over reused SMTP connections; what fails waits for a later tick."""
-    report = deliver(get_engine(database_url), load_settings(), now=now)
+    report = deliver(get_engine(database_url), load_settings(), now=now, readdress=readdress)
     return report.__dict__
 
 
@@ -71,7 +72,7 @@ def report_mail_failures(cycle_code: str, now: datetime, database_url: str | Non
             session=session, cycle=get_cycle(session, cycle_code), now=now, settings=load_settings()
         )
     if queued:
-        deliver(engine, load_settings(), now=now)
+        deliver(engine, load_settings(), now=now, readdress=readdress)
     return queued
 
 

@@ -28,6 +28,8 @@ class OutboxMessage(SQLModel, table=True):
     kind: str = Field(max_length=32)
     recipient: str = Field(max_length=320)
     recipient_name: str = ""
+    # How the recipient was found in the organization tree (see states.recipients).
+    recipient_ref: str | None = Field(default=None, max_length=255)
     subject: str
     body_text: str = Field(sa_column=Column(Text, nullable=False))
     body_html: str = Field(sa_column=Column(Text, nullable=False))

@@ -36,6 +36,7 @@ class Mail:
     cycle_id: int | None = None
     # Urgent mail goes out during quiet hours too; the rest waits for them to end.
     urgent: bool = False
+    recipient_ref: str | None = None
 
 
 def queue(
@@ -58,6 +59,7 @@ def queue(
             "kind": m.kind,
             "recipient": m.recipient,
             "recipient_name": m.recipient_name,
+            "recipient_ref": m.recipient_ref,
             "subject": m.rendered.subject,
             "body_text": m.rendered.text,
             "body_html": m.rendered.html,

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import aiosmtplib
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from models._types import utcnow
 from models.db import session_scope
@@ -153,7 +155,14 @@ async def _worker(
         await connection.quit()
 
 
-async def deliver_async(engine: Engine, settings: Settings, *, now: datetime) -> DeliveryReport:
+# Finds each claimed row's address again just before sending; returns the rows that have none.
+Readdress = Callable[[Session, Sequence[OutboxMessage]], list[OutboxMessage]]
+NO_ADDRESS = "no address for this recipient anywhere up the organization tree"
+
+
+async def deliver_async(
+    engine: Engine, settings: Settings, *, now: datetime, readdress: Readdress | None = None
+) -> DeliveryReport:
     """Send every due outbox row once; what cannot be sent now is left for a later tick."""
     report = DeliveryReport()
     with session_scope(engine) as session:
@@ -172,6 +181,14 @@ async def deliver_async(engine: Engine, settings: Settings, *, now: datetime) ->
                 )
             if not rows:
                 break
+            if readdress is not None:
+                with session_scope(engine) as session:
+                    lost = readdress(session, rows)
+                    outbox.mark_failed(
+                        session, [r.id for r in lost if r.id], error=NO_ADDRESS, now=now
+                    )
+                report.failed += len(lost)
+                rows = [r for r in rows if r not in lost]
             queue: asyncio.Queue[OutboxMessage] = asyncio.Queue()
             for row in rows:
                 queue.put_nowait(row)
@@ -187,6 +204,8 @@ async def deliver_async(engine: Engine, settings: Settings, *, now: datetime) ->
     return report
 
 
-def deliver(engine: Engine, settings: Settings, *, now: datetime) -> DeliveryReport:
+def deliver(
+    engine: Engine, settings: Settings, *, now: datetime, readdress: Readdress | None = None
+) -> DeliveryReport:
     """Synchronous entry point for flows and the CLI."""
-    return asyncio.run(deliver_async(engine, settings, now=now))
+    return asyncio.run(deliver_async(engine, settings, now=now, readdress=readdress))

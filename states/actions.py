@@ -309,12 +309,7 @@ def _queue_returned_mail(
     mails = []
     for unit in checked.units:
         member = session.get(Member, unit.member_id) if unit.member_id else None
-        ref = UnitRef(
-            unit.kind,
-            unit.organization_id,
-            member.email if member else None,
-            member.full_name if member else None,
-        )
+        ref = UnitRef.of(unit, member)
         to = resolve("unit", ref, directory, standing_org_id=checked.cycle.launched_by_id)
         if to is None:
             continue
@@ -325,6 +320,7 @@ def _queue_returned_mail(
                 kind="returned",
                 recipient=to.email,
                 recipient_name=to.name,
+                recipient_ref=to.ref,
                 cycle_id=checked.cycle.id,
                 rendered=render(
                     "returned",

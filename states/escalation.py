@@ -107,12 +107,7 @@ def escalate(
     for unit_id, stage, step in inserted:
         unit, rung = units[unit_id], plan.escalation[step]
         member = members.get(unit.member_id) if unit.member_id else None
-        ref = UnitRef(
-            unit.kind,
-            unit.organization_id,
-            member.email if member else None,
-            member.full_name if member else None,
-        )
+        ref = UnitRef.of(unit, member)
         due_at = due[(unit_id, stage)]
         item = {
             "unit_code": unit.code,
@@ -136,7 +131,9 @@ def escalate(
             if to is None:
                 result.unresolved.append(f"{unit.code}: no address for {role} anywhere up the tree")
                 continue
-            box = inbox.setdefault(to.email, {"name": to.name, "items": [], "roles": set()})
+            box = inbox.setdefault(
+                to.email, {"name": to.name, "ref": to.ref, "items": [], "roles": set()}
+            )
             box["roles"].add("reminder" if rung.offset.total_seconds() < 0 else role)
             if item not in box["items"]:
                 box["items"].append(item)
@@ -178,6 +175,7 @@ def _digests(
                 kind=kind,
                 recipient=email,
                 recipient_name=box["name"],
+                recipient_ref=box["ref"],
                 cycle_id=cycle.id,
                 # Committees' digests are escalations: they go out in quiet hours too.
                 urgent=kind == "digest",

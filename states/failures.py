@@ -53,6 +53,7 @@ def queue_failure_digest(
         kind="failures",
         recipient=to.email,
         recipient_name=to.name,
+        recipient_ref=to.ref,
         cycle_id=cycle.id,
         urgent=True,
         rendered=render(

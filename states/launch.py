@@ -150,17 +150,16 @@ def _plan_issued_mails(
 ) -> list[Mail]:
     """One mail per address, listing every unit that address answers for, with its deadlines."""
     by_member = {m.id: m for m in members}
-    grouped: dict[str, tuple[str, list[dict[str, Any]]]] = {}
+    grouped: dict[str, tuple[str, str | None, list[dict[str, Any]]]] = {}
     for u in units:
         m = by_member.get(u.member_id)
-        ref = UnitRef(u.kind, u.organization_id, m.email if m else None, m.full_name if m else None)
-        to = resolve("unit", ref, directory, standing_org_id=cycle.launched_by_id)
+        to = resolve("unit", UnitRef.of(u, m), directory, standing_org_id=cycle.launched_by_id)
         if to is None:
             continue
         dues = pilot if u.pilot else regular
         name = m.full_name if m else directory.orgs[u.organization_id].name
-        entry = grouped.setdefault(to.email, (to.name, []))
-        entry[1].append(
+        entry = grouped.setdefault(to.email, (to.name, to.ref, []))
+        entry[2].append(
             {
                 "unit_code": u.code,
                 "unit_name": name,
@@ -175,6 +174,7 @@ def _plan_issued_mails(
             kind="plan_issued",
             recipient=email,
             recipient_name=name,
+            recipient_ref=ref,
             cycle_id=cycle.id,
             rendered=render(
                 "plan_issued",
@@ -187,5 +187,5 @@ def _plan_issued_mails(
                 lang=settings.lang,
             ),
         )
-        for email, (name, items) in grouped.items()
+        for email, (name, ref, items) in grouped.items()
     ]

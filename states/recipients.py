@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from models.cycle import UnitKind
+from models.cycle import Unit, UnitKind
 from models.organization import Member
+from models.outbox import OutboxMessage
 from states.directory import Directory
 from states.plan import Plan
 
@@ -22,12 +24,21 @@ class UnitRef:
     organization_id: int
     member_email: str | None = None
     member_name: str | None = None
+    member_id: int | None = None
+
+    @classmethod
+    def of(cls, unit: Unit, member: Member | None) -> UnitRef:
+        if member is None:
+            return cls(unit.kind, unit.organization_id)
+        return cls(unit.kind, unit.organization_id, member.email, member.full_name, member.id)
 
 
 @dataclass(frozen=True)
 class Recipient:
     email: str
     name: str
+    # How the address was found, so delivery can find it again in the tree as it is then.
+    ref: str | None = None
 
 
 def resolve(
@@ -39,9 +50,17 @@ def resolve(
     organization the unit is reviewed in; higher: the organization above that one; standing:
     the launching committee's office.
     """
+    ref = "|".join(
+        (
+            role,
+            unit.kind.value,
+            str(standing_org_id if role == "standing" else unit.organization_id),
+            str(unit.member_id or ""),
+        )
+    )
     if role == "unit":
         if not unit.kind.is_collective and unit.member_email:
-            return Recipient(unit.member_email, unit.member_name or unit.member_email)
+            return Recipient(unit.member_email, unit.member_name or unit.member_email, ref)
         found = directory.address(unit.organization_id, "email")
     elif role == "secretary":
         found = directory.address(unit.organization_id, "secretary_email")
@@ -57,7 +76,31 @@ def resolve(
     if found is None:
         return None
     email, node = found
-    return Recipient(email, node.name)
+    return Recipient(email, node.name, ref)
+
+
+def readdress(session: Session, rows: Sequence[OutboxMessage]) -> list[OutboxMessage]:
+    """Find each row's address again in the tree as it is now (a corrected address in a new
+    import reaches mail not yet sent); return the rows for which none exists any more."""
+    directory = Directory.load(session)
+    refs = [(row, row.recipient_ref.split("|")) for row in rows if row.recipient_ref]
+    member_ids = [int(parts[3]) for _, parts in refs if parts[3]]
+    members = {
+        m.id: m for m in session.exec(select(Member).where(col(Member.id).in_(member_ids))).all()
+    }
+    lost = []
+    for row, (role, kind, org, member_id) in refs:
+        if int(org) not in directory.orgs:
+            continue
+        m = members.get(int(member_id)) if member_id else None
+        unit = UnitRef(UnitKind(kind), int(org), *((m.email, m.full_name, m.id) if m else ()))
+        to = resolve(role, unit, directory, standing_org_id=int(org))
+        if to is None:
+            lost.append(row)
+        elif to.email != row.recipient:
+            row.recipient = to.email
+            session.add(row)
+    return lost
 
 
 @dataclass(frozen=True)
