@@ -226,3 +226,20 @@ def mark_reported(session: Session, ids: Sequence[int], *, at: datetime) -> None
     session.execute(
         update(OutboxMessage).where(col(OutboxMessage.id).in_(ids)).values(reported_at=at)
     )
+
+
+def retrying(session: Session, *, cycle_id: int) -> list[dict[str, object]]:
+    """Pending mail that has already failed at least once, grouped by the last error."""
+    query = (
+        select(OutboxMessage.last_error, func.count(), func.min(OutboxMessage.next_attempt_at))
+        .where(
+            OutboxMessage.cycle_id == cycle_id,
+            col(OutboxMessage.status).in_([MailStatus.PENDING, MailStatus.SENDING]),
+            OutboxMessage.attempts > 0,
+        )
+        .group_by(col(OutboxMessage.last_error))
+    )
+    return [
+        {"error": error, "messages": n, "next_attempt_at": at.isoformat() if at else None}
+        for error, n, at in session.exec(query)
+    ]

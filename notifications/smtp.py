@@ -79,10 +79,15 @@ class _Connection:
 
 
 def _permanent(exc: Exception) -> bool:
-    """5xx for this message or recipient: retrying would get the same answer."""
+    """5xx for this recipient or this message: retrying would get the same answer.
+
+    A 5xx for the sender, the login or the connection says the server or our settings are
+    wrong, not the mail: those are retried (and shown) until an operator fixes them, instead
+    of failing every queued message for good.
+    """
     if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
         return all(r.code >= 500 for r in exc.recipients)
-    return isinstance(exc, aiosmtplib.SMTPResponseException) and exc.code >= 500
+    return isinstance(exc, aiosmtplib.SMTPDataError) and exc.code >= 500
 
 
 def _describe(exc: Exception) -> str:

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from models.cycle import Cycle, StageDeadline, Unit
 from notifications import counts
-from notifications.outbox import failures
+from notifications.outbox import failures, retrying
 from states.directory import Directory
 from states.machine import STAGE_OF_STATE, UnitState
 
@@ -64,6 +64,7 @@ def cycle_status(*, session: Session, cycle: Cycle, now: datetime) -> dict[str, 
             (dict(r) for r in by_org.values()), key=lambda r: (-r["total"], r["organization"])
         ),
         "mails": counts(session, cycle_id=cycle.id),
+        "mail_retrying": retrying(session, cycle_id=cycle.id),
         "mail_failures": [
             {
                 "recipient": m.recipient,

@@ -69,6 +69,11 @@ def render_status(status: dict[str, Any]) -> None:
             *(str(row.get(c, 0)) for c in ("organization", "name", *status["overdue"], "total"))
         )
     console.print(overdue)
+    for row in status["mail_retrying"]:
+        console.print(
+            f"[yellow]{row['messages']} mail(s) waiting to be retried[/] (next at "
+            f"{row['next_attempt_at']}): {row['error']}"
+        )
     if status["mail_failures"]:
         failed = Table(title="mail the server refused (fix the address and import again)")
         for column in ("recipient", "kind", "error", "failed_at"):

@@ -135,6 +135,9 @@ def test_a_tick_with_the_smtp_server_down_ends_with_mail_pending(
         "TT-2026", now=local("2026-11-19 08:00").isoformat(), database_url=url, return_state=True
     )
     assert state.is_completed() and state.message == "mail pending: 19"
+    waiting = state.result()["status"]["mail_retrying"]
+    assert sum(w["messages"] for w in waiting) == 19
+    assert all("Connect" in w["error"] or "refused" in w["error"] for w in waiting), waiting
     with LocalSMTPServer() as back:
         monkeypatch.setenv("KIEMDIEM_SMTP_PORT", str(back.port))
         # Retries wait a few minutes on the cycle's clock: the next tick an hour later sends.
