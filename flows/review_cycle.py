@@ -37,11 +37,21 @@ def review_cycle(
     logger = get_run_logger()
     for problem in escalated["unresolved"]:
         logger.warning("no recipient: %s", problem)
-    pending = status["mails"]["pending"]
     # Mail that could not go out now is not a failure of the tick: it waits in the outbox.
-    message = f"mail pending: {pending}" if pending else "all mail delivered"
     # Prefect makes a returned state the run's final state; callers still get `summary`.
-    return Completed(message=message, data=summary)  # type: ignore[return-value]
+    return Completed(message=_mail_message(status["mails"]), data=summary)  # type: ignore[return-value]
+
+
+def _mail_message(mails: dict[str, int]) -> str:
+    """What the run's final state says about mail, for whoever watches the runs."""
+    waiting = mails["pending"] - mails["sending"]
+    parts = [f"mail pending: {waiting}"] if waiting else []
+    if mails["sending"]:
+        parts.append(f"being sent by another run: {mails['sending']}")
+    parts = parts or ["all mail delivered"]
+    if mails["failed"]:
+        parts.append(f"{mails['failed']} refused for good (see the mail-failures artifact)")
+    return "; ".join(parts)
 
 
 if __name__ == "__main__":

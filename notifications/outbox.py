@@ -198,13 +198,16 @@ def mark_retry(
 
 
 def counts(session: Session, *, cycle_id: int | None = None) -> dict[str, int]:
-    """Mails by status (sending counts as pending: not yet known to be received)."""
+    """Mails by status. `pending` is everything not yet known to be received, including the
+    `sending` rows some deliverer holds right now, which are also counted on their own."""
     query = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
     if cycle_id is not None:
         query = query.where(OutboxMessage.cycle_id == cycle_id)
-    out = {"sent": 0, "pending": 0, "failed": 0}
+    out = {"sent": 0, "pending": 0, "failed": 0, "sending": 0}
     for status, n in session.exec(query):
         status = MailStatus(status)
+        if status is MailStatus.SENDING:
+            out["sending"] += n
         name = "pending" if status in (MailStatus.PENDING, MailStatus.SENDING) else status.value
         out[name] += n
     return out

@@ -77,7 +77,7 @@ def test_status_json_and_actions_from_the_command_line(
     assert result.exit_code == 0, result.output
     status = json.loads(result.output)
     assert status["units"] == 24 and status["states"]["plan_issued"] == 24
-    assert status["mails"] == {"sent": 0, "pending": 14, "failed": 0}
+    assert status["mails"] == {"sent": 0, "pending": 14, "failed": 0, "sending": 0}
     assert set(status["overdue"]) >= {"self_review", "peer_review", "vote", "approval"}
 
 

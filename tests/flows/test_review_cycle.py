@@ -144,3 +144,22 @@ def test_a_tick_with_the_smtp_server_down_ends_with_mail_pending(
         review_cycle("TT-2026", now=local("2026-11-19 09:00").isoformat(), database_url=url)
         recipients = [r for m in back.messages for r in m.recipients]
     assert len(recipients) == 14 + 5  # plan issued to 14 addresses, 5 reminders
+
+
+@pytest.mark.parametrize(
+    ("mails", "message"),
+    [
+        ({"sent": 9, "pending": 0, "sending": 0, "failed": 0}, "all mail delivered"),
+        ({"sent": 9, "pending": 3, "sending": 0, "failed": 0}, "mail pending: 3"),
+        ({"sent": 9, "pending": 2, "sending": 2, "failed": 0}, "being sent by another run: 2"),
+        (
+            {"sent": 9, "pending": 5, "sending": 2, "failed": 1},
+            "mail pending: 3; being sent by another run: 2; "
+            "1 refused for good (see the mail-failures artifact)",
+        ),
+    ],
+)
+def test_the_runs_final_message_says_where_mail_stands(mails: dict[str, int], message: str) -> None:
+    from flows.review_cycle import _mail_message
+
+    assert _mail_message(mails) == message
