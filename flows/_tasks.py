@@ -97,6 +97,11 @@ def publish_status(cycle_code: str, now: datetime, database_url: str | None) -> 
         description=f"{cycle_code} at {now.isoformat()}: overdue units per organization",
     )
     create_table_artifact(
+        key=_artifact_key(cycle_code, "missing-addresses"),
+        table=status["missing_addresses"] or [{"organization": "-", "missing": "none"}],
+        description=f"{cycle_code}: organizations whose mail falls back to one above them",
+    )
+    create_table_artifact(
         key=_artifact_key(cycle_code, "mail-failures"),
         table=status["mail_failures"] or [{"recipient": "-", "error": "no refused mail"}],
         description=f"{cycle_code} at {now.isoformat()}: mail the server refused for good",

@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine
 
@@ -62,8 +62,21 @@ def _engine(url: str) -> Engine:
 
 
 def init_db(engine: Engine) -> None:
-    """Create every table that does not exist yet."""
+    """Create every table that does not exist yet; refuse a database from an older version."""
     SQLModel.metadata.create_all(engine)
+    existing = inspect(engine)
+    missing = [
+        f"{table.name}.{column.name}"
+        for table in SQLModel.metadata.sorted_tables
+        for column in table.columns
+        if column.name not in {c["name"] for c in existing.get_columns(table.name)}
+    ]
+    if missing:
+        raise ConfigError(
+            f"the database {engine.url.render_as_string(hide_password=True)} was made by an older "
+            f"kiemdiem and lacks {', '.join(missing)}; there are no migrations yet: point "
+            "KIEMDIEM_DATABASE_URL at a new database and import the organizations again"
+        )
 
 
 @contextmanager

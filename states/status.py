@@ -54,6 +54,23 @@ def cycle_status(*, session: Session, cycle: Cycle, now: datetime) -> dict[str, 
         row = by_org.setdefault(top.code, defaultdict(int, organization=top.code, name=top.name))
         row[stage] += n
         row["total"] += n
+    root = directory.orgs[cycle.launched_by_id]
+    missing = [
+        {
+            "organization": node.code,
+            "name": node.name,
+            "missing": ", ".join(
+                field for field in ("email", "secretary_email") if not getattr(node, field)
+            ),
+            "mail_goes_to": ", ".join(
+                found[0]
+                for field in ("email", "secretary_email")
+                if not getattr(node, field) and (found := directory.address(node.id, field))
+            ),
+        }
+        for node in sorted(directory.orgs.values(), key=lambda n: n.path)
+        if node.path.startswith(root.path) and not (node.email and node.secretary_email)
+    ]
     return {
         "cycle": cycle.code,
         "now": now.isoformat(),
@@ -65,6 +82,8 @@ def cycle_status(*, session: Session, cycle: Cycle, now: datetime) -> dict[str, 
         ),
         "mails": counts(session, cycle_id=cycle.id),
         "mail_retrying": retrying(session, cycle_id=cycle.id),
+        # Organizations without an address of their own: their mail falls back up the tree.
+        "missing_addresses": missing,
         "mail_failures": [
             {
                 "recipient": m.recipient,

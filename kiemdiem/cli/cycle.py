@@ -69,6 +69,13 @@ def render_status(status: dict[str, Any]) -> None:
             *(str(row.get(c, 0)) for c in ("organization", "name", *status["overdue"], "total"))
         )
     console.print(overdue)
+    if status["missing_addresses"]:
+        gaps = Table(title="organizations without their own address (their mail goes up the tree)")
+        for column in ("organization", "name", "missing", "mail_goes_to"):
+            gaps.add_column(column)
+        for row in status["missing_addresses"]:
+            gaps.add_row(*(row[c] for c in ("organization", "name", "missing", "mail_goes_to")))
+        console.print(gaps)
     for row in status["mail_retrying"]:
         console.print(
             f"[yellow]{row['messages']} mail(s) waiting to be retried[/] (next at "

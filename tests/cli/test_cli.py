@@ -78,6 +78,15 @@ def test_status_json_and_actions_from_the_command_line(
     status = json.loads(result.output)
     assert status["units"] == 24 and status["states"]["plan_issued"] == 24
     assert status["mails"] == {"sent": 0, "pending": 14, "failed": 0, "sending": 0}
+    # C3 keeps no addresses: reported, with where its mail goes instead.
+    assert status["missing_addresses"] == [
+        {
+            "organization": "C3",
+            "name": "Chi bộ thôn 3",
+            "missing": "email, secretary_email",
+            "mail_goes_to": "g2@example.vn, bt.g2@example.vn",
+        }
+    ]
     assert set(status["overdue"]) >= {"self_review", "peer_review", "vote", "approval"}
 
 
