@@ -57,23 +57,25 @@ def queue_escalations(
 
 
 @task(cache_policy=NO_CACHE)
-def deliver_outbox(now: datetime, database_url: str | None) -> dict[str, Any]:
-    """Send the due outbox over reused SMTP connections; what fails waits for a later tick."""
-    report = deliver(get_engine(database_url), load_settings(), now=now, readdress=readdress)
-    return report.__dict__
+def deliver_outbox(
+    now: datetime, database_url: str | None, cycle_code: str | None = None
+) -> dict[str, Any]:
+    """Send the due outbox over reused SMTP connections; what fails waits for a later tick.
 
-
-@task(cache_policy=NO_CACHE)
-def report_mail_failures(cycle_code: str, now: datetime, database_url: str | None) -> int:
-    """Queue today's digest of refused mail to the launching office, and send it at once."""
-    engine = get_engine(database_url)
-    with session_scope(engine) as session:
-        queued = queue_failure_digest(
-            session=session, cycle=get_cycle(session, cycle_code), now=now, settings=load_settings()
-        )
-    if queued:
-        deliver(engine, load_settings(), now=now, readdress=readdress)
-    return queued
+    With a cycle, mail refused for good since the last digest is then reported to the
+    launching office (once a local day), and that digest is sent too.
+    """
+    engine, settings = get_engine(database_url), load_settings()
+    report = deliver(engine, settings, now=now, readdress=readdress).__dict__
+    if cycle_code is not None:
+        with session_scope(engine) as session:
+            cycle = get_cycle(session, cycle_code)
+            report["failure_digests"] = queue_failure_digest(
+                session=session, cycle=cycle, now=now, settings=settings
+            )
+        if report["failure_digests"]:
+            deliver(engine, settings, now=now, readdress=readdress)
+    return report
 
 
 def _artifact_key(cycle_code: str, what: str) -> str:
@@ -101,9 +103,10 @@ def publish_status(cycle_code: str, now: datetime, database_url: str | None) -> 
         table=status["missing_addresses"] or [{"organization": "-", "missing": "none"}],
         description=f"{cycle_code}: organizations whose mail falls back to one above them",
     )
-    create_table_artifact(
-        key=_artifact_key(cycle_code, "mail-failures"),
-        table=status["mail_failures"] or [{"recipient": "-", "error": "no refused mail"}],
-        description=f"{cycle_code} at {now.isoformat()}: mail the server refused for good",
-    )
+    if status["mail_failures"]:  # refused mail stays refused: the last table stays true
+        create_table_artifact(
+            key=_artifact_key(cycle_code, "mail-failures"),
+            table=status["mail_failures"],
+            description=f"{cycle_code} at {now.isoformat()}: mail the server refused for good",
+        )
     return status

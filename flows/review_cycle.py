@@ -13,7 +13,6 @@ from flows._tasks import (
     deliver_outbox,
     publish_status,
     queue_escalations,
-    report_mail_failures,
 )
 from models import resolve_now
 
@@ -30,8 +29,7 @@ def review_cycle(
     instant = resolve_now(now)
     advanced = advance_units(cycle_code, instant, database_url)
     escalated = queue_escalations(cycle_code, advanced["tick_id"], instant, database_url)
-    delivery = deliver_outbox(instant, database_url)
-    delivery["failure_digests"] = report_mail_failures(cycle_code, instant, database_url)
+    delivery = deliver_outbox(instant, database_url, cycle_code)
     status = publish_status(cycle_code, instant, database_url)
     summary = {"advanced": advanced, "escalated": escalated, "delivery": delivery, "status": status}
     logger = get_run_logger()

@@ -27,7 +27,7 @@ from states.cycles import get_cycle
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 START = date(2026, 11, 23)
-DAYS = 25
+DAYS = 24  # to 17 Dec: the last ladder step (approval due 9 Dec + 7 days) falls on this tick
 
 
 def _at(day: date, hour: int) -> str:
