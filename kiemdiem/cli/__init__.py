@@ -55,7 +55,7 @@ def diagram(
 @app.command()
 def demo(
     json_output: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
-    members: int = typer.Option(2000, help="Members in the generated district."),
+    members: int = typer.Option(2000, min=5, help="Members in the generated district."),
     seed: int = typer.Option(2026, help="Seed for names and behaviour."),
     keep: str | None = typer.Option(None, help="Run in this directory and keep it."),
 ) -> None:

@@ -44,7 +44,15 @@ def generate(
     cells: int = 100,
     start: date = date(2026, 11, 23),
 ) -> District:
-    """A province office, one district, its grassroots organizations, cells and members."""
+    """A province office, one district, its grassroots organizations, cells and members.
+
+    A small `members` shrinks the tree so every cell keeps at least five members (a head, the
+    heads of the committees above, and people to vote).
+    """
+    if members < 5:
+        raise ValueError(f"a district needs at least 5 members, not {members}")
+    cells = max(1, min(cells, members // 5))
+    grassroots = max(1, min(grassroots, cells))
     fake = Faker("vi_VN")
     fake.seed_instance(seed)
     rng = random.Random(seed)

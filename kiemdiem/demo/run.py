@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import tempfile
 import time
 from datetime import date, datetime, timedelta
@@ -168,12 +169,13 @@ def _print(
     )
     console.print(
         "\nWatch the flow runs in the Prefect UI:\n"
-        f"  PREFECT_HOME={workdir / 'prefect'} prefect server start\n"
+        f"  PREFECT_HOME={workdir / 'prefect'} {Path(sys.executable).with_name('prefect')} "
+        "server start\n"
         "  then open http://127.0.0.1:4200 (flows launch-cycle and review-cycle, artifacts "
         f"{summary['cycle'].lower()}-states and -overdue)\n"
         f"The demo's database is {workdir / 'kiemdiem.db'}: try\n"
         f"  KIEMDIEM_DATABASE_URL=sqlite:///{workdir / 'kiemdiem.db'} "
-        f"kiemdiem cycle status {summary['cycle']}"
+        f"{Path(sys.executable).with_name('kiemdiem')} cycle status {summary['cycle']}"
     )
     if json_output:
         print(json.dumps(summary, ensure_ascii=False, indent=2))
