@@ -1,0 +1,169 @@
+"""The multi-machine path: a Prefect server, the deployments in prefect.yaml, two process
+workers, and the cycle's database on PostgreSQL, as an office would run it past one machine."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy.engine import Engine
+
+from kiemdiem.demo.smtp_server import LocalSMTPServer, free_port
+from models import get_engine, init_db, session_scope
+from models.org_import import import_organizations
+from tests.factories import write_district, write_plan
+
+REPO = Path(__file__).resolve().parents[2]
+PREFECT = str(Path(sys.executable).with_name("prefect"))
+
+
+def _env(api_url: str, home: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "KIEMDIEM_"))}
+    env.update(
+        PREFECT_API_URL=api_url,
+        PREFECT_HOME=str(home),
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        PREFECT_WORKER_QUERY_SECONDS="1",
+        KIEMDIEM_CHECKOUT=str(REPO),
+        **extra,
+    )
+    return env
+
+
+def _start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        command,
+        env=env,
+        cwd=REPO,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+@pytest.fixture
+def prefect_server() -> Iterator[tuple[str, Path]]:
+    """A real Prefect server in its own process, on its own (SQLite) database."""
+    home = Path(tempfile.mkdtemp(prefix="kiemdiem-prefect-server-"))
+    port = free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    server = _start(
+        [PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        _env(api, home),
+        home / "server.log",
+    )
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{api}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert server.poll() is None, (home / "server.log").read_text()
+            time.sleep(0.5)
+        else:
+            raise AssertionError("the Prefect server did not come up in 180 s")
+        yield api, home
+    finally:
+        _stop(server)
+
+
+def _prefect(args: list[str], env: dict[str, str], timeout: float = 180) -> str:
+    done = subprocess.run(
+        [PREFECT, *args], env=env, cwd=REPO, capture_output=True, text=True, timeout=timeout
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def test_deployments_run_on_workers_against_postgresql(
+    prefect_server: tuple[str, Path],
+    postgres_url: str,
+    smtp_server: LocalSMTPServer,
+    tmp_path: Path,
+) -> None:
+    api, home = prefect_server
+    engine: Engine = get_engine(postgres_url)
+    init_db(engine)
+    orgs_csv, members_csv = write_district(tmp_path)
+    with session_scope(engine) as session:
+        import_organizations(session=session, organizations_csv=orgs_csv, members_csv=members_csv)
+    env = _env(
+        api,
+        home,
+        KIEMDIEM_SMTP_HOST="127.0.0.1",
+        KIEMDIEM_SMTP_PORT=str(smtp_server.port),
+        KIEMDIEM_DATABASE_URL=postgres_url,
+    )
+    _prefect(["work-pool", "create", "kiemdiem", "--type", "process"], env)
+    deployed = _prefect(["--no-prompt", "deploy", "--all"], env)
+    assert "launch-cycle/launch-cycle" in deployed and "review-cycle/review-cycle" in deployed
+    workers = [
+        _start(
+            [PREFECT, "worker", "start", "--pool", "kiemdiem", "--name", f"w{i}"],
+            env,
+            tmp_path / f"worker{i}.log",
+        )
+        for i in (1, 2)
+    ]
+    try:
+        launched = _prefect(
+            [
+                "deployment",
+                "run",
+                "launch-cycle/launch-cycle",
+                "-p",
+                f"plan_path={write_plan(tmp_path)}",
+                "-p",
+                "now=2026-11-10T08:00:00+07:00",
+                "-p",
+                f"database_url={postgres_url}",
+                "--watch",
+            ],
+            env,
+        )
+        assert "finished successfully in 'Completed'" in launched, launched
+        assert len(smtp_server.messages) == 14
+        ticked = _prefect(
+            [
+                "deployment",
+                "run",
+                "review-cycle/review-cycle",
+                "-p",
+                "cycle_code=TT-2026",
+                "-p",
+                "now=2026-11-19T08:00:00+07:00",
+                "-p",
+                f"database_url={postgres_url}",
+                "--watch",
+            ],
+            env,
+        )
+        assert "finished successfully in 'Completed'" in ticked, ticked
+        recipients = [r for m in smtp_server.messages for r in m.recipients]
+        assert len(recipients) == 19 and len(set(m.message_id for m in smtp_server.messages)) == 19
+        assert {"a1@example.vn", "g1@example.vn", "c1@example.vn"} <= set(recipients[14:])
+        logs = "".join((tmp_path / f"worker{i}.log").read_text() for i in (1, 2))
+        # The tick ran on one of the workers, and ended saying where mail stands.
+        assert "Flow run 'TT-2026-tick' - Finished in state Completed('all mail delivered')" in logs
+    finally:
+        for worker in workers:
+            _stop(worker)
