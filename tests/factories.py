@@ -97,6 +97,26 @@ MEMBERS: list[dict[str, str]] = [
     member("PP", "P", leads="P"),
 ]
 
+# Who gets the plan-issued mail: every member in the district's scope, and each collective's
+# address (C3 keeps none, so its mail goes to G2's).
+PLAN_ISSUED_TO = {
+    *(f"{m['code'].lower()}@example.vn" for m in MEMBERS if m["organization_code"] != "P"),
+    "d@example.vn",
+    "g1@example.vn",
+    "g2@example.vn",
+    "c1@example.vn",
+    "c2@example.vn",
+}
+# Reminded on 19 Nov 2026 at 08:00 Hanoi time: the pilot G1's units, two days before their
+# self-review is due.
+REMINDED_ON_19_NOV = {
+    "a1@example.vn",
+    "a2@example.vn",
+    "a3@example.vn",
+    "g1@example.vn",
+    "c1@example.vn",
+}
+
 PLAN: dict[str, Any] = {
     "code": "TT-2026",
     "title": "Kiểm điểm, đánh giá, xếp loại chất lượng năm 2026",

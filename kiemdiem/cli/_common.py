@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from sqlmodel import Session
 
-from models import get_engine, init_db, resolve_now, session_scope
+from models import get_engine, init_db, session_scope
 
 console = Console()
 errors = Console(stderr=True)
@@ -25,10 +24,6 @@ NowOption = Annotated[
     ),
 ]
 AsOption = Annotated[str, typer.Option("--as", help="Code of the member who acts.")]
-
-
-def now_of(option: str | None) -> datetime:
-    return resolve_now(option)
 
 
 @contextmanager

@@ -9,9 +9,9 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from kiemdiem.cli._common import NowOption, console, now_of, transaction
+from kiemdiem.cli._common import NowOption, console, transaction
 from kiemdiem.prefect_env import prepare_prefect
-from models import get_engine, init_db, load_settings
+from models import get_engine, init_db, load_settings, resolve_now
 from states import cycle_status, load_plan
 from states.cycles import get_cycle
 
@@ -27,7 +27,9 @@ def launch(plan: Path, now: NowOption = None) -> None:
     from flows import launch_cycle
 
     summary = launch_cycle(
-        str(plan.resolve()), now=now_of(now).isoformat(), database_url=load_settings().database_url
+        str(plan.resolve()),
+        now=resolve_now(now).isoformat(),
+        database_url=load_settings().database_url,
     )
     verb = "launched" if summary["created"] else "already launched with this plan"
     console.print(
@@ -45,7 +47,7 @@ def tick(code: str, now: NowOption = None) -> None:
     from flows import review_cycle
 
     summary = review_cycle(
-        code, now=now_of(now).isoformat(), database_url=load_settings().database_url
+        code, now=resolve_now(now).isoformat(), database_url=load_settings().database_url
     )
     moved = {k: v for k, v in summary["advanced"]["moved"].items() if v}
     console.print(
@@ -99,7 +101,7 @@ def status(
 ) -> None:
     """Units per state, overdue per stage and organization, mail sent/pending/failed."""
     with transaction() as session:
-        result = cycle_status(session=session, cycle=get_cycle(session, code), now=now_of(now))
+        result = cycle_status(session=session, cycle=get_cycle(session, code), now=resolve_now(now))
     if json_output:
         print(json.dumps(result, ensure_ascii=False, indent=2))
     else:

@@ -8,8 +8,8 @@ import typer
 from rich.table import Table
 from sqlmodel import col, select
 
-from kiemdiem.cli._common import AsOption, NowOption, console, now_of, transaction
-from models import AuditEntry, Level, StageDeadline, load_settings
+from kiemdiem.cli._common import AsOption, NowOption, console, transaction
+from models import AuditEntry, Level, StageDeadline, load_settings, resolve_now
 from states import (
     ActionResult,
     allowed_actions,
@@ -57,7 +57,7 @@ def submit(
                 cycle_code=cycle,
                 unit_code=unit,
                 actor_code=as_,
-                now=now_of(now),
+                now=resolve_now(now),
                 proposed_level=level,
                 strengths=strengths,
                 shortcomings=shortcomings,
@@ -78,7 +78,7 @@ def comment_(
                 cycle_code=cycle,
                 unit_codes=units,
                 actor_code=as_,
-                now=now_of(now),
+                now=resolve_now(now),
                 text=text,
             )
         )
@@ -100,7 +100,7 @@ def vote_(
                 cycle_code=cycle,
                 ballots=dict.fromkeys(units, level),
                 actor_code=as_,
-                now=now_of(now),
+                now=resolve_now(now),
             )
         )
 
@@ -122,7 +122,7 @@ def approve_(
                 cycle_code=cycle,
                 unit_codes=units,
                 actor_code=as_,
-                now=now_of(now),
+                now=resolve_now(now),
                 level=level,
                 reason=reason,
             )
@@ -141,7 +141,7 @@ def return_(
                 cycle_code=cycle,
                 unit_codes=units,
                 actor_code=as_,
-                now=now_of(now),
+                now=resolve_now(now),
                 reason=reason,
                 settings=load_settings(),
             )
@@ -158,7 +158,7 @@ def remediated(cycle: str, unit: str, as_: AsOption, note: str = "", now: NowOpt
                 cycle_code=cycle,
                 unit_code=unit,
                 actor_code=as_,
-                now=now_of(now),
+                now=resolve_now(now),
                 note=note,
             )
         )

@@ -35,6 +35,8 @@ from tests.factories import (
     MEMBERS,
     ORG_HEADER,
     ORGS,
+    PLAN_ISSUED_TO,
+    REMINDED_ON_19_NOV,
     member,
     write_csv,
     write_district,
@@ -48,35 +50,16 @@ REPO = Path(__file__).resolve().parents[2]
 CYCLE = "TT-2026"
 LAUNCH = local("2026-11-10 08:00")
 TICK = local("2026-11-19 08:00")  # the pilot G1's self-review reminders (2 days before due)
-PLAN_ISSUED = {
-    "a1@example.vn",
-    "a2@example.vn",
-    "a3@example.vn",
-    "b1@example.vn",
-    "b2@example.vn",
-    "b3@example.vn",
-    "b4@example.vn",
-    "e1@example.vn",
-    "e2@example.vn",
-    "d@example.vn",
-    "g1@example.vn",
-    "g2@example.vn",
-    "c1@example.vn",
-    "c2@example.vn",
-}
-REMINDED = {"a1@example.vn", "a2@example.vn", "a3@example.vn", "g1@example.vn", "c1@example.vn"}
+PLAN_ISSUED, REMINDED = PLAN_ISSUED_TO, REMINDED_ON_19_NOV
 REJECTED = "a3@example.vn"
 MAILBOX_UNAVAILABLE = "550 5.1.1 mailbox unavailable"
 
 
 @pytest.fixture
-def wired(
-    prefect_api: None, monkeypatch: pytest.MonkeyPatch, district: Engine, database_url: str
-) -> tuple[Engine, str]:
-    monkeypatch.setenv("KIEMDIEM_SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("KIEMDIEM_SMTP_FROM", "kiemdiem@d.example.vn")
+def wired(wired: tuple[Engine, str], monkeypatch: pytest.MonkeyPatch) -> tuple[Engine, str]:
+    """The shared set-up, with three connections so faults land mid-batch."""
     monkeypatch.setenv("KIEMDIEM_SMTP_CONCURRENCY", "3")
-    return district, database_url
+    return wired
 
 
 def _rows(engine: Engine) -> list[OutboxMessage]:
