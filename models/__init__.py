@@ -24,6 +24,7 @@ from models.errors import (
     KiemdiemError,
     NotFound,
     PlanInvalid,
+    RuleSetInvalid,
 )
 from models.organization import Member, Organization, OrgLevel
 from models.outbox import MailStatus, OutboxMessage
@@ -48,6 +49,7 @@ __all__ = [
     "Organization",
     "OutboxMessage",
     "PlanInvalid",
+    "RuleSetInvalid",
     "SelfReview",
     "Settings",
     "StageDeadline",

@@ -48,6 +48,8 @@ class Cycle(SQLModel, table=True):
     timezone: str
     # The plan exactly as validated, so a tick reads the ladder the launch was given.
     plan_json: str = Field(sa_column=Column(Text, nullable=False))
+    # The rule set as it was at launch: a cycle keeps its rules when the files change later.
+    rule_set_json: str = Field(sa_column=Column(Text, nullable=False))
     launched_at: datetime = Field(sa_type=UTCDateTime)
 
 

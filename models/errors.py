@@ -5,6 +5,7 @@ KiemdiemError
 ├── NotFound             a cycle, unit or member code that does not exist
 ├── ImportRejected       organization/member CSV problems (one line per bad row)
 ├── PlanInvalid          plan YAML problems (one line per bad key)
+├── RuleSetInvalid       rule set file problems (one line per bad key)
 └── ActionRefused        a human or system action the process does not allow
     └── InvalidMove      the state machine has no such move from the unit's state
 """
@@ -47,6 +48,13 @@ class PlanInvalid(_ManyProblems):
 
     def __init__(self, problems: list[str]) -> None:
         super().__init__(problems, f"{len(problems)} problem(s) in the plan; nothing was launched.")
+
+
+class RuleSetInvalid(_ManyProblems):
+    """A rule set file is not a valid rule set."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(problems, "Fix the rule set file; nothing was changed.")
 
 
 class ActionRefused(KiemdiemError):

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from models._sql import chunks
 from models.cycle import AuditEntry, Ballot, Comment, Cycle, Level, StageDeadline, Unit
+from states.cycles import rules_of
 from states.directory import Directory
 from states.guards import Electorate
 from states.machine import INDIVIDUAL, UnitState
@@ -65,10 +66,11 @@ def _carried_votes(session: Session, cycle: Cycle, now: datetime) -> dict[Level,
     """Units whose vote is decided, by the level decided.
 
     A vote is decided when every eligible voter has voted, or when its due time has passed
-    with more than half of them voting. The level is the highest one that more than half of
-    the ballots support (a ballot for "good" supports "completed" too), so a split vote
-    lands on the level a majority stands behind, never on a minority's choice.
+    with more than the rule set's quorum of them voting. The level is the highest one that
+    more than the rule set's majority of the ballots support (a ballot for "good" supports
+    "completed" too), so a split vote lands on a level a majority stands behind.
     """
+    rules = rules_of(cycle).vote
     units = session.exec(
         select(Unit).where(Unit.cycle_id == cycle.id, Unit.state == UnitState.VOTE.value)
     ).all()
@@ -100,13 +102,14 @@ def _carried_votes(session: Session, cycle: Cycle, now: datetime) -> dict[Level,
         if eligible == 0:
             decided[unit.proposed_level or Level.COMPLETED].append(unit.id)
             continue
-        closing = cast >= eligible or (now >= due.get(unit.id, now) and 2 * cast > eligible)
+        past_due = now >= due.get(unit.id, now)
+        closing = cast >= eligible or (past_due and cast > rules.quorum * eligible)
         if not closing:
             continue
         support = 0
         for level in Level:  # from excellent down
             support += tally.get(level, 0)
-            if 2 * support > cast:
+            if support > rules.majority * cast:
                 decided[level].append(unit.id)
                 break
     return decided

@@ -12,6 +12,7 @@ from models.cycle import Cycle, Tick, Unit
 from models.errors import NotFound
 from models.organization import Member
 from states.plan import Plan
+from states.rule_set import RuleSet
 
 
 def get_cycle(session: Session, code: str) -> Cycle:
@@ -26,6 +27,11 @@ def get_cycle(session: Session, code: str) -> Cycle:
 
 def plan_of(cycle: Cycle) -> Plan:
     return Plan.model_validate(json.loads(cycle.plan_json))
+
+
+def rules_of(cycle: Cycle) -> RuleSet:
+    """The rule set the cycle was launched with."""
+    return RuleSet.model_validate_json(cycle.rule_set_json)
 
 
 def get_member(session: Session, code: str) -> Member:

@@ -19,6 +19,7 @@ from states.directory import Directory
 from states.machine import STAGES, UnitState
 from states.plan import Plan
 from states.recipients import UnitRef, resolve
+from states.rule_set import load_rule_set
 
 
 @dataclass
@@ -75,6 +76,7 @@ def launch(*, session: Session, plan: Plan, now: datetime, settings: Settings) -
         rule_set=plan.rule_set,
         timezone=plan.timezone,
         plan_json=plan_json,
+        rule_set_json=load_rule_set(plan.rule_set).model_dump_json(),
         launched_at=now,
     )
     session.add(cycle)

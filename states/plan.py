@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from models.errors import PlanInvalid
+from models.errors import PlanInvalid, RuleSetInvalid
 from models.org_import import EMAIL
 from states.machine import STAGES
-from states.rule_sets import known_rule_sets
+from states.rule_set import known_rule_sets, load_rule_set
 
 Recipient = Literal["unit", "secretary", "higher", "team", "standing"]
 _OFFSET = re.compile(r"^(?P<sign>[-+])?(?:(?P<d>\d+)d)?(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m)?$")
@@ -168,6 +168,10 @@ class Plan(BaseModel):
         known = known_rule_sets()
         if value not in known:
             raise ValueError(f"{value!r} is not a rule set; known: {', '.join(sorted(known))}")
+        try:
+            load_rule_set(value)
+        except RuleSetInvalid as exc:
+            raise ValueError("; ".join(exc.problems)) from None
         return value
 
     @field_validator("escalation")

@@ -1,0 +1,112 @@
+"""Rule sets are data: a YAML file per rule set, shipped in states/rule_sets/ or added by an
+office in KIEMDIEM_RULE_SETS_DIR, validated completely, every problem naming its key."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from models.cycle import Level
+from models.errors import RuleSetInvalid
+
+SHIPPED = Path(__file__).parent / "rule_sets"
+
+
+class VoteRules(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # More than this share of the eligible voters must vote once the vote's due time has passed.
+    quorum: float = Field(gt=0, le=1)
+    # A level carries when more than this share of the ballots supports it (or a higher one).
+    majority: float = Field(ge=0.5, lt=1)
+    ballot: Literal["open", "secret"]
+
+
+class ExcellentCap(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    share_of_good: float = Field(ge=0, le=1)
+    group: Literal["cell", "grassroots", "district"]
+
+
+class RuleSet(BaseModel):
+    """What a cycle's rules say; the ordering rules and checks of issue #3 read it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1)
+    title: str = Field(min_length=1)
+    levels: list[Level] = Field(min_length=2)
+    criteria: list[str] = Field(default_factory=list)
+    scored: bool
+    score_bands: dict[Level, int] | None = None
+    excellent_cap: ExcellentCap | None = None
+    excellent_requires_all_remedied: bool = False
+    vote: VoteRules
+
+    @model_validator(mode="after")
+    def _bands(self) -> RuleSet:
+        if self.scored and not self.score_bands:
+            raise ValueError("score_bands are required when scored is true")
+        if self.score_bands:
+            ordered = [self.score_bands[level] for level in Level if level in self.score_bands]
+            if ordered != sorted(ordered, reverse=True):
+                raise ValueError("score_bands must fall from excellent to completed")
+        return self
+
+
+def rule_set_dirs() -> list[Path]:
+    """Where rule sets are found: an office's own directory first, then the shipped ones."""
+    own = os.environ.get("KIEMDIEM_RULE_SETS_DIR")
+    return [Path(own), SHIPPED] if own else [SHIPPED]
+
+
+def known_rule_sets() -> set[str]:
+    return {p.stem for d in rule_set_dirs() if d.is_dir() for p in d.glob("*.yaml")}
+
+
+def _key(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top)"
+
+
+def parse_rule_set(data: Any, *, source: str) -> RuleSet:
+    if not isinstance(data, dict):
+        raise RuleSetInvalid([f"{source}: a rule set must be a mapping of keys (name, levels, …)"])
+    try:
+        rules = RuleSet.model_validate(data)
+    except ValidationError as exc:
+        raise RuleSetInvalid(
+            [
+                f"{source}: {_key(tuple(e['loc']))}: "
+                + (
+                    "is required"
+                    if e["type"] == "missing"
+                    else e["msg"].removeprefix("Value error, ")
+                )
+                for e in exc.errors()
+            ]
+        ) from None
+    if rules.name != Path(source).stem:
+        raise RuleSetInvalid([f"{source}: name: {rules.name!r} is not the file's name"])
+    return rules
+
+
+def load_rule_set(name: str) -> RuleSet:
+    """The named rule set; an office's own file of that name wins over a shipped one."""
+    for directory in rule_set_dirs():
+        path = directory / f"{name}.yaml"
+        if path.is_file():
+            try:
+                data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+            except yaml.YAMLError as exc:
+                raise RuleSetInvalid([f"{path.name}: not valid YAML: {exc}"]) from None
+            return parse_rule_set(data, source=path.name)
+    known = ", ".join(sorted(known_rule_sets()))
+    raise RuleSetInvalid([f"no rule set {name!r}; known: {known}"])
