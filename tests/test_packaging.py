@@ -1,0 +1,40 @@
+"""A plain (non-editable) install carries every module, template and rule set: an editable
+install reads the checkout and would hide a file the wheel leaves out."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("flows", "states", "notifications", "models", "kiemdiem")
+
+
+def test_the_wheel_holds_every_source_file(tmp_path: Path) -> None:
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            str(ROOT),
+            "-w",
+            str(tmp_path),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    [wheel] = tmp_path.glob("kiemdiem-*.whl")
+    shipped = set(zipfile.ZipFile(wheel).namelist())
+    wanted = {
+        str(path.relative_to(ROOT))
+        for package in PACKAGES
+        for path in (ROOT / package).rglob("*")
+        if path.is_file() and path.suffix in (".py", ".j2", ".yaml")
+    }
+    assert wanted - shipped == set()
+    assert any(name.endswith("templates/vi/digest.j2") for name in shipped)
