@@ -3,6 +3,7 @@ install reads the checkout and would hide a file the wheel leaves out."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -13,21 +14,13 @@ PACKAGES = ("flows", "states", "notifications", "models", "kiemdiem")
 
 
 def test_the_wheel_holds_every_source_file(tmp_path: Path) -> None:
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--quiet",
-            "--no-deps",
-            str(ROOT),
-            "-w",
-            str(tmp_path),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    # Build from a clean copy: setuptools reuses a checkout's build/ folder, whose stale files
+    # would hide a file the package configuration leaves out.
+    source = tmp_path / "src"
+    ignored = (".git", ".venv", "build", "*.egg-info", "__pycache__", ".*_cache", "*.db*")
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*ignored))
+    command = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", str(source)]
+    subprocess.run([*command, "-w", str(tmp_path)], check=True, capture_output=True)
     [wheel] = tmp_path.glob("kiemdiem-*.whl")
     shipped = set(zipfile.ZipFile(wheel).namelist())
     wanted = {
