@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from models.errors import PlanInvalid, RuleSetInvalid
 from models.org_import import EMAIL
+from states._keys import key_path
 from states.machine import STAGES
 from states.rule_set import known_rule_sets, load_rule_set
 
@@ -199,13 +200,6 @@ class Plan(BaseModel):
         return local_midnight.astimezone(UTC)
 
 
-def _key(loc: tuple[int | str, ...]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
 def parse_plan(data: Any, *, source: str = "plan") -> Plan:
     """Validate a plan mapping; PlanInvalid lists every wrong key."""
     if not isinstance(data, dict):
@@ -215,7 +209,7 @@ def parse_plan(data: Any, *, source: str = "plan") -> Plan:
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
-            key = _key(tuple(err["loc"])) or "(top)"
+            key = key_path(err["loc"])
             message = err["msg"].removeprefix("Value error, ")
             if err["type"] == "missing":
                 message = "is required"

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from models.cycle import Level
 from models.errors import RuleSetInvalid
+from states._keys import key_path
 
 SHIPPED = Path(__file__).parent / "rule_sets"
 
@@ -69,13 +70,6 @@ def known_rule_sets() -> set[str]:
     return {p.stem for d in rule_set_dirs() if d.is_dir() for p in d.glob("*.yaml")}
 
 
-def _key(loc: tuple[int | str, ...]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(top)"
-
-
 def parse_rule_set(data: Any, *, source: str) -> RuleSet:
     if not isinstance(data, dict):
         raise RuleSetInvalid([f"{source}: a rule set must be a mapping of keys (name, levels, …)"])
@@ -84,7 +78,7 @@ def parse_rule_set(data: Any, *, source: str) -> RuleSet:
     except ValidationError as exc:
         raise RuleSetInvalid(
             [
-                f"{source}: {_key(tuple(e['loc']))}: "
+                f"{source}: {key_path(e['loc'])}: "
                 + (
                     "is required"
                     if e["type"] == "missing"

@@ -116,6 +116,16 @@ REMINDED_ON_19_NOV = {
     "g1@example.vn",
     "c1@example.vn",
 }
+# Told on 22 Nov 2026 at 08:00, a day after the pilots' self-review was due, when only A3 has
+# submitted: each late unit and its secretary (C1's units to bt.c1, G1's to bt.g1).
+OVERDUE_ON_22_NOV = {
+    "a1@example.vn",
+    "a2@example.vn",
+    "g1@example.vn",
+    "c1@example.vn",
+    "bt.c1@example.vn",
+    "bt.g1@example.vn",
+}
 
 PLAN: dict[str, Any] = {
     "code": "TT-2026",

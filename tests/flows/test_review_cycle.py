@@ -13,7 +13,7 @@ from flows import launch_cycle, review_cycle
 from kiemdiem.demo.smtp_server import LocalSMTPServer, free_port
 from models import Level
 from states import submit_self_review
-from tests.factories import PLAN_ISSUED_TO, REMINDED_ON_19_NOV, write_plan
+from tests.factories import OVERDUE_ON_22_NOV, PLAN_ISSUED_TO, REMINDED_ON_19_NOV, write_plan
 from tests.states.helpers import act, local
 
 LAUNCH = local("2026-11-10 08:00")
@@ -61,12 +61,7 @@ def test_mails_reach_the_right_people_at_the_right_ticks(
     # Self-review one day late: each unit and its secretary. A3, who submitted, is now only
     # reminded that the peer review it moved on to is due in two days.
     assert _tick_twice(url, smtp_server, local("2026-11-22 08:00")) == {
-        "a1@example.vn",
-        "a2@example.vn",
-        "g1@example.vn",
-        "c1@example.vn",
-        "bt.c1@example.vn",
-        "bt.g1@example.vn",
+        *OVERDUE_ON_22_NOV,
         "a3@example.vn",
     }
     reminder = [m for m in smtp_server.messages if m.recipients == ("a3@example.vn",)][-1]
