@@ -38,6 +38,7 @@ class People:
     actions: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     refused: int = 0
     returned: set[str] = field(default_factory=set)
+    _delays: dict[tuple[int, str], int | None] = field(default_factory=dict, repr=False)
 
     def profile(self, member_id: int) -> str:
         draw = random.Random(f"{self.seed}:{member_id}").random()
@@ -45,11 +46,19 @@ class People:
 
     def delay(self, member_id: int, stage: str) -> int | None:
         """Days after the due day this member acts at this stage (negative: before it)."""
-        rng = random.Random(f"{self.seed}:{member_id}:{stage}")
-        profile = self.profile(member_id)
-        if profile == NEVER:
-            return None
-        return -rng.randint(0, 3) if profile == PROMPT else rng.randint(1, 5)
+        # Asked for every unit every simulated day; seeding a generator each time is the cost.
+        key = (member_id, stage)
+        if key not in self._delays:
+            rng = random.Random(f"{self.seed}:{member_id}:{stage}")
+            profile = self.profile(member_id)
+            self._delays[key] = (
+                None
+                if profile == NEVER
+                else -rng.randint(0, 3)
+                if profile == PROMPT
+                else rng.randint(1, 5)
+            )
+        return self._delays[key]
 
     def level(self, key: str) -> Level:
         draw = random.Random(f"{self.seed}:level:{key}").random()
