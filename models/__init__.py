@@ -9,11 +9,15 @@ from models.cycle import (
     Cycle,
     Escalation,
     Level,
+    Opinion,
     SelfReview,
     StageDeadline,
+    Suggestion,
+    Tally,
     Tick,
     Unit,
     UnitKind,
+    VoterRoll,
 )
 from models.db import get_engine, init_db, session_scope
 from models.errors import (
@@ -28,9 +32,17 @@ from models.errors import (
 )
 from models.organization import Member, Organization, OrgLevel
 from models.outbox import MailStatus, OutboxMessage
+from models.remediation import RemediationNote, RemediationStatus, Shortcoming
 from models.settings import Settings, load_settings
 
 __all__ = [
+    "Shortcoming",
+    "RemediationStatus",
+    "RemediationNote",
+    "VoterRoll",
+    "Tally",
+    "Suggestion",
+    "Opinion",
     "ActionRefused",
     "AuditEntry",
     "Ballot",

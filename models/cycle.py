@@ -51,6 +51,8 @@ class Cycle(SQLModel, table=True):
     # The rule set as it was at launch: a cycle keeps its rules when the files change later.
     rule_set_json: str = Field(sa_column=Column(Text, nullable=False))
     launched_at: datetime = Field(sa_type=UTCDateTime)
+    # The cycle this one follows for the same organizations: its open shortcomings carry over.
+    previous_cycle_id: int | None = Field(default=None, foreign_key="cycle.id")
 
 
 class Unit(SQLModel, table=True):
@@ -74,6 +76,10 @@ class Unit(SQLModel, table=True):
     proposed_level: Level | None = None
     final_level: Level | None = None
     has_shortcomings: bool = False
+    # The latest self-review's score, where the rule set scores (366: out of 100).
+    score: int | None = None
+    # A vote the secretary sends back to the voters starts a new round with fresh ballots.
+    vote_round: int = 1
     pilot: bool = False
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -128,16 +134,27 @@ class Tick(SQLModel, table=True):
 
 
 class SelfReview(SQLModel, table=True):
-    """A submitted self-review; a unit returned for re-review has several."""
+    """A submitted self-review; a unit returned for re-review has several.
+
+    The structured parts are JSON: `criteria_json` maps each rule-set criterion to the answer,
+    `shortcomings_json` lists {text, cause, repeats?} (repeats: the id of last year's
+    shortcoming it records again), `answers_json` maps suggestion ids to answers and
+    `carried_json` maps carried-over shortcoming ids to what was done about them.
+    """
 
     id: int | None = Field(default=None, primary_key=True)
     unit_id: int = Field(foreign_key="unit.id", index=True)
     author_id: int = Field(foreign_key="member.id")
     submitted_at: datetime = Field(sa_type=UTCDateTime)
     proposed_level: Level
+    score: int | None = None
     strengths: str = ""
     shortcomings: str = ""
     remedies: str = ""
+    criteria_json: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    shortcomings_json: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    answers_json: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    carried_json: str = Field(default="{}", sa_column=Column(Text, nullable=False))
 
 
 class Comment(SQLModel, table=True):
@@ -151,12 +168,72 @@ class Comment(SQLModel, table=True):
 
 
 class Ballot(SQLModel, table=True):
-    """One voter's vote on one unit; the unique key lets nobody vote twice."""
+    """An open vote's ballot: who voted for what. Secret votes never write this table."""
 
-    __table_args__ = (UniqueConstraint("unit_id", "voter_id"),)
+    __table_args__ = (UniqueConstraint("unit_id", "round", "voter_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     unit_id: int = Field(foreign_key="unit.id", index=True)
+    round: int = 1
     voter_id: int = Field(foreign_key="member.id")
     level: Level
     at: datetime = Field(sa_type=UTCDateTime)
+
+
+class VoterRoll(SQLModel, table=True):
+    """Who has voted on a unit in a round (open or secret), so nobody votes twice.
+
+    With a secret ballot this and `Tally` are all that is stored: nothing names a choice here
+    and nothing in the tally names a voter or a time.
+    """
+
+    __table_args__ = (UniqueConstraint("unit_id", "round", "voter_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    round: int = 1
+    voter_id: int = Field(foreign_key="member.id")
+    at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Tally(SQLModel, table=True):
+    """The count of ballots for each level in a round of a unit's vote."""
+
+    __table_args__ = (UniqueConstraint("unit_id", "round", "level"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    round: int = 1
+    level: Level
+    count: int = 0
+
+
+class Suggestion(SQLModel, table=True):
+    """A written review suggestion (gợi ý kiểm điểm) to a unit, issued before its self-review;
+    the self-review must answer it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    issued_by_id: int = Field(foreign_key="member.id")
+    # committee (the committee above), standing (its standing committee) or inspection (UBKT).
+    issuer_role: str = Field(max_length=16)
+    at: datetime = Field(sa_type=UTCDateTime)
+    text: str
+
+
+class Opinion(SQLModel, table=True):
+    """An opinion requested for a peer review: from the member's residence-area cell, or, for
+    a leader, from an office named in the plan. Missing once its due time passed unanswered."""
+
+    __table_args__ = (UniqueConstraint("unit_id", "source"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    # "residence:<org code>" or "office:<office code>"
+    source: str = Field(max_length=80)
+    requested_at: datetime = Field(sa_type=UTCDateTime)
+    due_at: datetime = Field(sa_type=UTCDateTime)
+    received_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    given_by: str | None = Field(default=None, max_length=64)
+    text: str | None = None
+    missing: bool = False

@@ -145,11 +145,12 @@ def _validate_members(members: _Rows, org_codes: set[str]) -> None:
                 f"{members.name}:{line}: organization_code {row['organization_code']!r} "
                 "is not an organization in organizations.csv or already imported"
             )
-        leads = row.get("leads", "")
-        if leads and leads not in org_codes:
-            members.problems.append(
-                f"{members.name}:{line}: leads {leads!r} is not an organization"
-            )
+        for column in ("leads", "residence"):
+            value = row.get(column, "")
+            if value and value not in org_codes:
+                members.problems.append(
+                    f"{members.name}:{line}: {column} {value!r} is not an organization"
+                )
 
 
 def import_organizations(
@@ -214,6 +215,8 @@ def _write(
         member.organization_id = by_code[row["organization_code"]].id  # type: ignore[assignment]
         leads = row.get("leads")
         member.leads_id = by_code[leads].id if leads else None
+        residence = row.get("residence")
+        member.residence_id = by_code[residence].id if residence else None
         member.updated_at = now
         session.add(member)
     session.flush()

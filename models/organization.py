@@ -47,4 +47,6 @@ class Member(MemberBase, table=True):
     organization_id: int = Field(foreign_key="organization.id", index=True)
     # The organization this member heads, if any: makes them a leader with a unit of their own.
     leads_id: int | None = Field(default=None, foreign_key="organization.id", index=True)
+    # The cell where the member lives (chi bộ nơi cư trú), asked for an opinion in peer review.
+    residence_id: int | None = Field(default=None, foreign_key="organization.id")
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)

@@ -11,7 +11,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 LANGUAGES = ("vi", "en")
-KINDS = ("plan_issued", "reminder", "overdue", "digest", "returned", "failures")
+# Every mail kind is a template file in each language; `_`-prefixed files are shared parts.
+KINDS = tuple(sorted(p.stem for p in (TEMPLATE_DIR / "vi").glob("[!_]*.j2")))
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,12 @@
 """The unit state machines as data, their guards, the plan and rule sets, and the service
 layer every front end calls (actions for people, advance and escalate for the tick)."""
 
+from states import suggestions as _suggestions  # noqa: F401  (registers its guard)
 from states.actions import (
     ActionResult,
     allowed_actions,
     approve,
     comment,
-    finish_remediation,
     return_for_review,
     submit_self_review,
     vote,
@@ -43,7 +43,6 @@ __all__ = [
     "comment",
     "cycle_status",
     "escalate",
-    "finish_remediation",
     "launch",
     "load_plan",
     "machine_for",

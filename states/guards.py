@@ -1,7 +1,9 @@
 """Conditions named in the transition tables, and who may vote or comment on a unit.
 
-Person guards are checked one unit at a time against data loaded once per action; tick
-conditions are set-based SQL in `states.advance`, so they are only named here.
+Person guards are checked one unit at a time against data loaded once per action; each is
+registered under the name the tables use with `@person_guard`, in the module of the stage it
+belongs to (importing `states` imports them all). Tick conditions are set-based SQL in
+`states.advance` and the stage modules, so they are only named here.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, select
 
-from models.cycle import Ballot, Unit, UnitKind
+from models.cycle import Cycle, Unit, UnitKind, VoterRoll
 from models.organization import Member
 from states.directory import Directory
 
@@ -57,26 +59,52 @@ class Electorate:
 class GuardContext:
     """What a person guard needs: the actor, the tree, and facts prefetched for the units."""
 
+    session: Session
+    cycle: Cycle
     actor: Member
     directory: Directory
     electorate: Electorate
+    # Units the actor has voted on in their current round.
     voted_unit_ids: set[int] = field(default_factory=set)
+    # The units the action names: a guard may let one wait for another in the same batch.
+    batch: list[Unit] = field(default_factory=list)
 
     @classmethod
-    def load(cls, session: Session, actor: Member, units: list[Unit]) -> GuardContext:
+    def load(cls, session: Session, cycle: Cycle, actor: Member, units: list[Unit]) -> GuardContext:
         directory = Directory.load(session)
-        voted = session.exec(
-            select(Ballot.unit_id).where(
-                Ballot.voter_id == actor.id, col(Ballot.unit_id).in_([u.id for u in units])
+        rounds = {u.id: u.vote_round for u in units}
+        voted = {
+            unit_id
+            for unit_id, round_ in session.exec(
+                select(VoterRoll.unit_id, VoterRoll.round).where(
+                    VoterRoll.voter_id == actor.id, col(VoterRoll.unit_id).in_(list(rounds))
+                )
             )
+            if rounds.get(unit_id) == round_
+        }
+        return cls(
+            session, cycle, actor, directory, Electorate(session, directory), voted, list(units)
         )
-        return cls(actor, directory, Electorate(session, directory), set(voted))
 
     def who(self) -> str:
         return f"{self.actor.code} ({self.actor.full_name})"
 
 
 Guard = Callable[[GuardContext, Unit], str | None]
+# Every person guard by the name the transition tables use; filled by @person_guard.
+PERSON_GUARDS: dict[str, Guard] = {}
+
+
+def person_guard(name: str) -> Callable[[Guard], Guard]:
+    """Register `guard` under `name`: it returns None to allow, or why it refuses."""
+
+    def register(guard: Guard) -> Guard:
+        if name in PERSON_GUARDS:
+            raise RuntimeError(f"two person guards are named {name!r}")
+        PERSON_GUARDS[name] = guard
+        return guard
+
+    return register
 
 
 def _subject(ctx: GuardContext, unit: Unit) -> str | None:
@@ -124,7 +152,7 @@ def _approver(ctx: GuardContext, unit: Unit) -> str | None:
     return f"{ctx.who()} is not on the approving committee ({approving.code} or above)"
 
 
-PERSON_GUARDS: dict[str, Guard] = {
+for _name, _guard in {
     "actor_is_subject": _subject,
     "actor_heads_organization": _heads,
     "actor_in_same_cell": _peer,
@@ -133,8 +161,18 @@ PERSON_GUARDS: dict[str, Guard] = {
     "actor_on_committee_above": _voter,
     "has_not_voted": _not_voted,
     "actor_on_approving_committee": _approver,
-}
-# Evaluated in bulk by states.advance; listed so a test can hold the tables to them.
+}.items():
+    person_guard(_name)(_guard)
+
+# Evaluated in bulk by the tick (states.advance); listed so a test can hold the tables to them.
 TICK_CONDITIONS = frozenset(
-    {"has_comments", "vote_carried", "has_shortcomings", "has_no_shortcomings"}
+    {
+        "has_comments",
+        "opinions_settled",
+        "collective_reviewed",
+        "has_shortcomings",
+        "shortcomings_owned",
+        "has_no_shortcomings",
+        "all_remedied",
+    }
 )

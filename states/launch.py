@@ -48,6 +48,16 @@ def _check_references(plan: Plan, directory: Directory, members: set[str]) -> No
                 )
         if team.lead and team.lead not in members:
             problems.append(f"directing_teams[{t}].lead: {team.lead!r} is not an imported member")
+    for i, code in enumerate(plan.inspection_commission):
+        if code not in members:
+            problems.append(f"inspection_commission[{i}]: {code!r} is not an imported member")
+    for o, office in enumerate(plan.opinions.offices):
+        for i, code in enumerate(office.organizations):
+            if code not in directory.by_code:
+                problems.append(
+                    f"opinions.offices[{o}].organizations[{i}]: {code!r} is not an imported "
+                    "organization"
+                )
     if problems:
         raise PlanInvalid(problems)
 
@@ -64,9 +74,16 @@ def launch(*, session: Session, plan: Plan, now: datetime, settings: Settings) -
             )
         return LaunchSummary(cycle=plan.code, created=False)
     directory = Directory.load(session)
-    leads = [t.lead for t in plan.directing_teams if t.lead]
-    known = set(session.exec(select(Member.code).where(col(Member.code).in_(leads))).all())
+    named = [t.lead for t in plan.directing_teams if t.lead] + plan.inspection_commission
+    known = set(session.exec(select(Member.code).where(col(Member.code).in_(named))).all())
     _check_references(plan, directory, known)
+    previous = None
+    if plan.previous_cycle:
+        previous = session.exec(select(Cycle).where(Cycle.code == plan.previous_cycle)).first()
+        if previous is None:
+            raise PlanInvalid(
+                [f"previous_cycle: {plan.previous_cycle!r} is not a cycle in this database"]
+            )
     root = directory.by_code[plan.launched_by]
     cycle = Cycle(
         code=plan.code,
@@ -78,6 +95,7 @@ def launch(*, session: Session, plan: Plan, now: datetime, settings: Settings) -
         plan_json=plan_json,
         rule_set_json=load_rule_set(plan.rule_set).model_dump_json(),
         launched_at=now,
+        previous_cycle_id=previous.id if previous else None,
     )
     session.add(cycle)
     session.flush()

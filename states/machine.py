@@ -39,6 +39,8 @@ STAGE_OF_STATE: dict[UnitState, str] = {
     UnitState.VOTE: "vote",
     UnitState.APPROVAL: "approval",
     UnitState.RETURNED: RE_REVIEW,
+    # Due at the earliest open shortcoming's due date, set when shortcomings are recorded.
+    UnitState.REMEDIATION: "remediation",
 }
 
 
@@ -56,21 +58,56 @@ class Move:
 S = UnitState
 
 
-def _moves(*, author: str, peer: str, voter: str) -> list[Move]:
-    """The shared shape of both machines; who may act is where collectives and members differ."""
+def _moves(*, author: str, peer: str, voter: str, individual: bool) -> list[Move]:
+    """The shared shape of both machines; who may act is where collectives and members differ.
+
+    An individual's peer review waits for its collective's self-review (the collective's review
+    is the basis of its members', 000_); approval waits for the units that must be decided
+    first (a collective before its members and its head, lower organizations before higher).
+    """
     approver = "actor_on_approving_committee"
+    secretary = "actor_runs_the_vote"
+    collective_first = ("collective_reviewed",) if individual else ()
     return [
         Move("start", (S.PLAN_ISSUED,), S.SELF_REVIEW, "tick"),
+        Move(
+            "suggest",
+            (S.PLAN_ISSUED, S.SELF_REVIEW, S.RETURNED),
+            None,
+            "person",
+            ("actor_may_suggest",),
+        ),
         Move("submit_self_review", (S.SELF_REVIEW, S.RETURNED), S.PEER_REVIEW, "person", (author,)),
-        Move("comment", (S.PEER_REVIEW,), None, "person", (peer,)),
-        Move("open_vote", (S.PEER_REVIEW,), S.VOTE, "tick", ("has_comments",)),
+        Move("comment", (S.PEER_REVIEW,), None, "person", (peer, *collective_first)),
+        Move("give_opinion", (S.PEER_REVIEW,), None, "person", ("actor_speaks_for_source",)),
+        Move(
+            "open_vote",
+            (S.PEER_REVIEW,),
+            S.VOTE,
+            "tick",
+            ("has_comments", "opinions_settled", *collective_first),
+        ),
         Move("vote", (S.VOTE,), None, "person", (voter, "has_not_voted")),
-        Move("close_vote", (S.VOTE,), S.APPROVAL, "tick", ("vote_carried",)),
-        Move("approve", (S.APPROVAL,), S.PUBLISHED, "person", (approver,)),
+        Move("close_vote", (S.VOTE,), S.APPROVAL, "person", (secretary, "vote_carried")),
+        Move("call_revote", (S.VOTE,), S.VOTE, "person", (secretary, "vote_not_carried")),
+        Move("approve", (S.APPROVAL,), S.PUBLISHED, "person", (approver, "prerequisites_decided")),
         Move("return_for_review", (S.APPROVAL,), S.RETURNED, "person", (approver,)),
-        Move("begin_remediation", (S.PUBLISHED,), S.REMEDIATION, "tick", ("has_shortcomings",)),
+        Move(
+            "assign_shortcomings",
+            (S.PUBLISHED, S.REMEDIATION),
+            None,
+            "person",
+            ("actor_heads_or_approves",),
+        ),
+        Move(
+            "begin_remediation",
+            (S.PUBLISHED,),
+            S.REMEDIATION,
+            "tick",
+            ("has_shortcomings", "shortcomings_owned"),
+        ),
         Move("close", (S.PUBLISHED,), S.CLOSED, "tick", ("has_no_shortcomings",)),
-        Move("finish_remediation", (S.REMEDIATION,), S.CLOSED, "person", (author,)),
+        Move("finish_remediation", (S.REMEDIATION,), S.CLOSED, "tick", ("all_remedied",)),
     ]
 
 
@@ -129,7 +166,12 @@ class UnitMachine:
 
 INDIVIDUAL = UnitMachine(
     "individual",
-    _moves(author="actor_is_subject", peer="actor_in_same_cell", voter="actor_votes_in_cell"),
+    _moves(
+        author="actor_is_subject",
+        peer="actor_in_same_cell",
+        voter="actor_votes_in_cell",
+        individual=True,
+    ),
 )
 COLLECTIVE = UnitMachine(
     "collective",
@@ -137,6 +179,7 @@ COLLECTIVE = UnitMachine(
         author="actor_heads_organization",
         peer="actor_in_organization",
         voter="actor_on_committee_above",
+        individual=False,
     ),
 )
 MACHINES = (INDIVIDUAL, COLLECTIVE)

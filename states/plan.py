@@ -101,6 +101,35 @@ class DirectingTeam(BaseModel):
         return self
 
 
+class OpinionOffice(BaseModel):
+    """An office that works with some organizations' leaders and is asked for its opinion of
+    them in their peer review (001_: departments report on their subordinates)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    email: str
+    organizations: list[str] = Field(min_length=1)
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        if not EMAIL.match(value):
+            raise ValueError(f"{value!r} is not an e-mail address")
+        return value
+
+
+class Opinions(BaseModel):
+    """Opinions a peer review waits for, until they arrive or the peer review's due time."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # Ask each member's residence-area cell (members.csv `residence`).
+    residence: bool = True
+    offices: list[OpinionOffice] = Field(default_factory=list)
+
+
 class QuietHours(BaseModel):
     """A daily window (local time) in which only urgent mail is sent, e.g. 21:00 to 06:00."""
 
@@ -153,6 +182,26 @@ class Plan(BaseModel):
     return_days: int = Field(default=7, ge=1)
     quiet_hours: QuietHours | None = None
     directing_teams: list[DirectingTeam] = Field(default_factory=list)
+    # Member codes of the inspection commission (UBKT): they may issue review suggestions and
+    # write supervision notes on remediation.
+    inspection_commission: list[str] = Field(default_factory=list)
+    opinions: Opinions = Field(default_factory=Opinions)
+    # The code of last year's cycle for the same organizations: its shortcomings carry over.
+    previous_cycle: str | None = None
+    # Days after approval that a shortcoming's remediation is due, unless the approver says.
+    remediation_days: int = Field(default=90, ge=1)
+
+    @model_validator(mode="after")
+    def _pilots_earlier(self) -> Plan:
+        if self.pilots:
+            for stage, pilot_day in self.pilots.due.as_dict().items():
+                regular = getattr(self.due, stage)
+                if pilot_day > regular:
+                    raise ValueError(
+                        f"pilots.due.{stage} ({pilot_day}) is after due.{stage} ({regular}); "
+                        "pilots run ahead of everyone else"
+                    )
+        return self
 
     @field_validator("timezone")
     @classmethod

@@ -27,11 +27,31 @@ class VoteRules(BaseModel):
     ballot: Literal["open", "secret"]
 
 
+GroupLevel = Literal["cell", "grassroots", "district", "province"]
+
+
+class CapGroups(BaseModel):
+    """Per kind of unit, the organization level within which units are compared: members
+    within each grassroots organization, for instance, and cells' collectives within it too."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    member: GroupLevel
+    leader: GroupLevel
+    organization: GroupLevel
+    leadership: GroupLevel
+
+
 class ExcellentCap(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    # Excellent may be at most this share of those rated good, in each comparable group.
     share_of_good: float = Field(ge=0, le=1)
-    group: Literal["cell", "grassroots", "district"]
+    # One level for every kind of unit, or one per kind.
+    group: GroupLevel | CapGroups
+
+    def group_level(self, kind: str) -> str:
+        return self.group if isinstance(self.group, str) else str(getattr(self.group, kind))
 
 
 class RuleSet(BaseModel):

@@ -7,7 +7,14 @@ import sys
 
 import typer
 
-from kiemdiem.cli import cycle, org, unit
+from kiemdiem.cli import (  # noqa: F401  (the unit_* modules add their commands to `unit`)
+    cycle,
+    org,
+    unit,
+    unit_approval,
+    unit_review,
+    unit_vote,
+)
 from kiemdiem.cli._common import NowOption, console, errors, transaction
 from models import KiemdiemError, resolve_now
 from states import MACHINES

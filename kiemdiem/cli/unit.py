@@ -8,17 +8,11 @@ import typer
 from rich.table import Table
 from sqlmodel import col, select
 
-from kiemdiem.cli._common import AsOption, NowOption, console, transaction
-from models import AuditEntry, Level, StageDeadline, load_settings, resolve_now
+from kiemdiem.cli._common import NowOption, console, transaction
+from models import AuditEntry, StageDeadline
 from states import (
     ActionResult,
     allowed_actions,
-    approve,
-    comment,
-    finish_remediation,
-    return_for_review,
-    submit_self_review,
-    vote,
 )
 from states.cycles import format_day, get_cycle, get_units, plan_of
 
@@ -29,139 +23,13 @@ app = typer.Typer(
 Units = Annotated[list[str], typer.Argument(help="One or more unit codes.")]
 
 
-def _report(result: ActionResult) -> None:
+def report(result: ActionResult) -> None:
     for code in result.units:
         if code in result.moved:
             before, after = result.moved[code]
             console.print(f"{code}: {before} → {after}")
         else:
             console.print(f"{code}: {result.trigger} recorded")
-
-
-@app.command()
-def submit(
-    cycle: str,
-    unit: str,
-    as_: AsOption,
-    level: Level = typer.Option(..., help="Proposed level."),
-    strengths: str = "",
-    shortcomings: str = "",
-    remedies: str = "",
-    now: NowOption = None,
-) -> None:
-    """Submit a self-review (or resubmit one returned for re-review)."""
-    with transaction() as session:
-        _report(
-            submit_self_review(
-                session=session,
-                cycle_code=cycle,
-                unit_code=unit,
-                actor_code=as_,
-                now=resolve_now(now),
-                proposed_level=level,
-                strengths=strengths,
-                shortcomings=shortcomings,
-                remedies=remedies,
-            )
-        )
-
-
-@app.command("comment")
-def comment_(
-    cycle: str, units: Units, as_: AsOption, text: str = typer.Option(...), now: NowOption = None
-) -> None:
-    """Record a peer-review comment."""
-    with transaction() as session:
-        _report(
-            comment(
-                session=session,
-                cycle_code=cycle,
-                unit_codes=units,
-                actor_code=as_,
-                now=resolve_now(now),
-                text=text,
-            )
-        )
-
-
-@app.command("vote")
-def vote_(
-    cycle: str,
-    units: Units,
-    as_: AsOption,
-    level: Level = typer.Option(..., help="The level voted for every unit named."),
-    now: NowOption = None,
-) -> None:
-    """Vote on the level of one or more units."""
-    with transaction() as session:
-        _report(
-            vote(
-                session=session,
-                cycle_code=cycle,
-                ballots=dict.fromkeys(units, level),
-                actor_code=as_,
-                now=resolve_now(now),
-            )
-        )
-
-
-@app.command("approve")
-def approve_(
-    cycle: str,
-    units: Units,
-    as_: AsOption,
-    level: Level | None = typer.Option(None, help="Decide another level than proposed."),
-    reason: str | None = None,
-    now: NowOption = None,
-) -> None:
-    """Decide the final level of units (the higher committee)."""
-    with transaction() as session:
-        _report(
-            approve(
-                session=session,
-                cycle_code=cycle,
-                unit_codes=units,
-                actor_code=as_,
-                now=resolve_now(now),
-                level=level,
-                reason=reason,
-            )
-        )
-
-
-@app.command("return")
-def return_(
-    cycle: str, units: Units, as_: AsOption, reason: str = typer.Option(...), now: NowOption = None
-) -> None:
-    """Return units for re-review, with the reason they will read."""
-    with transaction() as session:
-        _report(
-            return_for_review(
-                session=session,
-                cycle_code=cycle,
-                unit_codes=units,
-                actor_code=as_,
-                now=resolve_now(now),
-                reason=reason,
-                settings=load_settings(),
-            )
-        )
-
-
-@app.command("remediated")
-def remediated(cycle: str, unit: str, as_: AsOption, note: str = "", now: NowOption = None) -> None:
-    """Report a unit's shortcomings remedied, closing it."""
-    with transaction() as session:
-        _report(
-            finish_remediation(
-                session=session,
-                cycle_code=cycle,
-                unit_code=unit,
-                actor_code=as_,
-                now=resolve_now(now),
-                note=note,
-            )
-        )
 
 
 @app.command()

@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from models import ActionRefused, Ballot, Level, Member, StageDeadline, Unit, session_scope
 from models.settings import Settings
-from states import approve, comment, finish_remediation, return_for_review, submit_self_review, vote
+from states import approve, comment, return_for_review, submit_self_review, vote
 from states.cycles import get_cycle, local_day, plan_of
 from states.directory import Directory
 from states.guards import Electorate
@@ -212,7 +212,7 @@ def _perform(
             reason="Bản kiểm điểm còn chung chung, chưa chỉ rõ nguyên nhân chủ quan của hạn chế.",
         ),
     }
-    if verb in ("submit", "remediated"):
+    if verb == "submit":
         for code in codes:
             _one(
                 engine,
@@ -231,15 +231,6 @@ def _perform(
 def _single(
     session: Session, verb: str, cycle: str, code: str, actor: str, now: datetime, people: People
 ) -> Any:
-    if verb == "remediated":
-        return finish_remediation(
-            session=session,
-            cycle_code=cycle,
-            unit_code=code,
-            actor_code=actor,
-            now=now,
-            note="Đã khắc phục.",
-        )
     has_shortcomings = random.Random(f"{people.seed}:short:{code}").random() < 0.3
     return submit_self_review(
         session=session,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from email import message_from_bytes, policy
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,39 +26,12 @@ CYCLE = {
     "document": "Kế hoạch số 131-KH/HU",
     "launched_by": "Huyện ủy Thử",
 }
-CONTEXTS: dict[str, dict[str, Any]] = {
-    "plan_issued": {
-        "units": [
-            {
-                "unit_name": "Nguyễn Văn An",
-                "unit_code": "M:A1",
-                "kind": "member",
-                "dues": [{"stage": "vote", "due_local": "06/12/2026"}],
-            }
-        ]
-    },
-    "reminder": {"items": [ITEM]},
-    "overdue": {"items": [ITEM]},
-    "digest": {"items": [ITEM]},
-    "failures": {
-        "items": [
-            {
-                "recipient": "a3@example.vn",
-                "recipient_name": "Nguyễn Văn An",
-                "subject": "Nhắc hạn",
-                "error": "550 5.1.1 mailbox unavailable",
-                "failed_local": "19/11/2026 08:00",
-            }
-        ]
-    },
-    "returned": {
-        "unit_name": "Nguyễn Văn An",
-        "unit_code": "M:A1",
-        "reason": "Còn chung chung",
-        "due_local": "16/12/2026",
-        "approver": "Trần Văn Bình",
-    },
-}
+# A sample context per mail kind, one JSON file each beside this test.
+CONTEXTS = Path(__file__).parent / "contexts"
+
+
+def test_every_kind_has_a_sample_context() -> None:
+    assert {p.stem for p in CONTEXTS.glob("*.json")} == set(KINDS)
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -64,7 +39,12 @@ CONTEXTS: dict[str, dict[str, Any]] = {
 def test_every_template_renders_in_both_languages(kind: str, lang: str) -> None:
     rendered = render(
         kind,
-        {"recipient_name": "Lê Thị Hà", "cycle": CYCLE, "link": "http://x/y", **CONTEXTS[kind]},
+        {
+            "recipient_name": "Lê Thị Hà",
+            "cycle": CYCLE,
+            "link": "http://x/y",
+            **json.loads((CONTEXTS / f"{kind}.json").read_text()),
+        },
         lang=lang,
     )
     assert "TT-2026" in rendered.subject or "131-KH/HU" in rendered.subject

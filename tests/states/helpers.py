@@ -11,10 +11,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from models import AuditEntry, Ballot, OutboxMessage, Unit, load_settings, session_scope
+from models import AuditEntry, Ballot, Level, OutboxMessage, Unit, load_settings, session_scope
 from states import advance, escalate, launch, load_plan
 from states.cycles import begin_tick, get_cycle
 from states.escalation import EscalationResult
+from states.rule_set import load_rule_set
 from tests.factories import write_plan
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -82,3 +83,19 @@ def outbox(engine: Engine, kind: str | None = None) -> list[OutboxMessage]:
         if kind:
             query = query.where(OutboxMessage.kind == kind)
         return list(session.exec(query).all())
+
+
+SCORES = {Level.EXCELLENT: 92, Level.GOOD: 80, Level.COMPLETED: 60, Level.NOT_COMPLETED: 40}
+
+
+def review_form(level: Level = Level.GOOD, **changes: Any) -> dict[str, Any]:
+    """A complete self-review under the factory plan's rule set (qd366-2025): an answer per
+    criterion and a score in the proposed level's band; `changes` replace any part."""
+    rules = load_rule_set("qd366-2025")
+    form: dict[str, Any] = {
+        "proposed_level": level,
+        "score": SCORES[level],
+        "criteria": dict.fromkeys(rules.criteria, "Đạt yêu cầu, có sản phẩm cụ thể."),
+        "strengths": "Hoàn thành các nhiệm vụ được giao.",
+    }
+    return {**form, **changes}

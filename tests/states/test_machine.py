@@ -12,13 +12,17 @@ S = UnitState
 # trigger -> (allowed sources, destination; None keeps the state)
 SPEC: dict[str, tuple[set[UnitState], UnitState | None]] = {
     "start": ({S.PLAN_ISSUED}, S.SELF_REVIEW),
+    "suggest": ({S.PLAN_ISSUED, S.SELF_REVIEW, S.RETURNED}, None),
     "submit_self_review": ({S.SELF_REVIEW, S.RETURNED}, S.PEER_REVIEW),
     "comment": ({S.PEER_REVIEW}, None),
+    "give_opinion": ({S.PEER_REVIEW}, None),
     "open_vote": ({S.PEER_REVIEW}, S.VOTE),
     "vote": ({S.VOTE}, None),
     "close_vote": ({S.VOTE}, S.APPROVAL),
+    "call_revote": ({S.VOTE}, S.VOTE),
     "approve": ({S.APPROVAL}, S.PUBLISHED),
     "return_for_review": ({S.APPROVAL}, S.RETURNED),
+    "assign_shortcomings": ({S.PUBLISHED, S.REMEDIATION}, None),
     "begin_remediation": ({S.PUBLISHED}, S.REMEDIATION),
     "close": ({S.PUBLISHED}, S.CLOSED),
     "finish_remediation": ({S.REMEDIATION}, S.CLOSED),
@@ -72,6 +76,12 @@ def test_collectives_and_individuals_differ_in_who_may_act() -> None:
     assert INDIVIDUAL.move("vote", S.VOTE).conditions != COLLECTIVE.move("vote", S.VOTE).conditions
 
 
+def test_only_an_individual_waits_for_its_collective() -> None:
+    for trigger in ("comment", "open_vote"):
+        assert "collective_reviewed" in INDIVIDUAL.move(trigger, S.PEER_REVIEW).conditions
+        assert "collective_reviewed" not in COLLECTIVE.move(trigger, S.PEER_REVIEW).conditions
+
+
 @pytest.mark.parametrize("kind", list(UnitKind))
 def test_each_kind_gets_its_machine(kind: UnitKind) -> None:
     assert machine_for(kind) is (COLLECTIVE if kind.is_collective else INDIVIDUAL)
@@ -88,5 +98,5 @@ def test_the_mermaid_diagram_draws_every_move_from_the_table() -> None:
 
 
 def test_allowed_triggers_follow_the_table() -> None:
-    assert INDIVIDUAL.triggers(S.PEER_REVIEW) == ["comment", "open_vote"]
+    assert INDIVIDUAL.triggers(S.PEER_REVIEW) == ["comment", "give_opinion", "open_vote"]
     assert INDIVIDUAL.triggers(S.CLOSED) == []

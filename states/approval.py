@@ -1,0 +1,151 @@
+"""Higher-level approval (cấp có thẩm quyền quyết định xếp loại) and return for re-review."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from models.cycle import Level, StageDeadline, Unit
+from models.errors import ActionRefused
+from models.organization import Member
+from models.settings import Settings
+from notifications import Mail, queue, render
+from states.cycles import format_day, mail_context, plan_of
+from states.machine import RE_REVIEW, STAGES
+from states.recipients import UnitRef, resolve
+from states.service import ActionResult, Checked, apply_moves, check_action
+
+
+def approve(
+    *,
+    session: Session,
+    cycle_code: str,
+    unit_codes: Sequence[str],
+    actor_code: str,
+    now: datetime,
+    level: Level | None = None,
+    reason: str | None = None,
+) -> ActionResult:
+    """Decide each unit's level: the vote's proposal, or `level` (a lower one needs a reason)."""
+    checked = check_action(
+        session,
+        cycle_code=cycle_code,
+        unit_codes=unit_codes,
+        actor_code=actor_code,
+        trigger="approve",
+    )
+    order = list(Level)
+    for unit in checked.units:
+        final = level or unit.proposed_level or Level.COMPLETED
+        if unit.proposed_level and order.index(final) > order.index(unit.proposed_level):
+            if not reason:
+                raise ActionRefused(
+                    f"{unit.code}: lowering {unit.proposed_level.value} to {final.value} needs "
+                    "--reason; nothing was changed"
+                )
+        unit.final_level = final
+    return apply_moves(session, checked, trigger="approve", now=now, reason=reason)
+
+
+def return_for_review(
+    *,
+    session: Session,
+    cycle_code: str,
+    unit_codes: Sequence[str],
+    actor_code: str,
+    now: datetime,
+    reason: str,
+    settings: Settings,
+) -> ActionResult:
+    """Send units back to self-review with a new due date, and tell each unit why."""
+    if not reason.strip():
+        raise ActionRefused(
+            "returning a review needs a reason the unit will read; nothing was changed"
+        )
+    checked = check_action(
+        session,
+        cycle_code=cycle_code,
+        unit_codes=unit_codes,
+        actor_code=actor_code,
+        trigger="return_for_review",
+    )
+    plan = plan_of(checked.cycle)
+    re_review_due = plan.due_at(
+        (now.astimezone(plan.zone) + timedelta(days=plan.return_days)).date()
+    )
+    _shift_deadlines(session, checked.units, re_review_due)
+    result = apply_moves(
+        session, checked, trigger="return_for_review", now=now, reason=reason, proposed_level=None
+    )
+    _queue_returned_mail(session, checked, reason, re_review_due, now, settings)
+    return result
+
+
+def _shift_deadlines(session: Session, units: list[Unit], re_review_due: datetime) -> None:
+    """The re-review is due at `re_review_due`; later stages keep their gaps after it."""
+    ids = [u.id for u in units]
+    rows = session.exec(select(StageDeadline).where(col(StageDeadline.unit_id).in_(ids))).all()
+    by_unit: dict[int, dict[str, StageDeadline]] = {}
+    for row in rows:
+        by_unit.setdefault(row.unit_id, {})[row.stage] = row
+    for unit_id, stages in by_unit.items():
+        start = stages["self_review"].due_at
+        for stage in STAGES[1:]:
+            stages[stage].due_at = max(
+                stages[stage].due_at, re_review_due + (stages[stage].due_at - start)
+            )
+            session.add(stages[stage])
+        if RE_REVIEW in stages:
+            stages[RE_REVIEW].due_at = re_review_due
+            session.add(stages[RE_REVIEW])
+        else:
+            session.add(StageDeadline(unit_id=unit_id, stage=RE_REVIEW, due_at=re_review_due))
+
+
+def _queue_returned_mail(
+    session: Session,
+    checked: Checked,
+    reason: str,
+    due: datetime,
+    now: datetime,
+    settings: Settings,
+) -> None:
+    plan = plan_of(checked.cycle)
+    directory = checked.guards.directory
+    context = mail_context(checked.cycle, directory.orgs[checked.cycle.launched_by_id].name)
+    mails = []
+    for unit in checked.units:
+        member = session.get(Member, unit.member_id) if unit.member_id else None
+        ref = UnitRef.of(unit, member)
+        to = resolve("unit", ref, directory, standing_org_id=checked.cycle.launched_by_id)
+        if to is None:
+            continue
+        name = member.full_name if member else directory.orgs[unit.organization_id].name
+        mails.append(
+            Mail(
+                key=f"returned:{checked.cycle.code}:{unit.code}:{now.isoformat()}",
+                kind="returned",
+                recipient=to.email,
+                recipient_name=to.name,
+                recipient_ref=to.ref,
+                cycle_id=checked.cycle.id,
+                rendered=render(
+                    "returned",
+                    {
+                        "recipient_name": to.name,
+                        "unit_name": name,
+                        "unit_code": unit.code,
+                        "reason": reason,
+                        "due_local": format_day(due, plan),
+                        "cycle": context,
+                        "approver": checked.actor.full_name,
+                        "link": f"{settings.base_url}/cycles/{checked.cycle.code}"
+                        f"/units/{unit.code}",
+                    },
+                    lang=settings.lang,
+                ),
+            )
+        )
+    queue(session, mails, now=now, sender=settings.smtp_from, quiet_until=plan.quiet_until(now))
