@@ -8,6 +8,7 @@ from kiemdiem.cli._common import AsOption, NowOption, transaction
 from kiemdiem.cli.unit import Units, app, report
 from models import Level, resolve_now
 from states import comment, submit_self_review
+from states.self_review import ShortcomingInput
 
 
 @app.command()
@@ -32,7 +33,7 @@ def submit(
                 now=resolve_now(now),
                 proposed_level=level,
                 strengths=strengths,
-                shortcomings=shortcomings,
+                shortcomings=[ShortcomingInput(shortcomings)] if shortcomings else [],
                 remedies=remedies,
             )
         )

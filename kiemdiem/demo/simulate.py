@@ -25,6 +25,7 @@ from states.directory import Directory
 from states.guards import Electorate
 from states.machine import STAGE_OF_STATE, UnitState
 from states.plan import Plan
+from states.self_review import ShortcomingInput
 
 PROMPT, LATE, NEVER = "prompt", "late", "never"
 _LEVELS = [Level.EXCELLENT, Level.GOOD, Level.COMPLETED, Level.NOT_COMPLETED]
@@ -240,7 +241,11 @@ def _single(
         now=now,
         proposed_level=people.level(code),
         strengths="Hoàn thành các nhiệm vụ được giao; giữ gìn phẩm chất, đạo đức.",
-        shortcomings="Có lúc chưa chủ động nghiên cứu nghị quyết." if has_shortcomings else "",
+        shortcomings=(
+            [ShortcomingInput("Có lúc chưa chủ động nghiên cứu nghị quyết.")]
+            if has_shortcomings
+            else []
+        ),
         remedies="Tăng cường tự học, tự rèn luyện." if has_shortcomings else "",
     )
 

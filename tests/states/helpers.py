@@ -99,3 +99,14 @@ def review_form(level: Level = Level.GOOD, **changes: Any) -> dict[str, Any]:
         "strengths": "Hoàn thành các nhiệm vụ được giao.",
     }
     return {**form, **changes}
+
+
+def place(engine: Engine, code: str, unit_state: str, **values: Any) -> None:
+    """Arrange a unit directly in a state (e.g. approval with a proposed level and score), for
+    tests of a later stage that do not need to replay the earlier ones."""
+    with session_scope(engine) as session:
+        unit = session.exec(select(Unit).where(Unit.code == code)).one()
+        unit.state = unit_state
+        for name, value in values.items():
+            setattr(unit, name, value)
+        session.add(unit)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -20,6 +21,7 @@ from models import (
     load_settings,
 )
 from states import approve, comment, return_for_review, submit_self_review, vote
+from states.self_review import ShortcomingInput
 from tests.states.helpers import act, launch_cycle, local, outbox, snapshot, state, tick
 
 LAUNCH = local("2026-11-10 08:00")
@@ -31,7 +33,7 @@ def cycle(district: Engine, tmp_path: Path) -> Engine:
     return district
 
 
-def _submit(engine: Engine, unit: str, actor: str, level: Level = Level.GOOD, **form: str) -> None:
+def _submit(engine: Engine, unit: str, actor: str, level: Level = Level.GOOD, **form: Any) -> None:
     act(
         engine,
         submit_self_review,
@@ -90,7 +92,7 @@ def test_launch_creates_every_unit_with_pilot_deadlines(cycle: Engine) -> None:
 
 def test_a_member_unit_walks_the_whole_way(cycle: Engine) -> None:
     tick(cycle, LAUNCH)
-    _submit(cycle, "M:A3", "A3", shortcomings="Chưa chủ động học tập nghị quyết.")
+    _submit(cycle, "M:A3", "A3", shortcomings=[ShortcomingInput("Chưa chủ động học tập.")])
     assert state(cycle, "M:A3") == "peer_review"
     act(cycle, comment, unit_codes=["M:A3"], actor_code="A1", now=LAUNCH, text="Đồng ý.")
     assert state(cycle, "M:A3") == "peer_review"
