@@ -16,6 +16,7 @@ from kiemdiem.cli import (  # noqa: F401  (the unit_* modules add their commands
     unit_vote,
 )
 from kiemdiem.cli._common import NowOption, console, errors, transaction
+from kiemdiem.cli.report import report_command
 from models import KiemdiemError, resolve_now
 from states import MACHINES
 
@@ -37,6 +38,7 @@ def _root(now: NowOption = None) -> None:
 app.add_typer(org.app, name="org")
 app.add_typer(cycle.app, name="cycle")
 app.add_typer(unit.app, name="unit")
+app.command("report")(report_command)
 
 
 @app.command()

@@ -1,0 +1,343 @@
+"""The cycle report as an Excel workbook with Vietnamese sheet names and headers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from models.cycle import Level, UnitKind
+from models.organization import OrgLevel
+from models.remediation import RemediationStatus
+from states.report import CycleReport, LevelCounts, OrgCounts
+
+SUMMARY = "Tổng quan"
+BY_ORGANIZATION = "Tổng hợp theo tổ chức"
+BY_GRASSROOTS = "Tổng hợp theo đảng bộ cơ sở"
+BY_GROUP = "Theo nhóm so sánh"
+OVERDUE = "Quá hạn"
+RETURNED = "Trả lại kiểm điểm"
+REMEDIATION = "Khắc phục hạn chế"
+REMEDIATION_BY_ORG = "Khắc phục theo tổ chức"
+SHEETS = (
+    SUMMARY,
+    BY_ORGANIZATION,
+    BY_GRASSROOTS,
+    BY_GROUP,
+    OVERDUE,
+    RETURNED,
+    REMEDIATION,
+    REMEDIATION_BY_ORG,
+)
+
+LEVELS = {
+    Level.EXCELLENT: "Hoàn thành xuất sắc nhiệm vụ",
+    Level.GOOD: "Hoàn thành tốt nhiệm vụ",
+    Level.COMPLETED: "Hoàn thành nhiệm vụ",
+    Level.NOT_COMPLETED: "Không hoàn thành nhiệm vụ",
+}
+UNDECIDED = "Chưa xếp loại"
+TOTAL = "Tổng số"
+KINDS = {
+    UnitKind.ORGANIZATION: "Tổ chức đảng",
+    UnitKind.LEADERSHIP: "Tập thể lãnh đạo, quản lý",
+    UnitKind.MEMBER: "Đảng viên",
+    UnitKind.LEADER: "Cá nhân lãnh đạo, quản lý",
+}
+ORG_LEVELS = {
+    OrgLevel.PROVINCE: "Tỉnh",
+    OrgLevel.DISTRICT: "Huyện",
+    OrgLevel.GRASSROOTS: "Cơ sở",
+    OrgLevel.CELL: "Chi bộ",
+}
+STAGES = {
+    "self_review": "Tự kiểm điểm",
+    "peer_review": "Phê bình, góp ý",
+    "vote": "Biểu quyết",
+    "approval": "Cấp trên quyết định xếp loại",
+    "re_review": "Kiểm điểm lại",
+    "remediation": "Khắc phục hạn chế",
+}
+STATES = {
+    "plan_issued": "Đã ban hành kế hoạch",
+    "self_review": "Đang tự kiểm điểm",
+    "peer_review": "Đang phê bình, góp ý",
+    "vote": "Đang biểu quyết",
+    "approval": "Chờ cấp trên quyết định",
+    "published": "Đã công khai kết quả",
+    "remediation": "Đang khắc phục hạn chế",
+    "closed": "Đã hoàn tất",
+    "returned": "Đã trả lại, đang kiểm điểm lại",
+}
+REMEDIATION_STATUSES = {
+    RemediationStatus.OPEN: "Chưa khắc phục",
+    RemediationStatus.IN_PROGRESS: "Đang khắc phục",
+    RemediationStatus.REMEDIED: "Đã khắc phục",
+    RemediationStatus.OVERDUE: "Quá hạn khắc phục",
+    RemediationStatus.RECURRED: "Tái phạm",
+}
+WITHIN, OVER = "Đạt", "Vượt"
+COUNT_HEADERS = [*LEVELS.values(), UNDECIDED, TOTAL]
+
+HEADER_ROW = 3
+_BOLD = Font(bold=True)
+_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+_OVER = Font(bold=True, color="C00000")
+
+
+def _counts(counts: LevelCounts) -> list[int]:
+    return [*(counts.by_level[level] for level in LEVELS), counts.undecided, counts.total]
+
+
+def _sheet(
+    workbook: Any,
+    report: CycleReport,
+    name: str,
+    heading: str,
+    headers: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+) -> Any:
+    """A sheet: the title row, a heading, bold frozen headers, then one row per item."""
+    ws = workbook.create_sheet(name)
+    ws.cell(1, 1, f"{report.title} ({report.document}), ngày {report.today:%d/%m/%Y}").font = Font(
+        bold=True, size=13
+    )
+    ws.cell(2, 1, f"{heading} — {report.launched_by}").font = Font(italic=True)
+    for c, header in enumerate(headers, start=1):
+        cell = ws.cell(HEADER_ROW, c, header)
+        cell.font, cell.fill = _BOLD, _HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    ws.row_dimensions[HEADER_ROW].height = 45
+    for r, row in enumerate(rows, start=HEADER_ROW + 1):
+        for c, value in enumerate(row, start=1):
+            cell = ws.cell(r, c, None if value == "" else value)
+            if isinstance(value, datetime):
+                cell.number_format = "DD/MM/YYYY HH:MM"
+            elif isinstance(value, date):
+                cell.number_format = "DD/MM/YYYY"
+    ws.freeze_panes = f"A{HEADER_ROW + 1}"  # a string: a cell would add an empty row
+    if ws.max_row > HEADER_ROW:
+        ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(headers))}{ws.max_row}"
+    for c, header in enumerate(headers, start=1):
+        longest = max(
+            (len(_shown(ws.cell(r, c).value)) for r in range(HEADER_ROW + 1, ws.max_row + 1)),
+            default=0,
+        )
+        # Long headers wrap; the data decides the width, within reason.
+        width = max(longest, min(len(header), 16), 8) + 2
+        ws.column_dimensions[get_column_letter(c)].width = min(width, 60)
+    return ws
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, datetime):
+        return "00/00/0000 00:00"
+    if isinstance(value, date):
+        return "00/00/0000"
+    return "" if value is None else str(value)
+
+
+def _bold_row(ws: Any, row: int) -> None:
+    for cell in ws[row]:
+        cell.font = _BOLD
+
+
+def _org_rows(orgs: Sequence[OrgCounts], totals: OrgCounts) -> list[list[Any]]:
+    rows: list[list[Any]] = []
+    for org in orgs:
+        for kind, counts in sorted(org.kinds.items(), key=lambda kv: list(UnitKind).index(kv[0])):
+            level = ORG_LEVELS[org.level] if org.level else ""
+            rows.append([org.code, org.name, level, KINDS[kind], *_counts(counts)])
+    for kind, counts in sorted(totals.kinds.items(), key=lambda kv: list(UnitKind).index(kv[0])):
+        rows.append(["", "Toàn đợt", "", KINDS[kind], *_counts(counts)])
+    rows.append(["", "Toàn đợt", "", "Tổng cộng", *_counts(totals.all_kinds)])
+    return rows
+
+
+def _organizations(workbook: Any, report: CycleReport, name: str, orgs: list[OrgCounts]) -> None:
+    rows = _org_rows(orgs, report.totals)
+    heading = (
+        "Kết quả xếp loại theo tổ chức (đơn vị của chính tổ chức; đảng viên tính ở chi bộ)"
+        if name == BY_ORGANIZATION
+        else "Kết quả xếp loại cộng theo đảng bộ cơ sở (gồm các chi bộ trực thuộc)"
+    )
+    headers = ["Mã", "Tên tổ chức", "Cấp", "Đối tượng", *COUNT_HEADERS]
+    ws = _sheet(workbook, report, name, heading, headers, rows)
+    totals_from = HEADER_ROW + 1 + len(rows) - len(report.totals.kinds) - 1
+    for r in range(totals_from, HEADER_ROW + len(rows) + 1):
+        _bold_row(ws, r)
+
+
+def _summary(workbook: Any, report: CycleReport) -> None:
+    kinds = sorted(report.totals.kinds.items(), key=lambda kv: list(UnitKind).index(kv[0]))
+    rows: list[list[Any]] = [[KINDS[kind], *_counts(counts)] for kind, counts in kinds]
+    rows.append(["Tổng cộng", *_counts(report.totals.all_kinds)])
+    share = report.share_of_good
+    facts: list[list[Any]] = [
+        [],
+        ["Ngày lập báo cáo", report.today],
+        ["Quy định áp dụng", report.rule_set],
+        [
+            "Tỷ lệ xuất sắc tối đa so với số hoàn thành tốt",
+            share if share is not None else "Không giới hạn",
+        ],
+        ["Số nhóm so sánh", len(report.groups)],
+        ["Số nhóm vượt tỷ lệ", len(report.over_cap)],
+        [
+            "Nhóm vượt tỷ lệ",
+            "; ".join(f"{KINDS[g.kind]} — {g.name} ({g.code})" for g in report.over_cap) or "—",
+        ],
+        ["Số đơn vị quá hạn", len(report.overdue)],
+        ["Số lượt trả lại kiểm điểm", len(report.returned)],
+        ["Số hạn chế chưa khắc phục", report.open_shortcomings],
+    ]
+    ws = _sheet(
+        workbook,
+        report,
+        SUMMARY,
+        "Tổng quan kết quả xếp loại",
+        ["Đối tượng", *COUNT_HEADERS],
+        [*rows, *facts],
+    )
+    _bold_row(ws, HEADER_ROW + len(rows))
+    first_fact = HEADER_ROW + len(rows) + 2
+    for r in range(first_fact, first_fact + len(facts) - 1):
+        ws.cell(r, 1).font = _BOLD
+    if share is not None:
+        ws.cell(first_fact + 2, 2).number_format = "0%"
+    if report.over_cap:
+        ws.cell(first_fact + 4, 2).font = _OVER
+    ws.column_dimensions["A"].width = 48
+    ws.column_dimensions["B"].width = 20
+
+
+def _groups(workbook: Any, report: CycleReport) -> None:
+    headers = [
+        "Đối tượng",
+        "Mã",
+        "Tên tổ chức",
+        *COUNT_HEADERS,
+        "Tối đa được xuất sắc",
+        "Kết quả kiểm tra tỷ lệ",
+    ]
+    rows = [
+        [
+            KINDS[g.kind],
+            g.code,
+            g.name,
+            *_counts(g.counts),
+            g.check.allowed,
+            WITHIN if g.check.within else OVER,
+        ]
+        for g in report.groups
+    ]
+    heading = (
+        f"Số xuất sắc tối đa = {report.share_of_good:.0%} số hoàn thành tốt, trong mỗi nhóm"
+        if report.share_of_good is not None
+        else "Quy định áp dụng không giới hạn tỷ lệ xuất sắc"
+    )
+    ws = _sheet(workbook, report, BY_GROUP, heading, headers, rows)
+    for r, g in enumerate(report.groups, start=HEADER_ROW + 1):
+        if not g.check.within:
+            ws.cell(r, len(headers)).font = _OVER
+
+
+def write_report(report: CycleReport, path: Path) -> None:
+    """Write the report to `path` as an .xlsx workbook, one sheet per part."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    _summary(workbook, report)
+    _organizations(workbook, report, BY_ORGANIZATION, report.organizations)
+    _organizations(workbook, report, BY_GRASSROOTS, report.grassroots)
+    _groups(workbook, report)
+    _sheet(
+        workbook,
+        report,
+        OVERDUE,
+        "Đơn vị quá hạn ở bước đang thực hiện",
+        ["Mã", "Tên", "Tổ chức", "Bước", "Hạn", "Số ngày quá hạn"],
+        (
+            [o.code, o.name, o.organization, STAGES.get(o.stage, o.stage), o.due, o.days_late]
+            for o in report.overdue
+        ),
+    )
+    zone = ZoneInfo(report.timezone)
+    _sheet(
+        workbook,
+        report,
+        RETURNED,
+        "Bản kiểm điểm cấp trên trả lại để kiểm điểm lại",
+        [
+            "Mã",
+            "Tên",
+            "Tổ chức",
+            "Lý do",
+            "Người trả lại",
+            "Thời điểm trả lại",
+            "Trạng thái hiện nay",
+        ],
+        (
+            [
+                r.code,
+                r.name,
+                r.organization,
+                r.reason,
+                r.returned_by,
+                # Excel has no time zones: the local wall-clock time of the report's clock.
+                r.at.astimezone(zone).replace(tzinfo=None),
+                STATES.get(r.state, r.state),
+            ]
+            for r in report.returned
+        ),
+    )
+    _sheet(
+        workbook,
+        report,
+        REMEDIATION,
+        "Hạn chế, khuyết điểm và việc khắc phục",
+        [
+            "Mã",
+            "Tên",
+            "Tổ chức",
+            "Hạn chế, khuyết điểm",
+            "Người chịu trách nhiệm",
+            "Hạn",
+            "Tình trạng",
+        ],
+        (
+            [
+                i.unit_code,
+                i.unit_name,
+                i.organization,
+                i.text,
+                i.owner,
+                i.due,
+                REMEDIATION_STATUSES[i.status],
+            ]
+            for i in report.remediation_items
+        ),
+    )
+    totals = report.remediation_totals
+    by_org = [
+        [r.code, r.name, *(r.by_status[s] for s in REMEDIATION_STATUSES), sum(r.by_status.values())]
+        for r in report.remediation
+    ]
+    by_org.append(
+        ["", "Toàn đợt", *(totals.get(s, 0) for s in REMEDIATION_STATUSES), sum(totals.values())]
+    )
+    ws = _sheet(
+        workbook,
+        report,
+        REMEDIATION_BY_ORG,
+        "Số hạn chế, khuyết điểm theo tình trạng khắc phục",
+        ["Mã", "Tên tổ chức", *REMEDIATION_STATUSES.values(), TOTAL],
+        by_org,
+    )
+    _bold_row(ws, HEADER_ROW + len(by_org))
+    workbook.save(path)
