@@ -7,12 +7,14 @@ person may do to a unit now.
 from __future__ import annotations
 
 from models.cycle import Unit
-from states.approval import approve, return_for_review
+from states.approval import approve, published_results, return_for_review
 from states.machine import UnitState, machine_for
-from states.peer_review import comment
-from states.self_review import submit_self_review
+from states.peer_review import comment, give_opinion
+from states.remediation import assign_shortcomings, report_remediation, supervise
+from states.self_review import ShortcomingInput, self_review_form, submit_self_review
 from states.service import ActionResult
-from states.voting import vote
+from states.suggestions import suggest
+from states.voting import close_vote, vote
 
 
 def allowed_actions(unit: Unit) -> list[str]:
@@ -23,11 +25,20 @@ def allowed_actions(unit: Unit) -> list[str]:
 
 __all__ = [
     "ActionResult",
+    "ShortcomingInput",
     "UnitState",
     "allowed_actions",
     "approve",
+    "assign_shortcomings",
+    "close_vote",
     "comment",
+    "give_opinion",
+    "published_results",
+    "report_remediation",
     "return_for_review",
+    "self_review_form",
     "submit_self_review",
+    "suggest",
+    "supervise",
     "vote",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from typing import Literal
 
 from sqlmodel import Session, col, select
 
@@ -13,6 +14,8 @@ from models.errors import NotFound
 from models.organization import Member
 from states.plan import Plan
 from states.rule_set import RuleSet
+
+Lock = Literal["share", "update"] | None
 
 
 def get_cycle(session: Session, code: str) -> Cycle:
@@ -41,11 +44,24 @@ def get_member(session: Session, code: str) -> Member:
     return member
 
 
-def get_units(session: Session, cycle: Cycle, codes: Sequence[str]) -> list[Unit]:
-    """The named units of a cycle, in the order given; NotFound lists every unknown code."""
-    rows = session.exec(
-        select(Unit).where(Unit.cycle_id == cycle.id, col(Unit.code).in_(list(codes)))
-    ).all()
+def get_units(
+    session: Session, cycle: Cycle, codes: Sequence[str], *, lock: Lock = None
+) -> list[Unit]:
+    """The named units of a cycle, in the order given; NotFound lists every unknown code.
+
+    `lock` takes row locks on PostgreSQL (SQLite has one writer at a time anyway): a ballot
+    takes "share" and the secretary closing the vote "update", so a ballot cast while the
+    vote closes either counts in the tally or finds the vote closed. Rows are locked in id
+    order, so two actions never wait on each other in a circle.
+    """
+    query = (
+        select(Unit)
+        .where(Unit.cycle_id == cycle.id, col(Unit.code).in_(list(codes)))
+        .order_by(col(Unit.id))
+    )
+    if lock is not None:
+        query = query.with_for_update(read=lock == "share")
+    rows = session.exec(query).all()
     by_code = {u.code: u for u in rows}
     missing = [c for c in codes if c not in by_code]
     if missing:

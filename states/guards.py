@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -68,6 +69,8 @@ class GuardContext:
     voted_unit_ids: set[int] = field(default_factory=set)
     # The units the action names: a guard may let one wait for another in the same batch.
     batch: list[Unit] = field(default_factory=list)
+    # What a guard read for the whole batch, kept for the next unit (one query per action).
+    memo: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def load(cls, session: Session, cycle: Cycle, actor: Member, units: list[Unit]) -> GuardContext:

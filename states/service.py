@@ -18,7 +18,7 @@ from sqlmodel import Session
 from models.cycle import AuditEntry, Cycle, Unit
 from models.errors import ActionRefused
 from models.organization import Member
-from states.cycles import get_cycle, get_member, get_units
+from states.cycles import Lock, get_cycle, get_member, get_units
 from states.guards import PERSON_GUARDS, GuardContext
 from states.machine import Move, machine_for
 
@@ -40,13 +40,19 @@ class Checked:
 
 
 def check_action(
-    session: Session, *, cycle_code: str, unit_codes: Sequence[str], actor_code: str, trigger: str
+    session: Session,
+    *,
+    cycle_code: str,
+    unit_codes: Sequence[str],
+    actor_code: str,
+    trigger: str,
+    lock: Lock = None,
 ) -> Checked:
     if not unit_codes:
         raise ActionRefused("name at least one unit")
     cycle = get_cycle(session, cycle_code)
     actor = get_member(session, actor_code)
-    units = get_units(session, cycle, list(dict.fromkeys(unit_codes)))
+    units = get_units(session, cycle, list(dict.fromkeys(unit_codes)), lock=lock)
     guards = GuardContext.load(session, cycle, actor, units)
     problems, moves = [], []
     for unit in units:

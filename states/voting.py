@@ -1,16 +1,40 @@
-"""The vote (biểu quyết, bỏ phiếu): ballots, the tally, and the secretary closing the vote."""
+"""The vote (biểu quyết, bỏ phiếu): ballots, the tally, and the secretary closing the vote.
+
+What is stored, and why nothing links a voter to a choice under a secret ballot:
+
+- `VoterRoll` (unit, round, voter, at): who has voted, so nobody votes twice. No level.
+- `Tally` (unit, round, level, count): how many ballots name each level. No voter, no time.
+  Every ballot writes all the rule set's levels of its unit and round in one upsert, in the
+  rule set's order, adding 1 to the chosen level and 0 to the others. So the tally rows of a
+  round are created together on its first ballot, their ids follow the rule set and not the
+  first voter's choice, and every ballot rewrites every row alike (on PostgreSQL each row's
+  version, xmin, names the last ballot's transaction on all of them, not on the chosen one).
+- `Ballot` (unit, round, voter, level) only for an open vote; a secret one never writes it.
+- Casting a ballot moves no unit, so it writes no audit entry; closing writes counts only.
+
+Given the roll's order and the final counts, the choices of a round stay unrecoverable: what
+remains is what the tally itself says (a unanimous vote is known to be unanimous).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import insert
-from sqlmodel import Session
+from sqlalchemy import and_, insert
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
 
-from models.cycle import Ballot, Level, Unit
-from states.guards import GuardContext, person_guard
-from states.service import ActionResult, apply_moves, check_action
+from models.cycle import Ballot, Level, Tally, Unit, VoterRoll
+from models.errors import ActionRefused
+from states.cycles import get_cycle, get_units, rules_of
+from states.directory import Directory, OrgNode
+from states.guards import Electorate, GuardContext, person_guard
+from states.machine import UnitState
+from states.rule_set import RuleSet
+from states.service import ActionResult, Checked, apply_moves, check_action
 
 
 def vote(
@@ -28,30 +52,303 @@ def vote(
         unit_codes=list(ballots),
         actor_code=actor_code,
         trigger="vote",
+        lock="share",
     )
+    rules = rules_of(checked.cycle)
+    chosen: dict[str, Level] = {}
+    problems = []
+    for unit in checked.units:
+        value = ballots[unit.code]
+        try:
+            level: Level | None = Level(value)
+        except ValueError:
+            level = None
+        if level is None or level not in rules.levels:
+            problems.append(
+                f"{unit.code}: {str(value)!r} is not a level of the rule set {rules.name}; "
+                f"vote one of: {', '.join(rules.levels)}"
+            )
+        else:
+            chosen[unit.code] = level
+    if problems:
+        raise ActionRefused("\n".join([*problems, "Nothing was changed."]))
+    voter = checked.actor.id
     session.execute(
-        insert(Ballot),
+        insert(VoterRoll),
         [
-            {"unit_id": u.id, "voter_id": checked.actor.id, "level": ballots[u.code], "at": now}
+            {"unit_id": u.id, "round": u.vote_round, "voter_id": voter, "at": now}
             for u in checked.units
         ],
     )
+    _count(session, checked.units, chosen, rules.levels)
+    if rules.vote.ballot == "open":
+        session.execute(
+            insert(Ballot),
+            [
+                {
+                    "unit_id": u.id,
+                    "round": u.vote_round,
+                    "voter_id": voter,
+                    "level": chosen[u.code],
+                    "at": now,
+                }
+                for u in checked.units
+            ],
+        )
     return apply_moves(session, checked, trigger="vote", now=now)
 
 
-# STUB (issue 3): the secretary closes the vote.
+def _count(
+    session: Session, units: Sequence[Unit], chosen: Mapping[str, Level], levels: Sequence[Level]
+) -> None:
+    """Add each ballot to its round's tally, touching every level's row alike (see above)."""
+    dialect = session.get_bind().dialect.name
+    upsert: Any = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Tally)
+    upsert = upsert.on_conflict_do_update(
+        index_elements=["unit_id", "round", "level"],
+        set_={"count": col(Tally.count) + upsert.excluded["count"]},
+    )
+    session.execute(
+        upsert,
+        [
+            {
+                "unit_id": u.id,
+                "round": u.vote_round,
+                "level": level,
+                "count": int(level == chosen[u.code]),
+            }
+            for u in units
+            for level in levels
+        ],
+    )
+
+
+def tally_of(session: Session, unit_ids: Sequence[int]) -> dict[int, dict[Level, int]]:
+    """The counts per level of each unit's current round (units nobody voted on are absent)."""
+    counts: dict[int, dict[Level, int]] = {}
+    if not unit_ids:
+        return counts
+    rows = session.exec(
+        select(Tally.unit_id, Tally.level, Tally.count)
+        .join(
+            Unit, and_(col(Unit.id) == col(Tally.unit_id), col(Unit.vote_round) == col(Tally.round))
+        )
+        .where(col(Tally.unit_id).in_(list(unit_ids)))
+    )
+    for unit_id, level, count in rows:
+        counts.setdefault(unit_id, {})[Level(level)] = count
+    return counts
+
+
+def voters_who_voted(session: Session, unit: Unit) -> set[int]:
+    """The members who have voted on the unit in its current round (never what they chose)."""
+    return set(
+        session.exec(
+            select(VoterRoll.voter_id).where(
+                VoterRoll.unit_id == unit.id, VoterRoll.round == unit.vote_round
+            )
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a round's tally decides: a level carried, a revote, or not yet (no quorum)."""
+
+    round: int
+    eligible: int
+    counts: dict[Level, int]
+    rules: RuleSet
+    # The level carried; None when no level has a majority (a revote).
+    level: Level | None = None
+    quorate: bool = True
+    # Nobody may vote on the unit: its self-review's proposal stands.
+    unopposed: bool = False
+
+    @property
+    def cast(self) -> int:
+        return sum(self.counts.values())
+
+    def counted(self) -> str:
+        """The counts per level, e.g. "excellent 2, good 2, completed 1"."""
+        named = [f"{lv.value} {self.counts[lv]}" for lv in self.rules.levels if self.counts.get(lv)]
+        return ", ".join(named) or "no ballots"
+
+    def short(self) -> str:
+        """For the secretary: "good: 5 of 6" or "excellent 2, good 2, completed 1"."""
+        if self.level is None:
+            return self.counted()
+        if self.unopposed:
+            return f"{self.level.value}: nobody is eligible to vote, the self-review's proposal"
+        return f"{self.level.value}: {self.counts.get(self.level, 0)} of {self.cast}"
+
+    def quorum_refusal(self) -> str:
+        return (
+            f"only {self.cast} of {self.eligible} eligible voters have voted; the rule set "
+            f"{self.rules.name} needs more than {self.rules.vote.quorum:.0%} before the vote "
+            "can close"
+        )
+
+    def reason(self) -> str:
+        """The audit entry's reason: counts only, never a name."""
+        if self.unopposed:
+            return "nobody is eligible to vote; the self-review's proposal stands"
+        if self.level is not None:
+            level, votes = self.level.value, self.counts.get(self.level, 0)
+            return f"round {self.round}: {level} carried with {votes} of {self.cast} ballots"
+        return (
+            f"round {self.round}: no level has more than {self.rules.vote.majority:.0%} of the "
+            f"{self.cast} ballots ({self.counted()}); round {self.round + 1} begins"
+        )
+
+
+def decide(unit: Unit, counts: dict[Level, int], eligible: int, rules: RuleSet) -> Outcome:
+    """The outcome of the unit's current round under the rule set's quorum and majority."""
+    outcome = Outcome(unit.vote_round, eligible, counts, rules)
+    if eligible == 0:
+        return replace(outcome, level=unit.proposed_level or Level.COMPLETED, unopposed=True)
+    if outcome.cast <= rules.vote.quorum * eligible:
+        return replace(outcome, quorate=False)
+    for level in rules.levels:
+        if counts.get(level, 0) > rules.vote.majority * outcome.cast:
+            return replace(outcome, level=level)
+    return outcome
+
+
+def _outcome(ctx: GuardContext, unit: Unit) -> Outcome:
+    """The unit's outcome, from the batch's tallies read once per action."""
+    memo = ctx.memo
+    if "_vote_tallies" not in memo:
+        memo["_vote_tallies"] = tally_of(ctx.session, [u.id for u in ctx.batch if u.id])
+    counts = memo["_vote_tallies"].get(unit.id, {})
+    return decide(unit, counts, len(ctx.electorate.voters(unit)), rules_of(ctx.cycle))
+
+
+def held_in(directory: Directory, unit: Unit) -> OrgNode:
+    """Where the unit's vote is held: a member's cell, the organization a leader heads, and
+    for a collective the committee above it."""
+    if unit.kind.is_collective:
+        return directory.parent(unit.organization_id) or directory.orgs[unit.organization_id]
+    return directory.orgs[unit.organization_id]
 
 
 @person_guard("actor_runs_the_vote")
 def _runs_the_vote(ctx: GuardContext, unit: Unit) -> str | None:
-    return "closing the vote is not written yet"
+    where = held_in(ctx.directory, unit)
+    if ctx.actor.id == unit.member_id:
+        above = ctx.directory.parent(where.id) or where
+        return (
+            f"{ctx.who()} cannot close the vote on their own review; the secretary of "
+            f"{above.code} ({above.name}) or of a committee above it closes it"
+        )
+    if ctx.directory.leads_within(ctx.actor.leads_id, where.id):
+        return None
+    return (
+        f"{ctx.who()} does not run this vote; the secretary of {where.code} ({where.name}) "
+        "or of a committee above it closes it"
+    )
 
 
 @person_guard("vote_carried")
 def _carried(ctx: GuardContext, unit: Unit) -> str | None:
+    outcome = _outcome(ctx, unit)
+    if not outcome.quorate:
+        return outcome.quorum_refusal()
+    if outcome.level is None:
+        return f"the vote did not carry ({outcome.counted()}); it goes to a revote"
     return None
 
 
 @person_guard("vote_not_carried")
 def _not_carried(ctx: GuardContext, unit: Unit) -> str | None:
+    outcome = _outcome(ctx, unit)
+    if not outcome.quorate:
+        return outcome.quorum_refusal()
+    if outcome.level is not None:
+        return f"the vote carried ({outcome.short()}); close it instead of a revote"
     return None
+
+
+@dataclass
+class VoteClosed(ActionResult):
+    """Each unit's move, and what its tally decided (for the secretary to read out)."""
+
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
+
+
+def _check_each(
+    session: Session,
+    cycle_code: str,
+    actor_code: str,
+    by_trigger: dict[str, list[str]],
+    *,
+    order: list[str],
+) -> list[tuple[str, Checked]]:
+    """Check every group of units under its own trigger; refuse once, listing every problem
+    in the order the units were named."""
+    checks, problems = [], []
+    for trigger, named in by_trigger.items():
+        if not named:
+            continue
+        try:
+            checked = check_action(
+                session,
+                cycle_code=cycle_code,
+                unit_codes=named,
+                actor_code=actor_code,
+                trigger=trigger,
+            )
+        except ActionRefused as refused:
+            problems += [p for p in str(refused).splitlines() if p != "Nothing was changed."]
+            continue
+        checks.append((trigger, checked))
+    if problems:
+        rank = {code: i for i, code in enumerate(order)}
+        problems.sort(key=lambda p: rank.get(p.split(": ", 1)[0], 0))
+        raise ActionRefused("\n".join([*problems, "Nothing was changed."]))
+    return checks
+
+
+def close_vote(
+    *,
+    session: Session,
+    cycle_code: str,
+    unit_codes: Sequence[str],
+    actor_code: str,
+    now: datetime,
+) -> VoteClosed:
+    """The secretary closes each named unit's vote: the level carried goes to approval, a
+    split vote goes to a new round. Below the quorum nothing closes."""
+    if not unit_codes:
+        raise ActionRefused("name at least one unit")
+    codes = list(dict.fromkeys(unit_codes))
+    cycle = get_cycle(session, cycle_code)
+    units = get_units(session, cycle, codes, lock="update")
+    rules = rules_of(cycle)
+    electorate = Electorate(session, Directory.load(session))
+    tallies = tally_of(session, [u.id for u in units if u.id])
+    outcomes = {
+        u.code: decide(u, tallies.get(u.id, {}), len(electorate.voters(u)), rules)  # type: ignore[arg-type]
+        for u in units
+    }
+    by_trigger: dict[str, list[str]] = {"close_vote": [], "call_revote": []}
+    for unit in units:
+        outcome = outcomes[unit.code]
+        split = unit.state == UnitState.VOTE and outcome.quorate and outcome.level is None
+        by_trigger["call_revote" if split else "close_vote"].append(unit.code)
+    checks = _check_each(session, cycle_code, actor_code, by_trigger, order=codes)
+    result = VoteClosed("close_vote", codes, {}, outcomes)
+    for trigger, checked in checks:
+        for unit, move in zip(checked.units, checked.moves, strict=True):
+            outcome = outcomes[unit.code]
+            if trigger == "close_vote":
+                unit.proposed_level = outcome.level
+            else:
+                unit.vote_round += 1
+            one = replace(checked, units=[unit], moves=[move])
+            moved = apply_moves(session, one, trigger=trigger, now=now, reason=outcome.reason())
+            result.moved.update(moved.moved)
+    return result
+
+
+__all__ = ["Outcome", "VoteClosed", "close_vote", "decide", "tally_of", "vote", "voters_who_voted"]

@@ -10,6 +10,7 @@ import typer
 from kiemdiem.cli import (  # noqa: F401  (the unit_* modules add their commands to `unit`)
     cycle,
     org,
+    remediation,
     unit,
     unit_approval,
     unit_review,
@@ -38,6 +39,7 @@ def _root(now: NowOption = None) -> None:
 app.add_typer(org.app, name="org")
 app.add_typer(cycle.app, name="cycle")
 app.add_typer(unit.app, name="unit")
+app.add_typer(remediation.app, name="remediation")
 app.command("report")(report_command)
 
 

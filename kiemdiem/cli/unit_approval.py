@@ -1,13 +1,31 @@
-"""`kiemdiem unit approve|return`: the approving committee's decisions."""
+"""`kiemdiem unit approve|return|results`: the approving committee's decisions, and what a
+member may see of them once published."""
 
 from __future__ import annotations
 
 import typer
+from rich.table import Table
 
-from kiemdiem.cli._common import AsOption, NowOption, transaction
+from kiemdiem.cli._common import AsOption, NowOption, console, transaction
 from kiemdiem.cli.unit import Units, app, report
-from models import Level, load_settings, resolve_now
+from models import ActionRefused, Level, load_settings, resolve_now
 from states import approve, return_for_review
+from states.approval import published_results
+
+
+def _per_unit(pairs: list[str]) -> dict[str, Level]:
+    """`--set M:A1=good` pairs; a malformed one is refused naming it and the levels."""
+    levels: dict[str, Level] = {}
+    known = ", ".join(level.value for level in Level)
+    for pair in pairs:
+        code, sep, value = pair.partition("=")
+        if not sep or value.strip() not in {level.value for level in Level}:
+            raise ActionRefused(
+                f"--set {pair!r}: write CODE=LEVEL, e.g. M:A1=good; levels: {known}. "
+                "Nothing was changed."
+            )
+        levels[code.strip()] = Level(value.strip())
+    return levels
 
 
 @app.command("approve")
@@ -15,11 +33,17 @@ def approve_(
     cycle: str,
     units: Units,
     as_: AsOption,
-    level: Level | None = typer.Option(None, help="Decide another level than proposed."),
-    reason: str | None = None,
+    level: Level | None = typer.Option(None, help="Decide this level for every unit named."),
+    set_: list[str] = typer.Option(
+        [], "--set", help="CODE=LEVEL: decide one unit's level (repeat for more)."
+    ),
+    reason: str | None = typer.Option(None, help="Why a level is lowered; the unit reads it."),
+    conclusion: list[str] = typer.Option(
+        [], help="A shortcoming the committee concludes (repeat for more)."
+    ),
     now: NowOption = None,
 ) -> None:
-    """Decide the final level of units (the higher committee)."""
+    """Decide the final level of units (the higher committee) and publish the results."""
     with transaction() as session:
         report(
             approve(
@@ -29,7 +53,10 @@ def approve_(
                 actor_code=as_,
                 now=resolve_now(now),
                 level=level,
+                levels=_per_unit(set_),
                 reason=reason,
+                conclusions=conclusion,
+                settings=load_settings(),
             )
         )
 
@@ -51,3 +78,19 @@ def return_(
                 settings=load_settings(),
             )
         )
+
+
+@app.command("results")
+def results(cycle: str, as_: AsOption) -> None:
+    """The published results a member may see: their own and their organization's."""
+    with transaction() as session:
+        rows = published_results(session, cycle, as_)
+    if not rows:
+        console.print(f"No results published for {as_} in {cycle} yet.")
+        return
+    table = Table("unit", "name", "kind", "level", "reason")
+    for row in rows:
+        table.add_row(
+            row["unit_code"], row["unit_name"], row["kind"], row["level"], row["reason"] or ""
+        )
+    console.print(table)

@@ -118,14 +118,21 @@ def generate(
         cell_codes.append(code)
     people = []
     for n in range(1, members + 1):
+        cell = cell_codes[(n - 1) % cells]
+        # One member in ten works in an office cell but lives elsewhere: that residence-area
+        # cell is asked for its opinion in the member's peer review.
+        lives_elsewhere = cells > 1 and rng.random() < 0.1
         people.append(
             {
                 "code": f"DV{n:05d}",
                 "full_name": full_name(),
                 "email": f"dv{n:05d}@{DOMAIN}",
-                "organization_code": cell_codes[(n - 1) % cells],
+                "organization_code": cell,
                 "position": "Đảng viên",
                 "leads": "",
+                "residence": rng.choice([c for c in cell_codes if c != cell])
+                if lives_elsewhere
+                else "",
             }
         )
     by_cell: dict[str, list[dict[str, str]]] = {}
@@ -146,8 +153,13 @@ def generate(
             "organization_code": PROVINCE,
             "position": "Bí thư Tỉnh ủy",
             "leads": PROVINCE,
+            "residence": "",
         }
     )
+    # The district's inspection commission: a member of the first cell, who supervises
+    # remediation and may write review suggestions.
+    inspector = by_cell[cell_codes[0]][3 if len(by_cell[cell_codes[0]]) > 3 else -1]
+    inspector.update(position="Chủ nhiệm Ủy ban kiểm tra Huyện ủy")
     out.mkdir(parents=True, exist_ok=True)
     orgs_csv, members_csv, plan_yaml = (
         out / "organizations.csv",
@@ -157,10 +169,11 @@ def generate(
     _write(orgs_csv, ["code", "name", "level", "parent_code", "email", "secretary_email"], orgs)
     _write(
         members_csv,
-        ["code", "full_name", "email", "organization_code", "position", "leads"],
+        ["code", "full_name", "email", "organization_code", "position", "leads", "residence"],
         people,
     )
     day = start.toordinal()
+    communes = [c for c in grassroots_codes if c.startswith("DU")]
     plan = {
         "code": f"DEMO-{start.year}",
         "title": f"Kiểm điểm, đánh giá, xếp loại chất lượng năm {start.year}",
@@ -189,6 +202,31 @@ def generate(
             {"at": "3d", "notify": ["higher"]},
             {"at": "7d", "notify": ["standing"]},
         ],
+        "quiet_hours": {"start": "21:00", "end": "06:00"},
+        "directing_teams": [
+            {
+                "code": f"TCD-{t + 1}",
+                "name": f"Tổ chỉ đạo số {t + 1}",
+                "email": f"tcd{t + 1}@hu.{DOMAIN}",
+                "organizations": grassroots_codes[t::4],
+            }
+            for t in range(min(4, grassroots))
+        ],
+        "inspection_commission": [inspector["code"]],
+        "opinions": {
+            "residence": True,
+            # The district's people's committee works with the communes' leaders (001_).
+            "offices": [
+                {
+                    "code": "UBND",
+                    "name": f"Ủy ban nhân dân huyện {town}",
+                    "email": f"ubnd@hu.{DOMAIN}",
+                    "organizations": communes,
+                }
+            ]
+            if communes
+            else [],
+        },
     }
     plan_yaml.write_text(
         yaml.safe_dump(plan, allow_unicode=True, sort_keys=False), encoding="utf-8"

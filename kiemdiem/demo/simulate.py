@@ -1,7 +1,9 @@
 """Simulated people: each acts on time, late or never, through the same service layer as the CLI.
 
 Whether a member is prompt, late or absent is drawn once per member from the seed, so a run
-is repeatable and the same people are late at every stage, as in life.
+is repeatable and the same people are late at every stage, as in life. They follow the
+process's order themselves (a collective's review before its members' peer reviews, lower
+units decided before higher), as a secretary would, so what the service refuses is rare.
 """
 
 from __future__ import annotations
@@ -11,24 +13,27 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import partial
 from typing import Any
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from models import ActionRefused, Ballot, Level, Member, StageDeadline, Unit, session_scope
+from kiemdiem.demo.approver import plan_decisions
+from kiemdiem.demo.world import World, load_world
+from models import ActionRefused, Level, Unit, session_scope
 from models.settings import Settings
 from states import approve, comment, return_for_review, submit_self_review, vote
-from states.cycles import get_cycle, local_day, plan_of
-from states.directory import Directory
-from states.guards import Electorate
 from states.machine import STAGE_OF_STATE, UnitState
-from states.plan import Plan
+from states.peer_review import give_opinion
+from states.remediation import assign_shortcomings, report_remediation
 from states.self_review import ShortcomingInput
+from states.suggestions import suggest
+from states.voting import close_vote
 
 PROMPT, LATE, NEVER = "prompt", "late", "never"
 _LEVELS = [Level.EXCELLENT, Level.GOOD, Level.COMPLETED, Level.NOT_COMPLETED]
+_SCORES = {Level.EXCELLENT: (90, 98), Level.GOOD: (70, 89), Level.COMPLETED: (50, 69)}
+_PAST = {UnitState.PLAN_ISSUED, UnitState.SELF_REVIEW, UnitState.RETURNED}
 
 
 @dataclass
@@ -37,8 +42,9 @@ class People:
 
     seed: int
     actions: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    refused: int = 0
+    refused: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     returned: set[str] = field(default_factory=set)
+    suggested: bool = False
     _delays: dict[tuple[int, str], int | None] = field(default_factory=dict, repr=False)
 
     def profile(self, member_id: int) -> str:
@@ -65,65 +71,37 @@ class People:
         draw = random.Random(f"{self.seed}:level:{key}").random()
         return _LEVELS[0 if draw < 0.15 else 1 if draw < 0.8 else 2 if draw < 0.97 else 3]
 
+    def score(self, key: str, level: Level) -> int:
+        low, high = _SCORES.get(level, (35, 49))
+        return random.Random(f"{self.seed}:score:{key}").randint(low, high)
+
+    def chance(self, key: str) -> float:
+        return random.Random(f"{self.seed}:{key}").random()
+
 
 @dataclass
-class _World:
-    plan: Plan
-    directory: Directory
-    electorate: Electorate
-    units: list[Unit]
-    due: dict[tuple[int, str], date]
-    codes: dict[int, str]
-    voted: set[tuple[int, int]]
+class _Day:
+    world: World
+    people: People
+    today: date
+    now: datetime
+    cycle: str
+    settings: Settings
+    calls: list[tuple[str, int, Callable[[Session], Any]]] = field(default_factory=list)
 
+    def ready(self, unit: Unit, actor: int | None, stage: str | None = None) -> bool:
+        stage = stage or STAGE_OF_STATE.get(UnitState(unit.state), "approval")
+        due = self.world.due.get((unit.id, stage))  # type: ignore[arg-type]
+        if actor is None or due is None:
+            return False
+        delay = self.people.delay(actor, stage)
+        return delay is not None and self.today.toordinal() >= due.toordinal() + delay
 
-def _load(session: Session, cycle_code: str) -> _World:
-    cycle = get_cycle(session, cycle_code)
-    plan = plan_of(cycle)
-    units = list(session.exec(select(Unit).where(Unit.cycle_id == cycle.id)).all())
-    # Plain columns, not ORM objects: this runs every simulated day over every deadline.
-    due = {
-        (unit_id, stage): local_day(due_at, plan)
-        for unit_id, stage, due_at in session.exec(
-            select(StageDeadline.unit_id, StageDeadline.stage, StageDeadline.due_at)
-            .join(Unit, col(Unit.id) == col(StageDeadline.unit_id))
-            .where(Unit.cycle_id == cycle.id)
-        )
-    }
-    directory = Directory.load(session)
-    codes = {i: c for i, c in session.exec(select(Member.id, Member.code)) if i is not None}
-    voted = set(
-        session.exec(
-            select(Ballot.unit_id, Ballot.voter_id)
-            .join(Unit, col(Unit.id) == col(Ballot.unit_id))
-            .where(Unit.cycle_id == cycle.id, Unit.state == UnitState.VOTE.value)
-        ).all()
-    )
-    return _World(
-        plan, directory, Electorate(session, directory).load_all(), units, due, codes, voted
-    )
+    def code(self, member_id: int) -> str:
+        return self.world.codes[member_id]
 
-
-def _head(world: _World, org_id: int) -> int | None:
-    for node in world.directory.lineage(org_id):
-        heads = world.directory.heads.get(node.id)
-        if heads:
-            return heads[0]
-    return None
-
-
-def _author(world: _World, unit: Unit) -> int | None:
-    return unit.member_id if unit.member_id else _head(world, unit.organization_id)
-
-
-def _ready(people: People, world: _World, unit: Unit, actor: int | None, today: date) -> bool:
-    stage = STAGE_OF_STATE.get(UnitState(unit.state), "approval")
-    if actor is None or unit.id is None or (unit.id, stage) not in world.due:
-        return False
-    delay = people.delay(actor, stage)
-    return delay is not None and today >= date.fromordinal(
-        world.due[(unit.id, stage)].toordinal() + delay
-    )
+    def call(self, verb: str, fn: Callable[[Session], Any], n: int = 1) -> None:
+        self.calls.append((verb, n, fn))
 
 
 def act_for_a_day(
@@ -131,134 +109,286 @@ def act_for_a_day(
 ) -> None:
     """Everyone whose moment has come does what their units are waiting for."""
     with Session(engine) as session:
-        world = _load(session, cycle_code)
-    today = now.astimezone(world.plan.zone).date()
-    code_of = world.codes
-    batches: dict[tuple[str, int, Any], list[str]] = defaultdict(list)
+        world = load_world(session, cycle_code)
+    day = _Day(world, people, now.astimezone(world.plan.zone).date(), now, cycle_code, settings)
+    if not people.suggested:
+        _suggestions(day)
+        people.suggested = True
+    units = world.by_code()
+    comments: dict[int, list[str]] = defaultdict(list)
     papers: dict[int, dict[str, Level]] = defaultdict(dict)  # voter -> one ballot paper
+    closing: dict[int, list[str]] = defaultdict(list)
     for unit in world.units:
         state = UnitState(unit.state)
-        if state in (UnitState.SELF_REVIEW, UnitState.RETURNED, UnitState.REMEDIATION):
-            author = _author(world, unit)
-            if state is UnitState.REMEDIATION:
-                if author and people.profile(author) == PROMPT:
-                    batches[("remediated", author, None)].append(unit.code)
-            elif _ready(people, world, unit, author, today):
-                batches[("submit", author, None)].append(unit.code)  # type: ignore[index]
+        if state in (UnitState.SELF_REVIEW, UnitState.RETURNED):
+            author = unit.member_id or world.head(unit.organization_id)
+            if day.ready(unit, author):
+                day.call("submit", _submit(day, unit, world.codes[author]))  # type: ignore[index]
         elif state is UnitState.PEER_REVIEW:
-            voters = world.electorate.voters(unit)
-            head = _head(world, unit.organization_id)
-            speaker = head if head in voters else min(voters, default=None)
-            if _ready(people, world, unit, speaker, today):
-                batches[("comment", speaker, None)].append(unit.code)  # type: ignore[index]
+            _peer_review(day, unit, units, comments)
         elif state is UnitState.VOTE:
-            for voter in world.electorate.voters(unit):
-                if (unit.id, voter) not in world.voted and _ready(
-                    people, world, unit, voter, today
-                ):
-                    choice = (
-                        unit.proposed_level
-                        if people.level(f"{voter}:{unit.id}") != Level.EXCELLENT
-                        else Level.GOOD
-                    )
-                    papers[voter][unit.code] = choice or Level.GOOD
-        elif state is UnitState.APPROVAL:
-            approving = world.directory.approving(unit.organization_id)
-            approver = _head(world, approving.id)
-            if _ready(people, world, unit, approver, today):
-                wants_return = random.Random(f"{people.seed}:return:{unit.id}").random() < 0.03
-                verb = "return" if wants_return and unit.code not in people.returned else "approve"
-                batches[(verb, approver, None)].append(unit.code)  # type: ignore[index]
-    for (verb, actor, extra), codes in sorted(batches.items(), key=lambda kv: (kv[0][0], kv[0][1])):
-        _perform(engine, verb, cycle_code, code_of[actor], codes, extra, people, now, settings)
+            _vote(day, unit, papers, closing)
+        elif state is UnitState.PUBLISHED and unit.id in world.unowned:
+            _assign(day, unit)
+    for speaker, codes in sorted(comments.items()):
+        day.call("comment", _comment(day, speaker, codes), len(codes))
     for voter, paper in sorted(papers.items()):
-        _perform(
-            engine, "vote", cycle_code, code_of[voter], list(paper), paper, people, now, settings
-        )
+        day.call("vote", _ballot(day, voter, paper), len(paper))
+    for secretary, codes in sorted(closing.items()):
+        day.call("close_vote", _close(day, secretary, codes), len(codes))
+    _approvals(day)
+    _remediation(day)
+    for verb, n, fn in day.calls:
+        try:
+            with session_scope(engine) as session:
+                fn(session)
+            people.actions[verb] += n
+        except ActionRefused:
+            people.refused[verb] += 1
 
 
-def _perform(
-    engine: Engine,
-    verb: str,
-    cycle: str,
-    actor: str,
-    codes: list[str],
-    extra: Any,
-    people: People,
-    now: datetime,
-    settings: Settings,
-) -> None:
-    calls: dict[str, Callable[[Session, list[str]], Any]] = {
-        "comment": lambda s, c: comment(
-            session=s,
-            cycle_code=cycle,
-            unit_codes=c,
-            actor_code=actor,
-            now=now,
-            text="Đồng ý với bản tự kiểm điểm; đề nghị làm rõ thêm nguyên nhân chủ quan.",
-        ),
-        "vote": lambda s, c: vote(
-            session=s, cycle_code=cycle, ballots=extra, actor_code=actor, now=now
-        ),
-        "approve": lambda s, c: approve(
-            session=s, cycle_code=cycle, unit_codes=c, actor_code=actor, now=now
-        ),
-        "return": lambda s, c: return_for_review(
-            session=s,
-            cycle_code=cycle,
-            unit_codes=c,
-            actor_code=actor,
-            now=now,
-            settings=settings,
-            reason="Bản kiểm điểm còn chung chung, chưa chỉ rõ nguyên nhân chủ quan của hạn chế.",
-        ),
+def _suggestions(day: _Day) -> None:
+    """Before self-review the inspection commission writes to a few members with known
+    problems, and the committee above to a few organizations (001_, 003_)."""
+    world = day.world
+    inspector = world.plan.inspection_commission[0] if world.plan.inspection_commission else None
+    members = [u.code for u in world.units if u.code.startswith("M:")]
+    chosen = [c for c in members if day.people.chance(f"suggest:{c}") < 0.02]
+    if inspector and chosen:
+        text = "Đề nghị làm rõ việc chấp hành quy định về những điều đảng viên không được làm."
+        day.call("suggest", _suggest(day, inspector, chosen, text), len(chosen))
+    for unit in world.units:
+        if unit.code.startswith("O:") and day.people.chance(f"suggest:{unit.code}") < 0.05:
+            head = world.head(world.directory.approving(unit.organization_id).id)
+            if head is not None:
+                text = "Đề nghị kiểm điểm làm rõ nguyên nhân chậm triển khai nghị quyết."
+                day.call("suggest", _suggest(day, day.code(head), [unit.code], text))
+
+
+def _submit(day: _Day, unit: Unit, actor: str) -> Callable[[Session], Any]:
+    people, code = day.people, unit.code
+    level = people.level(code)
+    has_shortcomings = people.chance(f"short:{code}") < 0.3
+    answers = {
+        s: "Đã tiếp thu, nghiêm túc kiểm điểm và có kế hoạch khắc phục."
+        for s in day.world.suggestions.get(unit.id, [])  # type: ignore[arg-type]
     }
-    if verb == "submit":
-        for code in codes:
-            _one(
-                engine,
-                verb,
-                people,
-                partial(
-                    _single, verb=verb, cycle=cycle, code=code, actor=actor, now=now, people=people
-                ),
+    form: dict[str, Any] = {
+        "proposed_level": level,
+        "score": people.score(code, level) if day.world.rules.scored else None,
+        "criteria": dict.fromkeys(day.world.rules.criteria, "Đạt yêu cầu, có sản phẩm cụ thể."),
+        "strengths": "Hoàn thành các nhiệm vụ được giao; giữ gìn phẩm chất, đạo đức.",
+        "shortcomings": [
+            ShortcomingInput(
+                "Có lúc chưa chủ động nghiên cứu nghị quyết.", cause="Chủ quan, ngại khó."
             )
-        return
-    _one(engine, verb, people, lambda s: calls[verb](s, codes), len(codes))
-    if verb == "return":
-        people.returned.update(codes)
-
-
-def _single(
-    session: Session, verb: str, cycle: str, code: str, actor: str, now: datetime, people: People
-) -> Any:
-    has_shortcomings = random.Random(f"{people.seed}:short:{code}").random() < 0.3
-    return submit_self_review(
-        session=session,
-        cycle_code=cycle,
-        unit_code=code,
-        actor_code=actor,
-        now=now,
-        proposed_level=people.level(code),
-        strengths="Hoàn thành các nhiệm vụ được giao; giữ gìn phẩm chất, đạo đức.",
-        shortcomings=(
-            [ShortcomingInput("Có lúc chưa chủ động nghiên cứu nghị quyết.")]
-            if has_shortcomings
-            else []
-        ),
-        remedies="Tăng cường tự học, tự rèn luyện." if has_shortcomings else "",
+        ]
+        if has_shortcomings
+        else [],
+        "remedies": "Tăng cường tự học, tự rèn luyện." if has_shortcomings else "",
+        "answers": answers,
+    }
+    return lambda s: submit_self_review(
+        session=s, cycle_code=day.cycle, unit_code=code, actor_code=actor, now=day.now, **form
     )
 
 
-def _one(
-    engine: Engine, verb: str, people: People, call: Callable[[Session], Any], n: int = 1
-) -> None:
-    try:
-        with session_scope(engine) as session:
-            call(session)
-        people.actions[verb] += n
-    except ActionRefused:
-        people.refused += 1
+def _peer_review(day: _Day, unit: Unit, units: dict[str, Unit], comments: Any) -> None:
+    world = day.world
+    if unit.member_id is not None:
+        collective = units.get(world.collective_code(unit))
+        if collective is not None and UnitState(collective.state) in _PAST:
+            return  # the collective's own review comes first
+    voters = world.electorate.voters(unit)
+    head = world.head(unit.organization_id, besides=unit.member_id)
+    speaker = head if head in voters else min(voters, default=None)
+    if speaker is not None and day.ready(unit, speaker):
+        comments[speaker].append(unit.code)
+    for source in world.awaited.get(unit.id, []):  # type: ignore[arg-type]
+        kind, _, org_code = source.partition(":")
+        if kind == "residence":
+            giver = world.head(world.directory.by_code[org_code].id)
+        else:  # an office's opinion, compiled by the district's organization office
+            giver = world.head(world.directory.by_code[world.plan.launched_by].id)
+        if giver is not None and day.ready(unit, giver):
+            day.call("opinion", _opinion(day, unit.code, source, day.code(giver)))
+
+
+def _vote(day: _Day, unit: Unit, papers: Any, closing: Any) -> None:
+    world = day.world
+    voters = world.electorate.voters(unit)
+    for voter in voters:
+        if (unit.id, voter) in world.voted or not day.ready(unit, voter):
+            continue
+        proposed: Level = unit.proposed_level or Level.GOOD
+        dissent = day.people.level(f"{voter}:{unit.id}") == Level.EXCELLENT
+        # In a revote people converge on what most can stand behind.
+        converge = (unit.vote_round > 1 or dissent) and proposed == Level.EXCELLENT
+        papers[voter][unit.code] = Level.GOOD if converge else proposed
+    secretary = world.head(_vote_org(world, unit), besides=unit.member_id)
+    everyone = all((unit.id, v) in world.voted for v in voters)
+    if secretary is not None and (everyone or day.ready(unit, secretary)):
+        closing[secretary].append(unit.code)
+
+
+def _vote_org(world: World, unit: Unit) -> int:
+    if unit.member_id is None:
+        parent = world.directory.parent(unit.organization_id)
+        return parent.id if parent else unit.organization_id
+    return unit.organization_id
+
+
+def _approvals(day: _Day) -> None:
+    world = day.world
+    ready: dict[int, list[Unit]] = defaultdict(list)
+    for unit in world.units:
+        if unit.state != UnitState.APPROVAL.value:
+            continue
+        approver = world.head(world.directory.approving(unit.organization_id).id)
+        if approver is not None and day.ready(unit, approver):
+            ready[approver].append(unit)
+    for approver, units in sorted(ready.items()):
+        actor = day.code(approver)
+        to_return = [
+            u.code
+            for u in units
+            if u.code not in day.people.returned and day.people.chance(f"return:{u.id}") < 0.03
+        ]
+        if to_return:
+            day.people.returned.update(to_return)
+            day.call("return", _return(day, actor, to_return), len(to_return))
+        levels, lowered = plan_decisions(world, [u for u in units if u.code not in to_return])
+        if levels:
+            day.call("approve", _approve(day, actor, levels, lowered), len(levels))
+
+
+def _assign(day: _Day, unit: Unit) -> None:
+    """The head splits the collective's shortcomings among members of its committee."""
+    world = day.world
+    head = world.head(unit.organization_id)
+    if head is None or not day.ready(unit, head, "approval"):
+        return
+    committee = sorted(world.directory.committee(unit.organization_id)) or [head]
+    owners = [day.code(m) for m in committee[:2]]
+    for shortcoming_id in world.unowned[unit.id]:  # type: ignore[index]
+        day.call("assign", _assign_one(day, unit.code, shortcoming_id, owners, day.code(head)))
+
+
+def _remediation(day: _Day) -> None:
+    """Owners report their shortcomings remedied some days after they were recorded."""
+    for shortcoming_id, owner, recorded in day.world.open_items:
+        delay = day.people.delay(owner, "remediation")
+        if delay is None or day.today.toordinal() < recorded.toordinal() + 4 + delay:
+            continue
+        day.call("remedied", _remedied(day, shortcoming_id, day.code(owner)))
+
+
+def _assign_one(
+    day: _Day, code: str, shortcoming_id: int, owners: list[str], actor: str
+) -> Callable[[Session], Any]:
+    return lambda s: assign_shortcomings(
+        session=s,
+        cycle_code=day.cycle,
+        unit_code=code,
+        shortcoming_id=shortcoming_id,
+        owner_codes=owners,
+        actor_code=actor,
+        now=day.now,
+    )
+
+
+def _remedied(day: _Day, shortcoming_id: int, owner: str) -> Callable[[Session], Any]:
+    return lambda s: report_remediation(
+        session=s,
+        shortcoming_id=shortcoming_id,
+        actor_code=owner,
+        now=day.now,
+        note="Đã khắc phục: tham gia đầy đủ sinh hoạt, có sản phẩm cụ thể.",
+        remedied=True,
+    )
+
+
+def _suggest(day: _Day, actor: str, codes: list[str], text: str) -> Callable[[Session], Any]:
+    return lambda s: suggest(
+        session=s,
+        cycle_code=day.cycle,
+        unit_codes=codes,
+        actor_code=actor,
+        now=day.now,
+        text=text,
+        settings=day.settings,
+    )
+
+
+def _comment(day: _Day, speaker: int, codes: list[str]) -> Callable[[Session], Any]:
+    return lambda s: comment(
+        session=s,
+        cycle_code=day.cycle,
+        unit_codes=codes,
+        actor_code=day.code(speaker),
+        now=day.now,
+        text="Đồng ý với bản tự kiểm điểm; đề nghị làm rõ thêm nguyên nhân chủ quan.",
+    )
+
+
+def _opinion(day: _Day, code: str, source: str, giver: str) -> Callable[[Session], Any]:
+    return lambda s: give_opinion(
+        session=s,
+        cycle_code=day.cycle,
+        unit_code=code,
+        source=source,
+        actor_code=giver,
+        now=day.now,
+        text="Đồng chí gương mẫu, tích cực tham gia hoạt động tại nơi cư trú.",
+    )
+
+
+def _ballot(day: _Day, voter: int, paper: dict[str, Level]) -> Callable[[Session], Any]:
+    return lambda s: vote(
+        session=s, cycle_code=day.cycle, ballots=paper, actor_code=day.code(voter), now=day.now
+    )
+
+
+def _close(day: _Day, secretary: int, codes: list[str]) -> Callable[[Session], Any]:
+    return lambda s: close_vote(
+        session=s,
+        cycle_code=day.cycle,
+        unit_codes=codes,
+        actor_code=day.code(secretary),
+        now=day.now,
+    )
+
+
+def _return(day: _Day, actor: str, codes: list[str]) -> Callable[[Session], Any]:
+    return lambda s: return_for_review(
+        session=s,
+        cycle_code=day.cycle,
+        unit_codes=codes,
+        actor_code=actor,
+        now=day.now,
+        settings=day.settings,
+        reason="Bản kiểm điểm còn chung chung, chưa chỉ rõ nguyên nhân chủ quan của hạn chế.",
+    )
+
+
+def _approve(
+    day: _Day, actor: str, levels: dict[str, Level], lowered: bool
+) -> Callable[[Session], Any]:
+    reason = (
+        "Cấp ủy cấp trên quyết định theo khung điểm, tỷ lệ xuất sắc và mức xếp loại của tập thể."
+        if lowered
+        else None
+    )
+    return lambda s: approve(
+        session=s,
+        cycle_code=day.cycle,
+        unit_codes=list(levels),
+        actor_code=actor,
+        now=day.now,
+        levels=levels,
+        reason=reason,
+        settings=day.settings,
+    )
 
 
 __all__ = ["People", "act_for_a_day"]

@@ -14,7 +14,7 @@ from kiemdiem.demo.smtp_server import LocalSMTPServer, free_port
 from models import Level
 from states import submit_self_review
 from tests.factories import OVERDUE_ON_22_NOV, PLAN_ISSUED_TO, REMINDED_ON_19_NOV, write_plan
-from tests.states.helpers import act, local
+from tests.states.helpers import act, local, review_form
 
 LAUNCH = local("2026-11-10 08:00")
 
@@ -56,7 +56,7 @@ def test_mails_reach_the_right_people_at_the_right_ticks(
         unit_code="M:A3",
         actor_code="A3",
         now=local("2026-11-20 09:00"),
-        proposed_level=Level.GOOD,
+        **review_form(Level.GOOD),
     )
     # Self-review one day late: each unit and its secretary. A3, who submitted, is now only
     # reminded that the peer review it moved on to is due in two days.

@@ -11,7 +11,23 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from models import AuditEntry, Ballot, Level, OutboxMessage, Unit, load_settings, session_scope
+from models import (
+    AuditEntry,
+    Ballot,
+    Comment,
+    Level,
+    Opinion,
+    OutboxMessage,
+    RemediationNote,
+    SelfReview,
+    Shortcoming,
+    Suggestion,
+    Tally,
+    Unit,
+    VoterRoll,
+    load_settings,
+    session_scope,
+)
 from states import advance, escalate, launch, load_plan
 from states.cycles import begin_tick, get_cycle
 from states.escalation import EscalationResult
@@ -71,9 +87,22 @@ def snapshot(engine: Engine) -> tuple[Any, ...]:
                 (u.code, u.state, u.proposed_level, u.final_level)
                 for u in session.exec(select(Unit))
             ),
-            len(session.exec(select(AuditEntry)).all()),
-            len(session.exec(select(Ballot)).all()),
-            len(session.exec(select(OutboxMessage)).all()),
+            *(
+                len(session.exec(select(table)).all())
+                for table in (
+                    AuditEntry,
+                    Ballot,
+                    VoterRoll,
+                    Comment,
+                    SelfReview,
+                    Suggestion,
+                    Opinion,
+                    Shortcoming,
+                    RemediationNote,
+                    OutboxMessage,
+                )
+            ),
+            sorted((t.unit_id, t.round, t.level, t.count) for t in session.exec(select(Tally))),
         )
 
 

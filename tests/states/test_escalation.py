@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from models import Escalation, Level, session_scope
 from states import submit_self_review
 from tests.factories import OVERDUE_ON_22_NOV, REMINDED_ON_19_NOV
-from tests.states.helpers import act, launch_cycle, local, outbox, tick
+from tests.states.helpers import act, launch_cycle, local, outbox, review_form, tick
 
 LAUNCH = local("2026-11-10 08:00")
 PILOT_MEMBERS = {"M:A1", "M:A2", "M:A3", "L:A1", "L:A2"}
@@ -65,7 +65,7 @@ def test_overdue_notices_go_to_the_unit_and_its_secretary(cycle: Engine) -> None
         unit_code="M:A3",
         actor_code="A3",
         now=LAUNCH,
-        proposed_level=Level.GOOD,
+        **review_form(Level.GOOD),
     )
     tick(cycle, local("2026-11-22 08:00"))
     mails = _recipients(cycle, "overdue")

@@ -9,12 +9,14 @@ from pathlib import Path
 import pytest
 import yaml
 from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
 
-from models import Level, PlanInvalid, RuleSetInvalid
-from states import comment, parse_plan, submit_self_review, vote
+from models import ActionRefused, Ballot, Level, PlanInvalid, RuleSetInvalid
+from states import parse_plan, vote
 from states.rule_set import known_rule_sets, load_rule_set
+from states.voting import close_vote
 from tests.factories import PLAN
-from tests.states.helpers import act, launch_cycle, local, state, tick
+from tests.states.helpers import act, launch_cycle, local, place, snapshot, state
 
 OFFICE_RULES = {
     "name": "office-2026",
@@ -100,21 +102,19 @@ def test_the_vote_follows_the_cycles_rule_set(
     _write(office_dir, OFFICE_RULES)  # quorum 0.7: two of three voters are not enough
     launch = local("2026-11-10 08:00")
     launch_cycle(district, tmp_path, launch, rule_set="office-2026")
-    tick(district, launch)
-    act(
-        district,
-        submit_self_review,
-        unit_code="M:B3",
-        actor_code="B3",
-        now=launch,
-        proposed_level=Level.GOOD,
-    )
-    act(district, comment, unit_codes=["M:B3"], actor_code="B1", now=launch, text="Ý kiến.")
-    tick(district, launch)
-    for voter in ("B1", "B2"):  # of B1, B2, B4
+    place(district, "M:B3", "vote", proposed_level=Level.GOOD)  # voters: B1, B2, B4
+    for voter in ("B1", "B2"):
         act(district, vote, ballots={"M:B3": Level.GOOD}, actor_code=voter, now=launch)
-    tick(district, local("2026-12-07 08:00"))  # past the vote's due time
-    assert state(district, "M:B3") == "vote"
+    before = snapshot(district)
+    with pytest.raises(ActionRefused) as refused:
+        act(district, close_vote, unit_codes=["M:B3"], actor_code="B1", now=launch)
+    assert str(refused.value) == (
+        "M:B3: only 2 of 3 eligible voters have voted; the rule set office-2026 needs more "
+        "than 70% before the vote can close\nNothing was changed."
+    )
+    assert snapshot(district) == before
     act(district, vote, ballots={"M:B3": Level.GOOD}, actor_code="B4", now=launch)
-    tick(district, local("2026-12-07 09:00"))
+    act(district, close_vote, unit_codes=["M:B3"], actor_code="B1", now=launch)
     assert state(district, "M:B3") == "approval"
+    with Session(district) as session:  # the office's rule set votes openly
+        assert len(session.exec(select(Ballot)).all()) == 3

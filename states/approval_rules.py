@@ -1,0 +1,298 @@
+"""The rules an approving committee's decisions must keep, checked before anything is written.
+
+The checks are pure functions over plain values (levels, counts, scores), so the report can
+reuse them; `rule_problems` gathers the values for one approve action and returns every
+broken rule at once, each naming the rule, the numbers, and what to do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+from sqlalchemy import or_
+from sqlmodel import Session, col, select
+
+from models.cycle import Level, Unit, UnitKind
+from models.organization import Member, Organization
+from models.remediation import Shortcoming
+from states import remediation
+from states.groups import Group, group_of
+from states.rule_set import RuleSet
+from states.service import Checked
+
+_ORDER = list(Level)
+
+
+def above(level: Level, other: Level) -> bool:
+    """Whether `level` is a better classification than `other`."""
+    return _ORDER.index(level) < _ORDER.index(other)
+
+
+def _share(share_of_good: float) -> Fraction:
+    # Through the decimal text, so 0.2 is exactly 1/5 and 0.2 × 5 allows exactly 1.
+    return Fraction(str(share_of_good))
+
+
+def cap_limit(good: int, share_of_good: float) -> int:
+    """How many excellent a group with `good` rated good may have."""
+    share = _share(share_of_good)
+    return (share.numerator * good) // share.denominator
+
+
+def cap_allows(excellent: int, good: int, share_of_good: float) -> bool:
+    """excellent ≤ share × good, in integers."""
+    share = _share(share_of_good)
+    return excellent * share.denominator <= share.numerator * good
+
+
+def _percent(share_of_good: float) -> str:
+    value = _share(share_of_good) * 100
+    return f"{value.numerator}%" if value.denominator == 1 else f"{float(value):g}%"
+
+
+def cap_problem(
+    *, rule_set: str, group: str, excellent: int, good: int, share_of_good: float
+) -> str | None:
+    """Why a comparable group's excellent count breaks the cap, or None."""
+    if cap_allows(excellent, good, share_of_good):
+        return None
+    return (
+        f"cap on excellent ({rule_set}): in {group}, {excellent} excellent would exceed "
+        f"{_percent(share_of_good)} of {good} good (at most {cap_limit(good, share_of_good)}); "
+        "decide fewer excellent, or decide the group's good levels in the same action"
+    )
+
+
+def choice_problem(
+    code: str, proposed: Level | None, decided: Level | None, reason: str | None
+) -> str | None:
+    """The committee confirms or lowers the proposal; lowering needs a reason."""
+    if decided is None:
+        return (
+            f"{code}: has no proposed level to confirm; decide one with --level or "
+            f"--set {code}=LEVEL"
+        )
+    if proposed is None or decided is proposed:
+        return None
+    if above(decided, proposed):
+        return (
+            f"{code}: raising {proposed.value} to {decided.value} is refused: the committee "
+            "confirms or lowers the proposed level; to raise it, return the unit for re-review"
+        )
+    if not reason:
+        return (
+            f"{code}: lowering {proposed.value} to {decided.value} needs --reason "
+            "the unit will read"
+        )
+    return None
+
+
+def head_problem(
+    *, leader: str, level: Level, collective: str, collective_level: Level
+) -> str | None:
+    """A head is not rated above the collective they lead (124-QĐ/TW)."""
+    if not above(level, collective_level):
+        return None
+    return (
+        f"{leader} cannot be rated {level.value}, above {collective_level.value} decided for "
+        f"{collective}, the collective they lead (qd124: a head is not rated above the collective)"
+    )
+
+
+def band_problem(
+    *, code: str, level: Level, score: int | None, bands: Mapping[Level, int], rule_set: str
+) -> str | None:
+    """Under a scored rule set a level needs a score at least its band's floor."""
+    floor = bands.get(level)
+    if floor is None:
+        return None
+    if score is None:
+        return (
+            f"{code}: {level.value} needs a score of at least {floor} under {rule_set}; "
+            "the self-review gave no score (return it for re-review to get one)"
+        )
+    if score >= floor:
+        return None
+    return (
+        f"{code}: {level.value} needs a score of at least {floor} under {rule_set}; "
+        f"the self-review scored {score}"
+    )
+
+
+def _short(text: str, width: int = 24) -> str:
+    text = " ".join(text.split())
+    if len(text) <= width:
+        return text
+    cut = text[:width]
+    return (cut.rsplit(" ", 1)[0] if " " in cut else cut[: width - 1]).rstrip(" ,.;:") + "…"
+
+
+def remediation_problem(
+    *, code: str, unremedied: Sequence[Shortcoming], rule_set: str
+) -> str | None:
+    """Excellent needs every shortcoming from earlier cycles remedied (366-QĐ/TW)."""
+    if not unremedied:
+        return None
+    listed = ", ".join(f"#{s.id} '{_short(s.text)}', {s.status.value}" for s in unremedied)
+    what = (
+        "shortcomings from earlier cycles are"
+        if len(unremedied) > 1
+        else "shortcoming from an earlier cycle is"
+    )
+    return (
+        f"{code} cannot be excellent: {len(unremedied)} {what} not remedied ({listed}); "
+        f"{rule_set} requires all remedied"
+    )
+
+
+@dataclass
+class _Tally:
+    group: Group
+    excellent: int = 0
+    good: int = 0
+
+    def add(self, level: Level | None) -> None:
+        if level is Level.EXCELLENT:
+            self.excellent += 1
+        elif level is Level.GOOD:
+            self.good += 1
+
+
+def rule_problems(
+    session: Session,
+    checked: Checked,
+    decided: Mapping[str, Level],
+    rules: RuleSet,
+    members: Mapping[int, Member],
+) -> list[str]:
+    """Every rule the decisions `decided` (unit code → level) would break, in one list."""
+    units = [u for u in checked.units if u.code in decided]
+    problems = _cap(session, checked, units, decided, rules)
+    problems += _heads(session, checked, units, decided, members)
+    for unit in units:
+        if rules.scored and rules.score_bands:
+            found = band_problem(
+                code=unit.code,
+                level=decided[unit.code],
+                score=unit.score,
+                bands=rules.score_bands,
+                rule_set=rules.name,
+            )
+            if found:
+                problems.append(found)
+    if rules.excellent_requires_all_remedied:
+        best = [u for u in units if decided[u.code] is Level.EXCELLENT]
+        earlier = remediation.unremedied_earlier(session, checked.cycle, best) if best else {}
+        for unit in best:
+            found = remediation_problem(
+                code=unit.code,
+                unremedied=earlier.get(unit.id or 0, []),
+                rule_set=rules.name,
+            )
+            if found:
+                problems.append(found)
+    return problems
+
+
+def _cap(
+    session: Session,
+    checked: Checked,
+    units: list[Unit],
+    decided: Mapping[str, Level],
+    rules: RuleSet,
+) -> list[str]:
+    """Count each group the action adds an excellent to: earlier decisions plus these."""
+    cap = rules.excellent_cap
+    if cap is None:
+        return []
+    directory = checked.guards.directory
+    tallies: dict[tuple[str, int], _Tally] = {}
+    for unit in units:
+        group = group_of(unit, directory, rules)
+        if group is not None and decided[unit.code] is Level.EXCELLENT:
+            tallies.setdefault(group.key, _Tally(group))
+    if not tallies:
+        return []
+    for unit in units:
+        group = group_of(unit, directory, rules)
+        if group is not None and group.key in tallies:
+            tallies[group.key].add(decided[unit.code])
+    # Earlier decisions, narrowed in SQL to the groups' kinds and subtrees.
+    earlier = session.exec(
+        select(Unit)
+        .join(Organization, col(Organization.id) == col(Unit.organization_id))
+        .where(
+            Unit.cycle_id == checked.cycle.id,
+            col(Unit.final_level).in_([Level.EXCELLENT, Level.GOOD]),
+            col(Unit.kind).in_(list({t.group.kind for t in tallies.values()})),
+            col(Unit.code).not_in(list(decided)),
+            or_(*(col(Organization.path).startswith(t.group.org.path) for t in tallies.values())),
+        )
+    ).all()
+    for unit in earlier:
+        group = group_of(unit, directory, rules)
+        if group is not None and group.key in tallies:
+            tallies[group.key].add(unit.final_level)
+    problems = []
+    for tally in tallies.values():
+        found = cap_problem(
+            rule_set=rules.name,
+            group=tally.group.label(),
+            excellent=tally.excellent,
+            good=tally.good,
+            share_of_good=cap.share_of_good,
+        )
+        if found:
+            problems.append(found)
+    return problems
+
+
+def _heads(
+    session: Session,
+    checked: Checked,
+    units: list[Unit],
+    decided: Mapping[str, Level],
+    members: Mapping[int, Member],
+) -> list[str]:
+    """A leader against the collective they lead: its leadership (T:), or a cell itself (O:).
+
+    A collective not decided yet is skipped: deciding it first is the ordering guard's job.
+    """
+    leaders = [u for u in units if u.kind is UnitKind.LEADER]
+    if not leaders:
+        return []
+    directory = checked.guards.directory
+    candidates = {
+        u.code: (
+            f"T:{directory.orgs[u.organization_id].code}",
+            f"O:{directory.orgs[u.organization_id].code}",
+        )
+        for u in leaders
+    }
+    codes = [code for pair in candidates.values() for code in pair]
+    rows = session.exec(
+        select(Unit.code, Unit.final_level).where(
+            Unit.cycle_id == checked.cycle.id, col(Unit.code).in_(codes)
+        )
+    )
+    levels: dict[str, Level | None] = {code: Level(v) if v else None for code, v in rows}
+    levels.update(decided)
+    problems = []
+    for unit in leaders:
+        leadership, organization = candidates[unit.code]
+        collective = leadership if leadership in levels else organization
+        collective_level = levels.get(collective)
+        if collective_level is None:
+            continue
+        member = members.get(unit.member_id) if unit.member_id else None
+        found = head_problem(
+            leader=f"{unit.code} ({member.full_name})" if member else unit.code,
+            level=decided[unit.code],
+            collective=collective,
+            collective_level=collective_level,
+        )
+        if found:
+            problems.append(found)
+    return problems
