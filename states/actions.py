@@ -7,9 +7,10 @@ person may do to a unit now.
 from __future__ import annotations
 
 from models.cycle import Unit
-from states.approval import approve, published_results, return_for_review
+from states.approval import approve, return_for_review
 from states.machine import UnitState, machine_for
 from states.peer_review import comment, give_opinion
+from states.publication import published_results
 from states.remediation import assign_shortcomings, report_remediation, supervise
 from states.self_review import ShortcomingInput, self_review_form, submit_self_review
 from states.service import ActionResult

@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from models.cycle import AuditEntry, Level, StageDeadline, Unit, UnitKind
+from models.cycle import Level, StageDeadline, Unit
 from models.errors import ActionRefused
-from models.organization import Member, Organization
+from models.organization import Member
 from models.settings import Settings, load_settings
 from notifications import Mail, queue, render
 from states import remediation
-from states.approval_rules import above, choice_problem, rule_problems
-from states.cycles import format_day, get_cycle, get_member, mail_context, plan_of, rules_of
-from states.machine import RE_REVIEW, STAGES, UnitState
-from states.recipients import Recipient, UnitRef, resolve
+from states.approval_rules import choice_problem, rule_problems
+from states.cycles import format_day, mail_context, plan_of, rules_of
+from states.machine import RE_REVIEW, STAGES
+from states.publication import published_results, queue_published_mail
+from states.recipients import UnitRef, resolve
 from states.service import ActionResult, Checked, apply_moves, check_action
+
+# published_results lives in states.publication; re-exported for existing importers.
+__all__ = ["approve", "published_results", "return_for_review"]
 
 
 def approve(
@@ -81,7 +84,7 @@ def approve(
         conclusions=conclusions,
         actor=checked.actor,
     )
-    _queue_published_mail(session, checked, members, reason=reason, now=now, settings=settings)
+    queue_published_mail(session, checked, members, reason=reason, now=now, settings=settings)
     return result
 
 
@@ -193,131 +196,3 @@ def _queue_returned_mail(
             )
         )
     queue(session, mails, now=now, sender=settings.smtp_from, quiet_until=plan.quiet_until(now))
-
-
-# Where a result may be seen once it is published (the later states keep it visible).
-_PUBLISHED = (UnitState.PUBLISHED.value, UnitState.REMEDIATION.value, UnitState.CLOSED.value)
-
-
-def _result(unit: Unit, name: str, reason: str | None) -> dict[str, str | None]:
-    """A unit's result as mail and pages show it; the reason only where the level was lowered."""
-    lowered = (
-        unit.final_level is not None
-        and unit.proposed_level is not None
-        and above(unit.proposed_level, unit.final_level)
-    )
-    return {
-        "unit_code": unit.code,
-        "unit_name": name,
-        "kind": unit.kind.value,
-        "level": unit.final_level.value if unit.final_level else None,
-        "reason": reason if lowered else None,
-    }
-
-
-def _queue_published_mail(
-    session: Session,
-    checked: Checked,
-    members: Mapping[int, Member],
-    *,
-    reason: str | None,
-    now: datetime,
-    settings: Settings,
-) -> None:
-    """Each decided unit's result to whom it concerns, one mail per recipient per action: an
-    individual to the member; a collective to its organization and that organization's members."""
-    cycle = checked.cycle
-    plan = plan_of(cycle)
-    directory = checked.guards.directory
-    standing = cycle.launched_by_id
-    collective_orgs = {u.organization_id for u in checked.units if u.kind.is_collective}
-    in_org: dict[int, list[Member]] = {}
-    if collective_orgs:
-        for m in session.exec(
-            select(Member)
-            .where(col(Member.organization_id).in_(collective_orgs))
-            .order_by(col(Member.code))
-        ):
-            in_org.setdefault(m.organization_id, []).append(m)
-    # recipient email → (recipient, results by unit code), in the order first reached
-    to_whom: dict[str, tuple[Recipient, dict[str, dict[str, str | None]]]] = {}
-
-    def tell(to: Recipient | None, result: dict[str, str | None]) -> None:
-        if to is not None:
-            to_whom.setdefault(to.email, (to, {}))[1][str(result["unit_code"])] = result
-
-    for unit in checked.units:
-        member = members.get(unit.member_id) if unit.member_id else None
-        name = member.full_name if member else directory.orgs[unit.organization_id].name
-        result = _result(unit, name, reason)
-        tell(resolve("unit", UnitRef.of(unit, member), directory, standing_org_id=standing), result)
-        if unit.kind.is_collective:
-            for m in in_org.get(unit.organization_id, []):
-                if m.email:
-                    ref = UnitRef(UnitKind.MEMBER, m.organization_id, m.email, m.full_name, m.id)
-                    tell(resolve("unit", ref, directory, standing_org_id=standing), result)
-    context = mail_context(cycle, directory.orgs[standing].name)
-    mails = []
-    for email, (to, results) in to_whom.items():
-        digest = hashlib.sha256(",".join(sorted(results)).encode()).hexdigest()[:16]
-        key = f"published:{cycle.code}:{email}:{digest}"
-        if len(key) > 255:  # an address too long for the key column: its digest keys it
-            key = f"published:{cycle.code}:{hashlib.sha256(email.encode()).hexdigest()}:{digest}"
-        mails.append(
-            Mail(
-                key=key,
-                kind="published",
-                recipient=email,
-                recipient_name=to.name,
-                recipient_ref=to.ref,
-                cycle_id=cycle.id,
-                rendered=render(
-                    "published",
-                    {
-                        "recipient_name": to.name,
-                        "results": list(results.values()),
-                        "cycle": context,
-                        "approver": checked.actor.full_name,
-                        "link": f"{settings.base_url}/cycles/{cycle.code}/results",
-                    },
-                    lang=settings.lang,
-                ),
-            )
-        )
-    queue(session, mails, now=now, sender=settings.smtp_from, quiet_until=plan.quiet_until(now))
-
-
-def published_results(
-    session: Session, cycle_code: str, member_code: str
-) -> list[dict[str, str | None]]:
-    """What a member may see once published: their own units' results (as member and as
-    leader) and the results of their organization's collectives; nothing before publication."""
-    cycle = get_cycle(session, cycle_code)
-    member = get_member(session, member_code)
-    org = session.get(Organization, member.organization_id)
-    codes = [f"M:{member.code}", f"L:{member.code}"]
-    if org is not None:
-        codes += [f"O:{org.code}", f"T:{org.code}"]
-    units = session.exec(
-        select(Unit)
-        .where(
-            Unit.cycle_id == cycle.id,
-            col(Unit.code).in_(codes),
-            col(Unit.state).in_(_PUBLISHED),
-            col(Unit.final_level).is_not(None),
-        )
-        .order_by(col(Unit.code))
-    ).all()
-    reasons = dict(
-        session.exec(
-            select(AuditEntry.unit_id, AuditEntry.reason).where(
-                col(AuditEntry.unit_id).in_([u.id for u in units]),
-                AuditEntry.trigger == "approve",
-            )
-        ).all()
-    )
-    org_name = org.name if org is not None else ""
-    return [
-        _result(u, member.full_name if u.member_id else org_name, reasons.get(u.id or 0))
-        for u in units
-    ]

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
 import typer
 from rich.table import Table
-from sqlmodel import col, select
 
 from kiemdiem.cli._common import NowOption, console, transaction
-from models import AuditEntry, StageDeadline
-from states import (
-    ActionResult,
-    allowed_actions,
-)
-from states.cycles import format_day, get_cycle, get_units, plan_of
+from states import ActionResult
+from states.unit_view import unit_view
 
 app = typer.Typer(
     help="Act on units. Unit codes: O:<org>, T:<org> (leadership), M:<member>, L:<member>.",
@@ -33,33 +29,39 @@ def report(result: ActionResult) -> None:
 
 
 @app.command()
-def show(cycle: str, unit: str, now: NowOption = None) -> None:
-    """A unit's state, deadlines (local time), allowed actions and history."""
+def show(
+    cycle: str,
+    unit: str,
+    json_output: bool = typer.Option(False, "--json", help="Print it as JSON."),
+    now: NowOption = None,
+) -> None:
+    """A unit's state, deadlines, suggestions, opinions, vote, shortcomings and history."""
     with transaction() as session:
-        found_cycle = get_cycle(session, cycle)
-        found = get_units(session, found_cycle, [unit])[0]
-        deadlines = session.exec(
-            select(StageDeadline).where(StageDeadline.unit_id == found.id)
-        ).all()
-        history = session.exec(
-            select(AuditEntry).where(AuditEntry.unit_id == found.id).order_by(col(AuditEntry.id))
-        ).all()
-    plan = plan_of(found_cycle)
+        view = unit_view(session, cycle, unit)
+    if json_output:
+        print(json.dumps(view, ensure_ascii=False, indent=2))
+        return
     console.print(
-        f"{found.code} ({found.kind.value}): [bold]{found.state}[/]; proposed "
-        f"{found.proposed_level}, final {found.final_level}; can: "
-        f"{', '.join(allowed_actions(found)) or 'nothing (the tick moves it)'}"
+        f"{view['unit']} ({view['kind']}): [bold]{view['state']}[/]; score {view['score']}, "
+        f"proposed {view['proposed_level']}, final {view['final_level']}; can: "
+        f"{', '.join(view['can']) or 'nothing (the tick moves it)'}"
     )
-    for d in sorted(deadlines, key=lambda d: d.due_at):
+    for d in view["deadlines"]:
+        console.print(f"  {d['stage']}: due by the end of {d['due_local']}")
+    for line in view["suggestions"]:
+        console.print(f"  suggestion {line}")
+    for o in view["opinions"]:
+        console.print(f"  opinion from {o['source']} (due {o['due_local']}): {o['status']}")
+    if view["vote"]:
+        v = view["vote"]
+        counts = ", ".join(f"{k} {n}" for k, n in v["tally"].items()) or "no ballots yet"
+        console.print(f"  vote round {v['round']} ({v['ballot']}): {v['voted']} voted; {counts}")
+    for item in view["shortcomings"]:
         console.print(
-            f"  {d.stage}: due by the end of {format_day(d.due_at, plan)} ({plan.timezone})"
+            f"  shortcoming #{item['id']} ({item['status']}, owner {item['owner'] or '—'}, "
+            f"due {item['due_local']}): {item['text']}"
         )
     table = Table("at (local)", "actor", "move", "reason")
-    for entry in history:
-        table.add_row(
-            entry.at.astimezone(plan.zone).strftime("%d/%m/%Y %H:%M"),
-            entry.actor,
-            f"{entry.from_state} → {entry.to_state}",
-            entry.reason or "",
-        )
+    for entry in view["history"]:
+        table.add_row(entry["at_local"], entry["actor"], entry["move"], entry["reason"])
     console.print(table)

@@ -10,7 +10,7 @@ from kiemdiem.cli._common import AsOption, NowOption, console, transaction
 from kiemdiem.cli.unit import Units, app, report
 from models import ActionRefused, Level, load_settings, resolve_now
 from states import approve, return_for_review
-from states.approval import published_results
+from states.publication import published_results
 
 
 def _per_unit(pairs: list[str]) -> dict[str, Level]:

@@ -226,8 +226,10 @@ def _vote(day: _Day, unit: Unit, papers: Any, closing: Any) -> None:
         converge = (unit.vote_round > 1 or dissent) and proposed == Level.EXCELLENT
         papers[voter][unit.code] = Level.GOOD if converge else proposed
     secretary = world.head(_vote_org(world, unit), besides=unit.member_id)
-    everyone = all((unit.id, v) in world.voted for v in voters)
-    if secretary is not None and (everyone or day.ready(unit, secretary)):
+    cast = sum((unit.id, v) in world.voted for v in voters)
+    # A secretary closes once everyone has voted, or on their day if the quorum is there.
+    quorate = not voters or cast > world.rules.vote.quorum * len(voters)
+    if secretary is not None and quorate and (cast == len(voters) or day.ready(unit, secretary)):
         closing[secretary].append(unit.code)
 
 

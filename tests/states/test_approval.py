@@ -13,8 +13,8 @@ from sqlmodel import Session, select
 from models import ActionRefused, AuditEntry, Level, Unit, session_scope
 from models.org_import import import_organizations
 from states import approve, remediation
-from states.approval import published_results
 from states.approval_rules import band_problem, cap_allows, cap_limit, cap_problem, choice_problem
+from states.publication import published_results
 from tests.factories import MEMBERS, member, write_district
 from tests.states.helpers import CYCLE, act, launch_cycle, local, outbox, place, snapshot, state
 

@@ -4,6 +4,7 @@ an open one that records ballots, and the secretary closing it: quorum, majority
 from __future__ import annotations
 
 import re
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -339,3 +340,26 @@ def test_a_unit_nobody_may_vote_on_closes_with_its_own_proposal(
     result = _close(district, "B2", "M:F1")  # B2 heads G2, above C4
     assert result.moved == {"M:F1": ("vote", "approval")}
     assert _unit(district, "M:F1").proposed_level == C
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_a_ballot_cast_while_the_secretary_closes_is_counted(cycle: Engine) -> None:
+    """The ballot holds a share lock on the unit until it commits; closing waits for it, so
+    the tally it reads includes the ballot (without the lock it would read 2 of 3)."""
+    place(cycle, "M:B3", "vote", proposed_level=G)  # voters: B1, B2, B4; B1 heads C2
+    _vote(cycle, "B1", M_B3=G)
+    _vote(cycle, "B2", M_B3=G)
+    closed: dict[str, Any] = {}
+    with Session(cycle) as voter:
+        vote(session=voter, cycle_code="TT-2026", ballots={"M:B3": G}, actor_code="B4", now=LAUNCH)
+        voter.flush()
+        secretary = threading.Thread(
+            target=lambda: closed.update(result=_close(cycle, "B1", "M:B3"))
+        )
+        secretary.start()
+        secretary.join(timeout=2)
+        assert secretary.is_alive()  # waiting for the ballot's transaction
+        voter.commit()
+    secretary.join(timeout=30)
+    assert closed["result"].outcomes["M:B3"].cast == 3
+    assert state(cycle, "M:B3") == "approval"

@@ -1,0 +1,288 @@
+"""Requested opinions of a unit (ý kiến), asked for at peer review.
+
+Opinions come from a member's residence-area cell and, for a leader, from the offices the plan
+names (001_: departments report on their subordinates, the district office compiles them).
+A unit's vote waits until each opinion is given or its due time, the unit's peer-review due
+time, has passed; the tick then records it missing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import exists, false, update
+from sqlalchemy.sql import ColumnElement
+from sqlmodel import Session, col, select
+
+from models._sql import insert_ignoring_duplicates
+from models.cycle import Cycle, Opinion, StageDeadline, Unit, UnitKind
+from models.errors import ActionRefused
+from models.organization import Member
+from models.settings import Settings, load_settings
+from notifications import Mail, queue, render
+from states.cycles import format_day, mail_context, plan_of
+from states.directory import Directory
+from states.guards import GuardContext, person_guard
+from states.recipients import Recipient, UnitRef, resolve
+from states.service import ActionResult, apply_moves, check_action
+
+RESIDENCE, OFFICE = "residence", "office"
+
+__all__ = ["give_opinion", "opinions_settled_clause", "request_opinions", "settle_opinions"]
+
+
+def request_opinions(
+    session: Session,
+    cycle: Cycle,
+    units: Sequence[Unit],
+    now: datetime,
+    *,
+    settings: Settings | None = None,
+) -> int:
+    """Ask for the opinions these units' peer reviews wait for; return how many were asked.
+
+    Asking again is harmless: an opinion already asked for a unit is not asked twice.
+    """
+    plan = plan_of(cycle)
+    directory = Directory.load(session)
+    ids = [u.id for u in units]
+    due = dict(
+        session.exec(
+            select(StageDeadline.unit_id, StageDeadline.due_at).where(
+                col(StageDeadline.unit_id).in_(ids), StageDeadline.stage == "peer_review"
+            )
+        ).all()
+    )
+    member_ids = [u.member_id for u in units if u.member_id is not None]
+    members = {m.id: m for m in session.exec(select(Member).where(col(Member.id).in_(member_ids)))}
+    offices = [
+        (office, [directory.by_code[c].id for c in office.organizations if c in directory.by_code])
+        for office in plan.opinions.offices
+    ]
+    rows: list[dict[str, Any]] = []
+    for unit in units:
+        assert unit.id is not None
+        sources = []
+        member = members.get(unit.member_id) if unit.member_id is not None else None
+        if unit.kind is UnitKind.MEMBER and plan.opinions.residence and member is not None:
+            # A member living where their own cell is has been heard by that cell already.
+            home = member.residence_id
+            if home is not None and home != unit.organization_id and home in directory.orgs:
+                sources.append(f"{RESIDENCE}:{directory.orgs[home].code}")
+        if unit.kind is UnitKind.LEADER:
+            for office, roots in offices:
+                if any(directory.in_subtree(unit.organization_id, root) for root in roots):
+                    sources.append(f"{OFFICE}:{office.code}")
+        rows += [
+            {
+                "unit_id": unit.id,
+                "source": source,
+                "requested_at": now,
+                "due_at": due[unit.id],
+                "missing": False,
+            }
+            for source in sources
+        ]
+    if not rows:
+        return 0
+    statement = insert_ignoring_duplicates(session, Opinion).returning(
+        col(Opinion.unit_id), col(Opinion.source)
+    )
+    asked = session.execute(statement, rows).all()
+    by_id = {u.id: u for u in units}
+    _queue_requests(
+        session,
+        cycle,
+        [(by_id[unit_id], source) for unit_id, source in asked],
+        members,
+        directory,
+        due,
+        now,
+        settings or load_settings(),
+    )
+    return len(asked)
+
+
+def _recipient(source: str, cycle: Cycle, directory: Directory) -> Recipient | None:
+    kind, _, code = source.partition(":")
+    if kind == RESIDENCE:
+        org = directory.by_code[code]
+        return resolve(
+            "secretary",
+            UnitRef(UnitKind.ORGANIZATION, org.id),
+            directory,
+            standing_org_id=cycle.launched_by_id,
+        )
+    office = next(o for o in plan_of(cycle).opinions.offices if o.code == code)
+    return Recipient(office.email, office.name)
+
+
+def _source_name(source: str, cycle: Cycle, directory: Directory) -> str:
+    kind, _, code = source.partition(":")
+    if kind == RESIDENCE:
+        return directory.by_code[code].name
+    return next(o.name for o in plan_of(cycle).opinions.offices if o.code == code)
+
+
+def _queue_requests(
+    session: Session,
+    cycle: Cycle,
+    asked: list[tuple[Unit, str]],
+    members: dict[int | None, Member],
+    directory: Directory,
+    due: dict[int, datetime],
+    now: datetime,
+    settings: Settings,
+) -> None:
+    """One mail per recipient listing the units whose opinion it is asked for."""
+    plan = plan_of(cycle)
+    grouped: dict[str, tuple[Recipient, list[dict[str, Any]]]] = {}
+    for unit, source in sorted(asked, key=lambda a: (a[1], a[0].code)):
+        to = _recipient(source, cycle, directory)
+        if to is None:
+            continue
+        member = members.get(unit.member_id)
+        assert unit.id is not None
+        grouped.setdefault(to.email, (to, []))[1].append(
+            {
+                "unit_code": unit.code,
+                "unit_name": member.full_name
+                if member
+                else directory.orgs[unit.organization_id].name,
+                "kind": unit.kind.value,
+                "org_name": directory.orgs[unit.organization_id].name,
+                "source": source,
+                "source_name": _source_name(source, cycle, directory),
+                "due_local": format_day(due[unit.id], plan),
+            }
+        )
+    context = mail_context(cycle, directory.orgs[cycle.launched_by_id].name)
+    mails = [
+        Mail(
+            # Each (unit, source) is asked once, so its first item names the mail for good.
+            key=f"opinion:{cycle.code}:{items[0]['source']}:{items[0]['unit_code']}",
+            kind="opinion_request",
+            recipient=to.email,
+            recipient_name=to.name,
+            recipient_ref=to.ref,
+            cycle_id=cycle.id,
+            rendered=render(
+                "opinion_request",
+                {
+                    "recipient_name": to.name,
+                    "items": items,
+                    "cycle": context,
+                    "link": f"{settings.base_url}/cycles/{cycle.code}/opinions",
+                },
+                lang=settings.lang,
+            ),
+        )
+        for to, items in grouped.values()
+    ]
+    queue(session, mails, now=now, sender=settings.smtp_from, quiet_until=plan.quiet_until(now))
+
+
+def give_opinion(
+    *,
+    session: Session,
+    cycle_code: str,
+    unit_code: str,
+    source: str,
+    actor_code: str,
+    now: datetime,
+    text: str,
+) -> ActionResult:
+    """Record the opinion `source` gives of a unit (entered by whoever speaks for it)."""
+    if not text.strip():
+        raise ActionRefused("an opinion needs text; give --text.\nNothing was changed.")
+    checked = check_action(
+        session,
+        cycle_code=cycle_code,
+        unit_codes=[unit_code],
+        actor_code=actor_code,
+        trigger="give_opinion",
+    )
+    unit = checked.units[0]
+    opinions = session.exec(select(Opinion).where(Opinion.unit_id == unit.id)).all()
+    awaited = [o for o in opinions if o.received_at is None]
+    chosen = next((o for o in awaited if o.source == source), None)
+    if chosen is None:
+        what = (
+            "has already been given"
+            if any(o.source == source for o in opinions)
+            else "was not requested"
+        )
+        raise ActionRefused(
+            f"{unit.code}: the opinion from {source!r} {what}; opinions awaited for "
+            f"{unit.code}: {', '.join(o.source for o in awaited) or 'none'}\nNothing was changed."
+        )
+    refusal = _refusal(checked.guards, unit, source)
+    if refusal:
+        raise ActionRefused(f"{unit.code}: {refusal}\nNothing was changed.")
+    chosen.received_at, chosen.given_by = now, checked.actor.code
+    chosen.text, chosen.missing = text.strip(), False
+    session.add(chosen)
+    return apply_moves(session, checked, trigger="give_opinion", now=now)
+
+
+def settle_opinions(session: Session, cycle: Cycle, now: datetime) -> int:
+    """The tick: opinions past their due time and not given are recorded as missing."""
+    of_cycle = select(Unit.id).where(Unit.cycle_id == cycle.id)
+    statement = (
+        update(Opinion)
+        .where(
+            col(Opinion.unit_id).in_(of_cycle),
+            col(Opinion.received_at).is_(None),
+            col(Opinion.missing) == false(),
+            col(Opinion.due_at) <= now,
+        )
+        .values(missing=True)
+        .returning(col(Opinion.id))
+        .execution_options(synchronize_session=False)
+    )
+    return len(session.execute(statement).all())
+
+
+def opinions_settled_clause() -> ColumnElement[bool]:
+    """SQL over `Unit`: no opinion of the unit is still awaited."""
+    return ~exists().where(
+        col(Opinion.unit_id) == col(Unit.id),
+        col(Opinion.received_at).is_(None),
+        col(Opinion.missing) == false(),
+    )
+
+
+def _refusal(ctx: GuardContext, unit: Unit, source: str) -> str | None:
+    """None if the actor speaks for `source` about `unit`, else why not."""
+    kind, _, code = source.partition(":")
+    if kind == RESIDENCE:
+        cell = ctx.directory.by_code.get(code)
+        if cell is not None and ctx.directory.leads_within(ctx.actor.leads_id, cell.id):
+            return None
+        return (
+            f"{ctx.who()} does not speak for {source}: the residence cell's opinion is entered "
+            f"by the head of {code} or of a committee above it"
+        )
+    approving = ctx.directory.approving(unit.organization_id)
+    launching = ctx.directory.orgs[ctx.cycle.launched_by_id]
+    if ctx.actor.leads_id == launching.id or ctx.directory.leads_within(
+        ctx.actor.leads_id, approving.id
+    ):
+        return None
+    return (
+        f"{ctx.who()} does not speak for {source}: an office's opinion is entered by the head "
+        f"of {launching.code}, whose office compiles them, or of the approving committee "
+        f"({approving.code} or above)"
+    )
+
+
+@person_guard("actor_speaks_for_source")
+def _speaks_for_source(ctx: GuardContext, unit: Unit) -> str | None:
+    awaited = ctx.session.exec(
+        select(Opinion.source).where(Opinion.unit_id == unit.id, col(Opinion.received_at).is_(None))
+    ).all()
+    if not awaited or any(_refusal(ctx, unit, s) is None for s in awaited):
+        return None  # nothing awaited: the action says so, naming the source asked for
+    return f"{ctx.who()} speaks for none of the opinions awaited ({', '.join(awaited)})"

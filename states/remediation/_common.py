@@ -1,0 +1,44 @@
+"""What the remediation modules share: statuses still open, the stage, split items, refusals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import exists
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql import ColumnElement
+from sqlmodel import Session, col, select
+
+from models.errors import ActionRefused
+from models.organization import Member
+from models.remediation import RemediationStatus, Shortcoming
+from states.machine import STAGE_OF_STATE, UnitState
+
+R = RemediationStatus
+# Items someone is still working on; a recurred item's remediation continues in its successor.
+OPEN = (R.OPEN, R.IN_PROGRESS, R.OVERDUE)
+STAGE = STAGE_OF_STATE[UnitState.REMEDIATION]
+NOTHING = "Nothing was changed."
+
+
+def _split(item: Any = Shortcoming) -> ColumnElement[bool]:
+    """SQL: `item` is an original that has been split among owners (its copies are the items)."""
+    copy = aliased(Shortcoming)
+    return exists().where(col(copy.split_from_id) == item.id)
+
+
+def _refuse(problems: list[str]) -> None:
+    if problems:
+        raise ActionRefused("\n".join([*problems, NOTHING]))
+
+
+def _copies(session: Session, shortcoming_id: int) -> list[str]:
+    """The codes of the owners an original was split among."""
+    return list(
+        session.exec(
+            select(Member.code)
+            .join(Shortcoming, col(Shortcoming.owner_id) == col(Member.id))
+            .where(Shortcoming.split_from_id == shortcoming_id)
+            .order_by(col(Member.code))
+        ).all()
+    )

@@ -1,0 +1,244 @@
+"""People's remediation actions: assigning a collective's items, reporting, supervising."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from sqlalchemy import insert
+from sqlmodel import Session, col, select
+
+from models.cycle import AuditEntry, Cycle, Unit
+from models.errors import NotFound
+from models.organization import Member
+from models.remediation import RemediationNote, Shortcoming
+from states.cycles import get_member, plan_of
+from states.directory import Directory
+from states.guards import GuardContext, person_guard
+from states.remediation._common import R, _copies, _refuse
+from states.remediation._record import _sync_deadlines
+from states.service import ActionResult, apply_moves, check_action
+
+
+@person_guard("actor_heads_or_approves")
+def _heads_or_approves(ctx: GuardContext, unit: Unit) -> str | None:
+    # Heading the unit's organization or any above it covers the approving committee too.
+    if ctx.directory.leads_within(ctx.actor.leads_id, unit.organization_id):
+        return None
+    org = ctx.directory.orgs[unit.organization_id]
+    approving = ctx.directory.approving(unit.organization_id)
+    return (
+        f"{ctx.who()} neither heads {org.code} nor sits on its approving committee "
+        f"({approving.code} or above); ask its secretary to assign its shortcomings"
+    )
+
+
+def assign_shortcomings(
+    *,
+    session: Session,
+    cycle_code: str,
+    unit_code: str,
+    shortcoming_id: int,
+    owner_codes: Sequence[str],
+    actor_code: str,
+    now: datetime,
+    due: date | None = None,
+) -> ActionResult:
+    """Give a collective's unowned shortcoming to one member, or split it among several (a
+    copy each); `due` (a local date) replaces its due date."""
+    checked = check_action(
+        session,
+        cycle_code=cycle_code,
+        unit_codes=[unit_code],
+        actor_code=actor_code,
+        trigger="assign_shortcomings",
+    )
+    unit, directory = checked.units[0], checked.guards.directory
+    plan = plan_of(checked.cycle)
+    item = session.get(Shortcoming, shortcoming_id)
+    problems: list[str] = []
+    if item is None or item.unit_id != unit.id:
+        problems.append(
+            f"{unit.code}: shortcoming {shortcoming_id} is not one of its shortcomings; list them "
+            f"with `kiemdiem remediation list {cycle_code} --unit {unit.code}`"
+        )
+    elif item.owner_id is not None:
+        owner = session.get(Member, item.owner_id)
+        assert owner is not None
+        problems.append(
+            f"{unit.code}: shortcoming {shortcoming_id} is already assigned to {owner.code} "
+            f"({owner.full_name})"
+        )
+    elif _copies(session, shortcoming_id):
+        names = ", ".join(_copies(session, shortcoming_id))
+        problems.append(
+            f"{unit.code}: shortcoming {shortcoming_id} was already split among {names}"
+        )
+    codes = list(dict.fromkeys(owner_codes))
+    if not codes:
+        problems.append("name at least one owner (--owner MEMBER)")
+    members = {
+        m.code: m for m in session.exec(select(Member).where(col(Member.code).in_(codes))).all()
+    }
+    org = directory.orgs[unit.organization_id]
+    for code in codes:
+        member = members.get(code)
+        if member is None:
+            problems.append(f"no member {code!r}; check the code in members.csv")
+        elif not _belongs(directory, member, unit):
+            problems.append(
+                f"{member.code} ({member.full_name}) is neither a member of {org.code} nor on "
+                "its committee; a collective's shortcoming goes to its own members"
+            )
+    if due is not None and due < now.astimezone(plan.zone).date():
+        problems.append(f"due date {due.isoformat()} is already past; give today or a later day")
+    _refuse(problems)
+    assert item is not None and item.id is not None
+    due_at = plan.due_at(due) if due is not None else item.due_at
+    owners = [members[c] for c in codes]
+    if len(owners) == 1:
+        item.owner_id = owners[0].id
+        if due is not None:
+            item.due_at = due_at
+            item.status = R.OPEN if item.status == R.OVERDUE else item.status
+        session.add(item)
+    else:
+        fields = item.model_dump(exclude={"id", "owner_id", "due_at", "status", "recorded_at"})
+        session.execute(
+            insert(Shortcoming),
+            [
+                fields
+                | {
+                    "owner_id": m.id,
+                    "split_from_id": item.id,
+                    "due_at": due_at,
+                    "status": R.OPEN,
+                    "recorded_at": now,
+                }
+                for m in owners
+            ],
+        )
+    session.add(
+        AuditEntry(
+            unit_id=unit.id,  # type: ignore[arg-type]
+            at=now,
+            actor=checked.actor.code,
+            trigger="assign_shortcomings",
+            from_state=unit.state,
+            to_state=unit.state,
+            reason=f"shortcoming {item.id} to {', '.join(codes)}",
+        )
+    )
+    _sync_deadlines(session, [item.unit_id])
+    return apply_moves(session, checked, trigger="assign_shortcomings", now=now)
+
+
+def _belongs(directory: Directory, member: Member, unit: Unit) -> bool:
+    """A member of the collective's organization (or below), or on its committee."""
+    if directory.in_subtree(member.organization_id, unit.organization_id):
+        return True
+    return member.id in directory.committee(unit.organization_id)
+
+
+def _item(session: Session, shortcoming_id: int) -> tuple[Shortcoming, Unit, Cycle]:
+    item = session.get(Shortcoming, shortcoming_id)
+    if item is None:
+        raise NotFound(
+            f"no shortcoming {shortcoming_id}; list them with `kiemdiem remediation list CYCLE`"
+        )
+    unit, cycle = session.get(Unit, item.unit_id), session.get(Cycle, item.cycle_id)
+    assert unit is not None and cycle is not None
+    return item, unit, cycle
+
+
+def report_remediation(
+    *,
+    session: Session,
+    shortcoming_id: int,
+    actor_code: str,
+    now: datetime,
+    note: str,
+    remedied: bool = False,
+) -> Shortcoming:
+    """The owner reports what was done (evidence); `remedied` closes the item."""
+    item, unit, cycle = _item(session, shortcoming_id)
+    actor = get_member(session, actor_code)
+    who = f"{actor.code} ({actor.full_name})"
+    problems: list[str] = []
+    copies = _copies(session, shortcoming_id)
+    if copies:
+        problems.append(
+            f"shortcoming {shortcoming_id} was split among {', '.join(copies)}; each reports on "
+            "their own copy (see `kiemdiem remediation list`)"
+        )
+    elif item.owner_id is not None and item.owner_id != actor.id:
+        owner = session.get(Member, item.owner_id)
+        assert owner is not None
+        problems.append(
+            f"shortcoming {shortcoming_id} is {owner.code}'s ({owner.full_name}) to remedy; "
+            f"{who} cannot report on it"
+        )
+    elif item.owner_id is None:
+        directory = Directory.load(session)
+        if not directory.leads_within(actor.leads_id, unit.organization_id):
+            org = directory.orgs[unit.organization_id]
+            problems.append(
+                f"shortcoming {shortcoming_id} of {unit.code} has no owner yet; only the head "
+                f"of {org.code} may report on it, not {who}"
+            )
+    if item.status == R.REMEDIED:
+        assert item.remedied_at is not None
+        problems.append(
+            f"shortcoming {shortcoming_id} was already remedied on "
+            f"{item.remedied_at.astimezone(plan_of(cycle).zone):%d/%m/%Y}"
+        )
+    elif item.status == R.RECURRED:
+        successor = session.exec(
+            select(Shortcoming.id).where(Shortcoming.carried_from_id == shortcoming_id)
+        ).first()
+        problems.append(
+            f"shortcoming {shortcoming_id} came back and was recorded again as shortcoming "
+            f"{successor}; report on that one"
+        )
+    if not note.strip():
+        problems.append("say what was done (--note); a report without evidence is not recorded")
+    _refuse(problems)
+    assert item.id is not None and actor.id is not None
+    session.add(
+        RemediationNote(
+            shortcoming_id=item.id, kind="evidence", author_id=actor.id, at=now, text=note.strip()
+        )
+    )
+    if remedied:
+        item.status, item.remedied_at = R.REMEDIED, now
+    elif item.status in (R.OPEN, R.OVERDUE):
+        item.status = R.IN_PROGRESS
+    session.add(item)
+    _sync_deadlines(session, [item.unit_id])
+    return item
+
+
+def supervise(
+    *, session: Session, shortcoming_id: int, actor_code: str, now: datetime, note: str
+) -> RemediationNote:
+    """A supervision note by a member of the cycle's inspection commission (002_, 004_)."""
+    item, _, cycle = _item(session, shortcoming_id)
+    actor = get_member(session, actor_code)
+    commission = plan_of(cycle).inspection_commission
+    problems: list[str] = []
+    if actor.code not in commission:
+        problems.append(
+            f"only the inspection commission of {cycle.code} "
+            f"({', '.join(commission) or 'nobody: the plan names none'}) supervises remediation, "
+            f"not {actor.code} ({actor.full_name}); the plan's inspection_commission names it"
+        )
+    if not note.strip():
+        problems.append("write the supervision note (--note)")
+    _refuse(problems)
+    assert item.id is not None and actor.id is not None
+    written = RemediationNote(
+        shortcoming_id=item.id, kind="supervision", author_id=actor.id, at=now, text=note.strip()
+    )
+    session.add(written)
+    session.flush()
+    return written

@@ -1,0 +1,89 @@
+"""Everything a person looking at one unit is shown: where it stands, what it must answer,
+who has been asked for an opinion, how its vote stands (counts only), and its shortcomings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from models.cycle import AuditEntry, Opinion, SelfReview, StageDeadline
+from states.actions import allowed_actions
+from states.cycles import format_day, get_cycle, get_units, plan_of, rules_of
+from states.remediation import remediation_items
+from states.suggestions import describe, issuer_names, suggestions_for
+from states.voting import tally_of, voters_who_voted
+
+
+def unit_view(session: Session, cycle_code: str, unit_code: str) -> dict[str, Any]:
+    """The unit as `kiemdiem unit show` (and a page) presents it; times in the plan's zone."""
+    cycle = get_cycle(session, cycle_code)
+    unit = get_units(session, cycle, [unit_code])[0]
+    assert unit.id is not None
+    plan, rules = plan_of(cycle), rules_of(cycle)
+    local = plan.zone
+    deadlines = session.exec(select(StageDeadline).where(StageDeadline.unit_id == unit.id)).all()
+    review = session.exec(
+        select(SelfReview).where(SelfReview.unit_id == unit.id).order_by(col(SelfReview.id).desc())
+    ).first()
+    suggestions = suggestions_for(session, [unit.id]).get(unit.id, [])
+    names = issuer_names(session, suggestions)
+    opinions = session.exec(
+        select(Opinion).where(Opinion.unit_id == unit.id).order_by(col(Opinion.id))
+    ).all()
+    history = session.exec(
+        select(AuditEntry).where(AuditEntry.unit_id == unit.id).order_by(col(AuditEntry.id))
+    ).all()
+    vote: dict[str, Any] | None = None
+    if unit.state == "vote":
+        counts = tally_of(session, [unit.id]).get(unit.id, {})
+        vote = {
+            "round": unit.vote_round,
+            "ballot": rules.vote.ballot,
+            "voted": len(voters_who_voted(session, unit)),
+            "tally": {level.value: n for level, n in counts.items() if n},
+        }
+    return {
+        "unit": unit.code,
+        "kind": unit.kind.value,
+        "state": unit.state,
+        "score": unit.score,
+        "proposed_level": unit.proposed_level.value if unit.proposed_level else None,
+        "final_level": unit.final_level.value if unit.final_level else None,
+        "can": allowed_actions(unit),
+        "deadlines": [
+            {"stage": d.stage, "due_local": format_day(d.due_at, plan)}
+            for d in sorted(deadlines, key=lambda d: d.due_at)
+        ],
+        "self_review": None
+        if review is None
+        else {
+            "submitted_local": review.submitted_at.astimezone(local).strftime("%d/%m/%Y %H:%M"),
+            "proposed_level": review.proposed_level.value,
+            "score": review.score,
+            "strengths": review.strengths,
+            "shortcomings": review.shortcomings,
+            "remedies": review.remedies,
+        },
+        "suggestions": [describe(s, names, width=200) for s in suggestions],
+        "opinions": [
+            {
+                "source": o.source,
+                "due_local": format_day(o.due_at, plan),
+                "status": "given" if o.received_at else "missing" if o.missing else "awaited",
+                "text": o.text,
+            }
+            for o in opinions
+        ],
+        "vote": vote,
+        "shortcomings": remediation_items(session, cycle_code, unit_code=unit.code),
+        "history": [
+            {
+                "at_local": e.at.astimezone(local).strftime("%d/%m/%Y %H:%M"),
+                "actor": e.actor,
+                "move": f"{e.from_state} → {e.to_state}",
+                "reason": e.reason or "",
+            }
+            for e in history
+        ],
+    }
