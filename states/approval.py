@@ -75,7 +75,13 @@ def approve(
         raise ActionRefused("\n".join([*problems, "Nothing was changed."]))
     for unit in checked.units:
         unit.final_level = decided[unit.code]
-    result = apply_moves(session, checked, trigger="approve", now=now, reason=reason)
+    # Only a lowered level carries the reason; a confirmed one is the vote's own result.
+    lowered = {
+        u.code: reason
+        for u in checked.units
+        if reason and u.proposed_level and decided[u.code] is not u.proposed_level
+    }
+    result = apply_moves(session, checked, trigger="approve", now=now, reasons=lowered)
     remediation.record_shortcomings(
         session,
         checked.cycle,

@@ -5,11 +5,9 @@ remediation. Pure reads, one query per table (never one per unit); rendering is 
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from fractions import Fraction
 
 from sqlalchemy import and_, case
 from sqlmodel import Session, col, func, select
@@ -17,6 +15,7 @@ from sqlmodel import Session, col, func, select
 from models.cycle import AuditEntry, Cycle, Level, StageDeadline, Unit, UnitKind
 from models.organization import Member, OrgLevel
 from models.remediation import RemediationStatus, Shortcoming
+from states.approval_rules import cap_limit
 from states.cycles import get_cycle, local_day, plan_of, rules_of
 from states.directory import Directory, OrgNode
 from states.groups import group_of
@@ -83,8 +82,7 @@ class CapCheck:
 
 def cap_check(*, excellent: int, good: int, share_of_good: float) -> CapCheck:
     """Excellent may be at most floor(share × good); exact, so 0.2 × 5 allows exactly 1."""
-    # The share is written in decimal in the rule set: read it as that decimal, not the float.
-    return CapCheck(math.floor(Fraction(str(share_of_good)) * good), excellent)
+    return CapCheck(cap_limit(good, share_of_good), excellent)
 
 
 @dataclass

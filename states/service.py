@@ -7,7 +7,7 @@ writes the new states and one audit entry per move, in the caller's transaction.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -83,8 +83,11 @@ def apply_moves(
     trigger: str,
     now: datetime,
     reason: str | None = None,
+    reasons: Mapping[str, str] | None = None,
     **values: Any,
 ) -> ActionResult:
+    """Move each checked unit and write its audit entry; `reasons` (unit code → why) gives
+    some units a reason of their own instead of `reason`."""
     moved: dict[str, tuple[str, str]] = {}
     audit = []
     for unit, move in zip(checked.units, checked.moves, strict=True):
@@ -102,7 +105,7 @@ def apply_moves(
                     "trigger": trigger,
                     "from_state": unit.state,
                     "to_state": move.dest.value,
-                    "reason": reason,
+                    "reason": (reasons or {}).get(unit.code, reason),
                 }
             )
             unit.state = move.dest.value

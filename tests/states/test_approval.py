@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models import ActionRefused, AuditEntry, Level, Unit, session_scope
 from models.org_import import import_organizations
@@ -296,6 +296,13 @@ def test_publication_reaches_the_member_and_the_cells_members_once_each(cycle: E
         ]
         assert [r["unit_code"] for r in published_results(session, CYCLE, "A1")] == ["O:C1"]
         assert published_results(session, CYCLE, "B3") == []
+        # The reason is written against the lowered decision only, not the confirmed one.
+        audit = session.exec(
+            select(Unit.code, AuditEntry.reason)
+            .join(Unit, col(Unit.id) == col(AuditEntry.unit_id))
+            .where(AuditEntry.trigger == "approve")
+        ).all()
+    assert sorted(audit) == [("M:A3", reason), ("O:C1", None)]
 
 
 def test_approval_records_shortcomings_with_the_conclusions(

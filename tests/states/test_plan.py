@@ -108,6 +108,23 @@ def _without(key: str) -> dict[str, Any]:
         ),
         ({**PLAN, "pilots": {"organizations": [], "due": PLAN["due"]}}, "pilots.organizations:"),
         ({**PLAN, "code": "TT 2026/1"}, "code:"),
+        (
+            {
+                **PLAN,
+                "pilots": {**PLAN["pilots"], "due": {**PLAN["due"], "approval": "2026-12-10"}},
+            },
+            "pilots.due.approval (2026-12-10) is after due.approval (2026-12-09)",
+        ),
+        (
+            {
+                **PLAN,
+                "opinions": {
+                    "offices": [{"code": "UB", "name": "UBND", "email": "x", "organizations": []}]
+                },
+            },
+            "opinions.offices[0].email: 'x' is not an e-mail address",
+        ),
+        ({**PLAN, "remediation_days": 0}, "remediation_days:"),
     ],
 )
 def test_each_wrong_key_is_named(data: dict[str, Any], expected: str) -> None:
@@ -144,7 +161,15 @@ def test_launch_refuses_unknown_organizations_and_writes_nothing(
 ) -> None:
     plan = load_plan(
         write_plan(
-            tmp_path, launched_by="NOPE", pilots={**PLAN["pilots"], "organizations": ["G1", "ZZ"]}
+            tmp_path,
+            launched_by="NOPE",
+            pilots={**PLAN["pilots"], "organizations": ["G1", "ZZ"]},
+            inspection_commission=["B4", "QQ"],
+            opinions={
+                "offices": [
+                    {"code": "UB", "name": "UBND", "email": "ub@x.vn", "organizations": ["YY"]}
+                ]
+            },
         )
     )
     with pytest.raises(PlanInvalid) as invalid, session_scope(district) as session:
@@ -157,10 +182,24 @@ def test_launch_refuses_unknown_organizations_and_writes_nothing(
     assert invalid.value.problems == [
         "launched_by: 'NOPE' is not an imported organization",
         "pilots.organizations[1]: 'ZZ' is not an imported organization",
+        "inspection_commission[1]: 'QQ' is not an imported member",
+        "opinions.offices[0].organizations[0]: 'YY' is not an imported organization",
     ]
     with session_scope(district) as session:
         assert session.exec(select(func.count()).select_from(Cycle)).one() == 0
         assert session.exec(select(func.count()).select_from(Unit)).one() == 0
+
+
+def test_a_previous_cycle_must_exist(district: Engine, tmp_path: Path) -> None:
+    plan = load_plan(write_plan(tmp_path, previous_cycle="TT-2025"))
+    with pytest.raises(PlanInvalid) as invalid, session_scope(district) as session:
+        launch(
+            session=session,
+            plan=plan,
+            now=datetime(2026, 11, 1, tzinfo=UTC),
+            settings=load_settings(),
+        )
+    assert invalid.value.problems == ["previous_cycle: 'TT-2025' is not a cycle in this database"]
 
 
 @pytest.mark.parametrize("start", ["21:00", 1260])  # 1260: YAML 1.1 reads bare 21:00 as minutes
