@@ -21,10 +21,12 @@ from kiemdiem.demo.generate import generate
 from kiemdiem.demo.simulate import People, act_for_a_day
 from kiemdiem.demo.smtp_server import SMTPServerProcess
 from kiemdiem.prefect_env import prepare_prefect
+from kiemdiem.report_xlsx import write_report
 from models import get_engine, init_db, load_settings, session_scope
 from models.org_import import import_organizations
 from states import cycle_status
 from states.cycles import get_cycle
+from states.report import cycle_report
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 START = date(2026, 11, 23)
@@ -119,6 +121,10 @@ def run_demo(*, json_output: bool, members: int, seed: int, keep: str | None) ->
                 cycle=get_cycle(session, district.cycle_code),
                 now=datetime.fromisoformat(final_now),
             )
+            report = cycle_report(session, district.cycle_code, datetime.fromisoformat(final_now))
+        workbook = workdir / f"bao-cao-{district.cycle_code}.xlsx"
+        write_report(report, workbook)
+        summary["report"] = str(workbook)
         summary["mails_received"] = smtp.received()
     summary["actions"] = dict(people.actions)
     summary["refused_actions"] = people.refused
@@ -173,6 +179,7 @@ def _print(
         "server start\n"
         "  then open http://127.0.0.1:4200 (flows launch-cycle and review-cycle, artifacts "
         f"{summary['cycle'].lower()}-states and -overdue)\n"
+        f"The standing committee's report (Excel): {summary['report']}\n"
         f"The demo's database is {workdir / 'kiemdiem.db'}: try\n"
         f"  KIEMDIEM_DATABASE_URL=sqlite:///{workdir / 'kiemdiem.db'} "
         f"{Path(sys.executable).with_name('kiemdiem')} cycle status {summary['cycle']}"
