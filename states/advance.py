@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, false, insert, true, update
+from sqlalchemy import exists, false, func, insert, select, true, update
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col
 
-from models.cycle import AuditEntry, Comment, Cycle, Unit
+from models.cycle import AuditEntry, Comment, Cycle, SelfReview, Unit
 from states.machine import INDIVIDUAL, UnitState
 from states.ordering import collective_reviewed_clause
 from states.peer_review import opinions_settled_clause, settle_opinions
@@ -68,7 +68,14 @@ def advance(*, session: Session, cycle: Cycle, now: datetime) -> dict[str, int]:
     moved: dict[str, int] = {}
     moved["start"] = _move(session, cycle, "start", UnitState.PLAN_ISSUED, now=now)
     moved["opinions_missing"] = settle_opinions(session, cycle, now)
-    commented = exists().where(col(Comment.unit_id) == col(Unit.id))
+    # A comment on the review now under discussion: a unit returned and resubmitted is
+    # discussed again, not carried to the vote by last round's comments.
+    latest = (
+        select(func.max(SelfReview.submitted_at))
+        .where(col(SelfReview.unit_id) == col(Unit.id))
+        .scalar_subquery()
+    )
+    commented = exists().where(col(Comment.unit_id) == col(Unit.id), col(Comment.at) >= latest)
     moved["open_vote"] = _move(
         session,
         cycle,

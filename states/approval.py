@@ -129,6 +129,8 @@ def return_for_review(
         (now.astimezone(plan.zone) + timedelta(days=plan.return_days)).date()
     )
     _shift_deadlines(session, checked.units, re_review_due)
+    for unit in checked.units:
+        unit.vote_round += 1  # the re-review is voted on afresh, by everyone again
     result = apply_moves(
         session, checked, trigger="return_for_review", now=now, reason=reason, proposed_level=None
     )

@@ -299,5 +299,14 @@ def test_returning_a_review_sets_a_new_due_date_and_tells_the_unit_why(cycle: En
     [mail] = outbox(cycle, "returned")
     assert mail.recipient == "b3@example.vn"
     assert "qua loa, hình thức" in mail.body_text and "17/11/2026" in mail.body_text
-    _submit(cycle, "M:B3", "B3")
+    later = local("2026-11-12 08:00")
+    act(cycle, submit_self_review, unit_code="M:B3", actor_code="B3", now=later, **review_form())
     assert state(cycle, "M:B3") == "peer_review"
+    # The resubmitted review is discussed again: last round's comment does not open the vote.
+    assert tick(cycle, later)[0]["open_vote"] == 0
+    act(cycle, comment, unit_codes=["M:B3"], actor_code="B1", now=later, text="Đã sửa.")
+    assert tick(cycle, later)[0]["open_vote"] == 1
+    # And voted on afresh: those who voted before vote again, in a new round.
+    act(cycle, vote, ballots={"M:B3": Level.GOOD}, actor_code="B1", now=later)
+    with Session(cycle) as session:
+        assert session.exec(select(Unit.vote_round).where(Unit.code == "M:B3")).one() == 2
