@@ -6,15 +6,17 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session, col, select
 
 from models.cycle import AuditEntry, Unit, UnitKind
 from models.organization import Member, Organization
+from models.remediation import Shortcoming
 from models.settings import Settings
 from notifications import Mail, queue, render
 from states.approval_rules import above
-from states.cycles import get_cycle, get_member, mail_context, plan_of
+from states.cycles import format_day, get_cycle, get_member, mail_context, plan_of
 from states.machine import UnitState
 from states.recipients import Recipient, UnitRef, resolve
 from states.service import Checked
@@ -26,7 +28,7 @@ __all__ = ["published_results", "queue_published_mail"]
 _PUBLISHED = (UnitState.PUBLISHED.value, UnitState.REMEDIATION.value, UnitState.CLOSED.value)
 
 
-def _result(unit: Unit, name: str, reason: str | None) -> dict[str, str | None]:
+def _result(unit: Unit, name: str, reason: str | None) -> dict[str, Any]:
     """A unit's result as mail and pages show it; the reason only where the level was lowered."""
     lowered = (
         unit.final_level is not None
@@ -66,17 +68,26 @@ def queue_published_mail(
             .order_by(col(Member.code))
         ):
             in_org.setdefault(m.organization_id, []).append(m)
+    # What each unit must now remedy (just recorded by the approval), told with its result.
+    to_remedy: dict[int, list[dict[str, str]]] = {}
+    for item in session.exec(
+        select(Shortcoming)
+        .where(col(Shortcoming.unit_id).in_([u.id for u in checked.units]))
+        .order_by(col(Shortcoming.id))
+    ):
+        due = format_day(item.due_at, plan) if item.due_at else ""
+        to_remedy.setdefault(item.unit_id, []).append({"text": item.text, "due_local": due})
     # recipient email → (recipient, results by unit code), in the order first reached
-    to_whom: dict[str, tuple[Recipient, dict[str, dict[str, str | None]]]] = {}
+    to_whom: dict[str, tuple[Recipient, dict[str, dict[str, Any]]]] = {}
 
-    def tell(to: Recipient | None, result: dict[str, str | None]) -> None:
+    def tell(to: Recipient | None, result: dict[str, Any]) -> None:
         if to is not None:
             to_whom.setdefault(to.email, (to, {}))[1][str(result["unit_code"])] = result
 
     for unit in checked.units:
         member = members.get(unit.member_id) if unit.member_id else None
         name = member.full_name if member else directory.orgs[unit.organization_id].name
-        result = _result(unit, name, reason)
+        result = _result(unit, name, reason) | {"shortcomings": to_remedy.get(unit.id or 0, [])}
         tell(resolve("unit", UnitRef.of(unit, member), directory, standing_org_id=standing), result)
         if unit.kind.is_collective:
             for m in in_org.get(unit.organization_id, []):
@@ -114,9 +125,7 @@ def queue_published_mail(
     queue(session, mails, now=now, sender=settings.smtp_from, quiet_until=plan.quiet_until(now))
 
 
-def published_results(
-    session: Session, cycle_code: str, member_code: str
-) -> list[dict[str, str | None]]:
+def published_results(session: Session, cycle_code: str, member_code: str) -> list[dict[str, Any]]:
     """What a member may see once published: their own units' results (as member and as
     leader) and the results of their organization's collectives; nothing before publication."""
     cycle = get_cycle(session, cycle_code)

@@ -5,17 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from models.cycle import AuditEntry, Cycle, Unit
 from models.errors import NotFound
 from models.organization import Member
 from models.remediation import RemediationNote, Shortcoming
+from models.settings import Settings, load_settings
 from states.cycles import get_member, plan_of
 from states.directory import Directory
 from states.guards import GuardContext, person_guard
 from states.remediation._common import R, _copies, _refuse
+from states.remediation._mail import queue_assigned_mail
 from states.remediation._record import _sync_deadlines
 from states.service import ActionResult, apply_moves, check_action
 
@@ -43,9 +44,10 @@ def assign_shortcomings(
     actor_code: str,
     now: datetime,
     due: date | None = None,
+    settings: Settings | None = None,
 ) -> ActionResult:
     """Give a collective's unowned shortcoming to one member, or split it among several (a
-    copy each); `due` (a local date) replaces its due date."""
+    copy each, each owner told by mail); `due` (a local date) replaces its due date."""
     checked = check_action(
         session,
         cycle_code=cycle_code,
@@ -102,22 +104,25 @@ def assign_shortcomings(
             item.due_at = due_at
             item.status = R.OPEN if item.status == R.OVERDUE else item.status
         session.add(item)
+        assigned = [(owners[0], item)]
     else:
-        fields = item.model_dump(exclude={"id", "owner_id", "due_at", "status", "recorded_at"})
-        session.execute(
-            insert(Shortcoming),
-            [
-                fields
-                | {
-                    "owner_id": m.id,
-                    "split_from_id": item.id,
-                    "due_at": due_at,
-                    "status": R.OPEN,
-                    "recorded_at": now,
-                }
-                for m in owners
-            ],
+        fields = item.model_dump(
+            exclude={"id", "owner_id", "split_from_id", "due_at", "status", "recorded_at"}
         )
+        copies = [
+            Shortcoming(
+                **fields,
+                owner_id=m.id,
+                split_from_id=item.id,
+                due_at=due_at,
+                status=R.OPEN,
+                recorded_at=now,
+            )
+            for m in owners
+        ]
+        session.add_all(copies)
+        session.flush()  # the copies' ids key their mail
+        assigned = list(zip(owners, copies, strict=True))
     session.add(
         AuditEntry(
             unit_id=unit.id,  # type: ignore[arg-type]
@@ -130,6 +135,7 @@ def assign_shortcomings(
         )
     )
     _sync_deadlines(session, [item.unit_id])
+    queue_assigned_mail(session, checked, assigned, now=now, settings=settings or load_settings())
     return apply_moves(session, checked, trigger="assign_shortcomings", now=now)
 
 

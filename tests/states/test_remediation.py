@@ -243,6 +243,13 @@ def test_a_collectives_shortcoming_waits_for_owners_then_is_split(cycle: Engine)
         ("A3", CELL_FAULT.text, item["id"], "open"),
     ]
     assert _items(cycle, owner_code="A3") == [copies[1]]
+    # Each owner is told what is now theirs and by when.
+    told = {m.recipient: m.body_text for m in outbox(cycle, "remediation_assigned")}
+    assert set(told) == {"a1@example.vn", "a3@example.vn"}
+    assert CELL_FAULT.text in told["a3@example.vn"] and "27/12/2026" in told["a3@example.vn"]
+    # The cell's published result listed it (before it had owners).
+    [cell_mail] = [m for m in outbox(cycle, "published") if m.recipient == "c1@example.vn"]
+    assert CELL_FAULT.text in cell_mail.body_text
     tick(cycle, local("2026-11-28 09:00"))
     assert _state(cycle, "O:C1") == "remediation"
     assert _remediation_due(cycle, "O:C1") == DUE

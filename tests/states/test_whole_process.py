@@ -34,7 +34,7 @@ from states.remediation import remediation_items
 from states.rule_set import SHIPPED
 from states.self_review import ShortcomingInput
 from tests.factories import MEMBER_HEADER, MEMBERS, ORG_HEADER, ORGS, PLAN, write_csv
-from tests.states.helpers import launch_cycle, local, review_form
+from tests.states.helpers import launch_cycle, local, outbox, review_form
 
 FIRST, SECOND = "TT-2026", "TT-2027"
 G, E = Level.GOOD, Level.EXCELLENT
@@ -181,6 +181,10 @@ def test_two_years_of_one_member(world: Engine, tmp_path: Path) -> None:
     with Session(world) as session:
         [item] = remediation_items(session, FIRST, unit_code="M:A3")
     assert (item["text"], item["owner"], item["status"]) == ("Chậm nộp đảng phí.", "A3", "open")
+    # A3's published result says what is to be remedied, and by when.
+    [told] = [m for m in outbox(world, "published") if m.recipient == "a3@example.vn"]
+    assert "Hoàn thành tốt nhiệm vụ" in told.body_text
+    assert f"(hạn {item['due_local']}): Chậm nộp đảng phí." in told.body_text
 
     # Next year: the shortcoming is carried over, must be answered, and blocks excellent.
     now = _year(world, tmp_path / "2027", SECOND, 2027, previous_cycle=FIRST)
