@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import and_, func
 from sqlmodel import Session, col, select
 
-from models.cycle import Cycle, StageDeadline, Unit
+from models.cycle import Cycle, Level, Opinion, StageDeadline, Suggestion, Unit
+from models.remediation import RemediationStatus, Shortcoming
 from notifications import counts
 from notifications.outbox import failures, retrying
 from states.directory import Directory
@@ -35,6 +36,49 @@ def _overdue_rows(session: Session, cycle: Cycle, now: datetime) -> list[tuple[i
         )
         rows += [(org_id, stage, n) for org_id, n in session.exec(query)]
     return rows
+
+
+def _process(session: Session, cycle: Cycle) -> dict[str, Any]:
+    """Where the process's own records stand: suggestions, opinions, open vote rounds after
+    the first (revotes), decided levels, and shortcomings by remediation status."""
+    in_cycle = col(Unit.cycle_id) == cycle.id
+    opinions = {"awaited": 0, "given": 0, "missing": 0}
+    for received, missing, n in session.exec(
+        select(col(Opinion.received_at).is_not(None), Opinion.missing, func.count())
+        .join(Unit, col(Unit.id) == col(Opinion.unit_id))
+        .where(in_cycle)
+        .group_by(col(Opinion.received_at).is_not(None), col(Opinion.missing))
+    ):
+        opinions["given" if received else "missing" if missing else "awaited"] += n
+    levels = {level.value: 0 for level in Level}
+    for level, n in session.exec(
+        select(Unit.final_level, func.count())
+        .where(in_cycle, col(Unit.final_level).is_not(None))
+        .group_by(col(Unit.final_level))
+    ):
+        if level is not None:
+            levels[Level(level).value] = n
+    shortcomings = {status.value: 0 for status in RemediationStatus}
+    for status, n in session.exec(
+        select(Shortcoming.status, func.count())
+        .where(Shortcoming.cycle_id == cycle.id)
+        .group_by(col(Shortcoming.status))
+    ):
+        shortcomings[RemediationStatus(status).value] = n
+    return {
+        "suggestions": session.exec(
+            select(func.count())
+            .select_from(Suggestion)
+            .join(Unit, col(Unit.id) == col(Suggestion.unit_id))
+            .where(in_cycle)
+        ).one(),
+        "opinions": opinions,
+        "revotes": session.exec(
+            select(func.count()).where(in_cycle, Unit.state == "vote", col(Unit.vote_round) > 1)
+        ).one(),
+        "final_levels": levels,
+        "shortcomings": shortcomings,
+    }
 
 
 def cycle_status(*, session: Session, cycle: Cycle, now: datetime) -> dict[str, Any]:
@@ -80,6 +124,7 @@ def cycle_status(*, session: Session, cycle: Cycle, now: datetime) -> dict[str, 
         "overdue_by_organization": sorted(
             (dict(r) for r in by_org.values()), key=lambda r: (-r["total"], r["organization"])
         ),
+        "process": _process(session, cycle),
         "mails": counts(session, cycle_id=cycle.id),
         "mail_retrying": retrying(session, cycle_id=cycle.id),
         # Organizations without an address of their own: their mail falls back up the tree.

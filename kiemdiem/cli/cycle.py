@@ -90,6 +90,12 @@ def render_status(status: dict[str, Any]) -> None:
         for row in status["mail_failures"]:
             failed.add_row(*(str(row[c]) for c in ("recipient", "kind", "error", "failed_at")))
         console.print(failed)
+    process = status["process"]
+    console.print(
+        f"suggestions {process['suggestions']}; opinions {process['opinions']}; revotes open "
+        f"{process['revotes']}; final levels {process['final_levels']}; shortcomings "
+        f"{process['shortcomings']}"
+    )
     console.print(f"overdue {status['overdue']}; mail {status['mails']}")
 
 

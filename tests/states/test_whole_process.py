@@ -23,6 +23,7 @@ from states import (
     approve,
     close_vote,
     comment,
+    cycle_status,
     give_opinion,
     report_remediation,
     submit_self_review,
@@ -221,3 +222,18 @@ def test_two_years_of_one_member(world: Engine, tmp_path: Path) -> None:
     assert sorted((u.cycle_id, u.final_level) for u in units) == [(1, G), (2, E)]
     # Last year's unit closes now that its one shortcoming is remedied.
     assert _tick(world, FIRST, now)["finish_remediation"] == 1
+    with Session(world) as session:
+        process = cycle_status(session=session, cycle=get_cycle(session, FIRST), now=now)
+    assert process["process"] == {
+        "suggestions": 1,
+        "opinions": {"awaited": 0, "given": 1, "missing": 0},
+        "revotes": 0,
+        "final_levels": {"excellent": 0, "good": 2, "completed": 0, "not_completed": 0},
+        "shortcomings": {
+            "open": 0,
+            "in_progress": 0,
+            "remedied": 1,
+            "overdue": 0,
+            "recurred": 0,
+        },
+    }
