@@ -103,6 +103,21 @@ def publish_status(cycle_code: str, now: datetime, database_url: str | None) -> 
         table=status["missing_addresses"] or [{"organization": "-", "missing": "none"}],
         description=f"{cycle_code}: organizations whose mail falls back to one above them",
     )
+    process = status["process"]
+    create_table_artifact(
+        key=_artifact_key(cycle_code, "process"),
+        table=[
+            {"record": "suggestions", "count": process["suggestions"]},
+            *({"record": f"opinions {k}", "count": n} for k, n in process["opinions"].items()),
+            {"record": "revotes open", "count": process["revotes"]},
+            *({"record": f"final {k}", "count": n} for k, n in process["final_levels"].items()),
+            *(
+                {"record": f"shortcomings {k}", "count": n}
+                for k, n in process["shortcomings"].items()
+            ),
+        ],
+        description=f"{cycle_code} at {now.isoformat()}: the review process's own records",
+    )
     if status["mail_failures"]:  # refused mail stays refused: the last table stays true
         create_table_artifact(
             key=_artifact_key(cycle_code, "mail-failures"),

@@ -178,7 +178,7 @@ def _print(
         f"  PREFECT_HOME={workdir / 'prefect'} {Path(sys.executable).with_name('prefect')} "
         "server start\n"
         "  then open http://127.0.0.1:4200 (flows launch-cycle and review-cycle, artifacts "
-        f"{summary['cycle'].lower()}-states and -overdue)\n"
+        f"{summary['cycle'].lower()}-states, -overdue and -process)\n"
         f"The standing committee's report (Excel): {summary['report']}\n"
         f"The demo's database is {workdir / 'kiemdiem.db'}: try\n"
         f"  KIEMDIEM_DATABASE_URL=sqlite:///{workdir / 'kiemdiem.db'} "
