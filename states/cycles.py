@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Literal
 
 from sqlmodel import Session, col, select
@@ -29,12 +30,24 @@ def get_cycle(session: Session, code: str) -> Cycle:
 
 
 def plan_of(cycle: Cycle) -> Plan:
-    return Plan.model_validate(json.loads(cycle.plan_json))
+    """The plan the cycle was launched with (validated then; read once per process)."""
+    return _stored_plan(cycle.plan_json)
+
+
+@lru_cache(maxsize=16)
+def _stored_plan(plan_json: str) -> Plan:
+    # Every action and tick asks for it; the plan is immutable once launched, so one parse.
+    return Plan.model_validate(json.loads(plan_json), context={"launched": True})
 
 
 def rules_of(cycle: Cycle) -> RuleSet:
     """The rule set the cycle was launched with."""
-    return RuleSet.model_validate_json(cycle.rule_set_json)
+    return _stored_rules(cycle.rule_set_json)
+
+
+@lru_cache(maxsize=16)
+def _stored_rules(rule_set_json: str) -> RuleSet:
+    return RuleSet.model_validate_json(rule_set_json)
 
 
 def get_member(session: Session, code: str) -> Member:

@@ -9,7 +9,15 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from models.errors import PlanInvalid, RuleSetInvalid
 from models.org_import import EMAIL
@@ -214,7 +222,11 @@ class Plan(BaseModel):
 
     @field_validator("rule_set")
     @classmethod
-    def _rule_set(cls, value: str) -> str:
+    def _rule_set(cls, value: str, info: ValidationInfo) -> str:
+        if info.context and info.context.get("launched"):
+            # A launched cycle keeps the rule set it was given (cycle.rule_set_json), whatever
+            # has happened to the files since.
+            return value
         known = known_rule_sets()
         if value not in known:
             raise ValueError(f"{value!r} is not a rule set; known: {', '.join(sorted(known))}")

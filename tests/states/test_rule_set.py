@@ -12,7 +12,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from models import ActionRefused, Ballot, Level, PlanInvalid, RuleSetInvalid
-from states import parse_plan, vote
+from states import approve, parse_plan, vote
+from states.cycles import _stored_plan
 from states.rule_set import known_rule_sets, load_rule_set
 from states.voting import close_vote
 from tests.factories import PLAN
@@ -113,8 +114,18 @@ def test_the_vote_follows_the_cycles_rule_set(
         "than 70% before the vote can close\nNothing was changed."
     )
     assert snapshot(district) == before
+    # The cycle keeps the rules it was launched with: loosening the file, or removing it,
+    # changes nothing for it.
+    _write(office_dir, {**OFFICE_RULES, "vote": {**OFFICE_RULES["vote"], "quorum": 0.1}})  # type: ignore[dict-item]
+    with pytest.raises(ActionRefused, match="needs more than 70%"):
+        act(district, close_vote, unit_codes=["M:B3"], actor_code="B1", now=launch)
+    (office_dir / "office-2026.yaml").unlink()
+    _stored_plan.cache_clear()  # as in a new process
     act(district, vote, ballots={"M:B3": Level.GOOD}, actor_code="B4", now=launch)
     act(district, close_vote, unit_codes=["M:B3"], actor_code="B1", now=launch)
     assert state(district, "M:B3") == "approval"
     with Session(district) as session:  # the office's rule set votes openly
         assert len(session.exec(select(Ballot)).all()) == 3
+    place(district, "O:C2", "published", final_level=Level.GOOD)
+    act(district, approve, unit_codes=["M:B3"], actor_code="B2", now=launch)  # reads the plan
+    assert state(district, "M:B3") == "published"
