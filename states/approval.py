@@ -51,6 +51,7 @@ def approve(
         unit_codes=unit_codes,
         actor_code=actor_code,
         trigger="approve",
+        lock="update",
     )
     settings = settings or load_settings()
     reason = reason.strip() if reason and reason.strip() else None
@@ -123,6 +124,7 @@ def return_for_review(
         unit_codes=unit_codes,
         actor_code=actor_code,
         trigger="return_for_review",
+        lock="update",
     )
     plan = plan_of(checked.cycle)
     re_review_due = plan.due_at(

@@ -7,11 +7,13 @@ broken rule at once, each naming the rule, the numbers, and what to do.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
-from sqlalchemy import or_
+from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from models.cycle import Level, Unit, UnitKind
@@ -215,6 +217,7 @@ def _cap(
             tallies.setdefault(group.key, _Tally(group))
     if not tallies:
         return []
+    _lock_groups(session, checked, tallies)
     for unit in units:
         group = group_of(unit, directory, rules)
         if group is not None and group.key in tallies:
@@ -247,6 +250,18 @@ def _cap(
         if found:
             problems.append(found)
     return problems
+
+
+def _lock_groups(session: Session, checked: Checked, tallies: Mapping[Any, _Tally]) -> None:
+    """Two committees deciding excellent in one group at once would each count the other's
+    decisions as not yet made; on PostgreSQL each group's count is taken under a lock held to
+    the end of the transaction, in a fixed order (SQLite lets one writer in at a time)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for key in sorted(tallies):
+        name = f"cap:{checked.cycle.id}:{key[0]}:{key[1]}".encode()
+        lock_id = int.from_bytes(hashlib.blake2b(name, digest_size=8).digest(), "big", signed=True)
+        session.execute(select(func.pg_advisory_xact_lock(lock_id)))
 
 
 def _heads(

@@ -62,10 +62,12 @@ def get_units(
 ) -> list[Unit]:
     """The named units of a cycle, in the order given; NotFound lists every unknown code.
 
-    `lock` takes row locks on PostgreSQL (SQLite has one writer at a time anyway): a ballot
-    takes "share" and the secretary closing the vote "update", so a ballot cast while the
-    vote closes either counts in the tally or finds the vote closed. Rows are locked in id
-    order, so two actions never wait on each other in a circle.
+    `lock` takes row locks on PostgreSQL (SQLite has one writer at a time anyway): every
+    action that moves units takes "update", so of two people acting on a unit at once the
+    second sees what the first did (an approval already made is refused, not made twice); a
+    ballot takes "share", so a ballot cast while the secretary closes the vote either counts
+    in the tally or finds the vote closed. Rows are locked in id order, so two actions never
+    wait on each other in a circle.
     """
     query = (
         select(Unit)

@@ -162,6 +162,7 @@ def submit_self_review(
         unit_codes=[unit_code],
         actor_code=actor_code,
         trigger="submit_self_review",
+        lock="update",
     )
     unit = checked.units[0]
     assert unit.id is not None and checked.actor.id is not None

@@ -54,6 +54,7 @@ def assign_shortcomings(
         unit_codes=[unit_code],
         actor_code=actor_code,
         trigger="assign_shortcomings",
+        lock="update",
     )
     unit, directory = checked.units[0], checked.guards.directory
     plan = plan_of(checked.cycle)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -137,6 +138,63 @@ def test_the_cap_counts_within_the_comparable_group_only(crowded: Engine) -> Non
         place(crowded, code, "published", proposed_level=G, final_level=G, score=80)
     _arrange_members(crowded, {"M:A6": E})
     assert "1 excellent would exceed 20% of 0 good (at most 0)" in _refused(crowded, ["M:A6"], "A2")
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_two_committees_deciding_at_once_cannot_both_fill_the_cap(crowded: Engine) -> None:
+    """The second decision waits for the first to commit, then counts it and is refused."""
+    _cell_decided(crowded)
+    for code in (f"M:A{i}" for i in range(1, 6)):
+        place(crowded, code, "published", proposed_level=G, final_level=G, score=80)
+    for code in ("M:A6", "M:A7"):
+        place(crowded, code, "approval", proposed_level=E, score=95)
+    second: dict[str, BaseException | None] = {}
+
+    def decide_a7() -> None:
+        try:
+            _decide(crowded, ["M:A7"], "A2")
+            second["error"] = None
+        except ActionRefused as refused:
+            second["error"] = refused
+
+    with Session(crowded) as first:
+        approve(session=first, cycle_code=CYCLE, unit_codes=["M:A6"], actor_code="A2", now=NOW)
+        thread = threading.Thread(target=decide_a7)
+        thread.start()
+        thread.join(timeout=2)
+        assert thread.is_alive()  # waiting on G1's member group
+        first.commit()
+    thread.join(timeout=30)
+    assert "2 excellent would exceed 20% of 5 good" in str(second["error"])
+    assert (_final(crowded, "M:A6"), _final(crowded, "M:A7")) == (E, None)
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_one_unit_approved_twice_at_once_is_approved_once(cycle: Engine) -> None:
+    _cell_decided(cycle)
+    place(cycle, "M:A3", "approval", proposed_level=G, score=80)
+    second: dict[str, BaseException | None] = {}
+
+    def approve_again() -> None:
+        try:
+            _decide(cycle, ["M:A3"], "B4")  # B4 heads the district, above G1
+            second["error"] = None
+        except ActionRefused as refused:
+            second["error"] = refused
+
+    with Session(cycle) as first:
+        approve(session=first, cycle_code=CYCLE, unit_codes=["M:A3"], actor_code="A2", now=NOW)
+        thread = threading.Thread(target=approve_again)
+        thread.start()
+        thread.join(timeout=2)
+        assert thread.is_alive()  # waiting for the first decision on the unit
+        first.commit()
+    thread.join(timeout=30)
+    assert "cannot approve a unit in state 'published'" in str(second["error"])
+    with Session(cycle) as session:
+        decisions = session.exec(select(AuditEntry).where(AuditEntry.trigger == "approve")).all()
+    assert [d.actor for d in decisions] == ["A2"]
+    assert len(outbox(cycle, "published")) == 1
 
 
 # A head is not rated above the collective they lead.
