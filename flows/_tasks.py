@@ -13,7 +13,7 @@ from prefect.cache_policies import NO_CACHE
 from models import get_engine, init_db, load_settings, session_scope
 from notifications import deliver
 from states import advance, cycle_status, escalate, launch, load_plan
-from states.cycles import begin_tick, get_cycle
+from states.cycles import begin_tick, earlier_open_cycles, get_cycle
 from states.failures import queue_failure_digest
 from states.recipients import readdress
 
@@ -36,7 +36,8 @@ def advance_units(cycle_code: str, now: datetime, database_url: str | None) -> d
         cycle = get_cycle(session, cycle_code)
         tick = begin_tick(session, cycle, now)
         moved = advance(session=session, cycle=cycle, now=now)
-    return {"tick_id": tick.id, "moved": moved}
+        earlier = [c.code for c in earlier_open_cycles(session, cycle)]
+    return {"tick_id": tick.id, "moved": moved, "earlier_open": earlier}
 
 
 @task(cache_policy=NO_CACHE)

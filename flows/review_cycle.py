@@ -1,4 +1,5 @@
-"""One idempotent tick of a cycle: advance, escalate, deliver, report."""
+"""One idempotent tick of a cycle (and of earlier cycles still remedying): advance, escalate,
+deliver, report."""
 
 from __future__ import annotations
 
@@ -29,9 +30,24 @@ def review_cycle(
     instant = resolve_now(now)
     advanced = advance_units(cycle_code, instant, database_url)
     escalated = queue_escalations(cycle_code, advanced["tick_id"], instant, database_url)
+    # Last year's remediation goes on with this year's tick: its overdue items escalate and
+    # its units close once remedied, without a deployment of its own.
+    earlier = {}
+    for code in advanced["earlier_open"]:
+        moved = advance_units(code, instant, database_url)
+        earlier[code] = {
+            "advanced": moved,
+            "escalated": queue_escalations(code, moved["tick_id"], instant, database_url),
+        }
     delivery = deliver_outbox(instant, database_url, cycle_code)
     status = publish_status(cycle_code, instant, database_url)
-    summary = {"advanced": advanced, "escalated": escalated, "delivery": delivery, "status": status}
+    summary = {
+        "advanced": advanced,
+        "escalated": escalated,
+        "earlier": earlier,
+        "delivery": delivery,
+        "status": status,
+    }
     logger = get_run_logger()
     for problem in escalated["unresolved"]:
         logger.warning("no recipient: %s", problem)

@@ -106,6 +106,28 @@ def mail_context(cycle: Cycle, launched_by_name: str) -> dict[str, str]:
     }
 
 
+def earlier_open_cycles(session: Session, cycle: Cycle) -> list[Cycle]:
+    """The cycles before this one (the previous first) whose remediation is still going on:
+    their ticks go on with this one's, so their overdue items still escalate."""
+    found: list[Cycle] = []
+    seen = {cycle.id}
+    current = cycle.previous_cycle_id
+    while current is not None and current not in seen:
+        seen.add(current)
+        earlier = session.get(Cycle, current)
+        if earlier is None:
+            break
+        still_open = session.exec(
+            select(Unit.id).where(
+                Unit.cycle_id == earlier.id, col(Unit.state).in_(["published", "remediation"])
+            )
+        ).first()
+        if still_open is not None:
+            found.append(earlier)
+        current = earlier.previous_cycle_id
+    return found
+
+
 def begin_tick(session: Session, cycle: Cycle, now: datetime) -> Tick:
     """Record a tick of the cycle's reconciler; its id keys the digests it queues."""
     tick = Tick(cycle_id=cycle.id, now=now)  # type: ignore[arg-type]

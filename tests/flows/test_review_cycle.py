@@ -12,9 +12,11 @@ from sqlalchemy.engine import Engine
 from flows import launch_cycle, review_cycle
 from kiemdiem.demo.smtp_server import LocalSMTPServer, free_port
 from models import Level
-from states import submit_self_review
+from states import approve, submit_self_review
+from states.self_review import ShortcomingInput
 from tests.factories import OVERDUE_ON_22_NOV, PLAN_ISSUED_TO, REMINDED_ON_19_NOV, write_plan
-from tests.states.helpers import act, local, review_form
+from tests.states.helpers import act, local, outbox, place, review_form
+from tests.states.helpers import launch_cycle as launch_states
 
 LAUNCH = local("2026-11-10 08:00")
 
@@ -129,3 +131,48 @@ def test_the_runs_final_message_says_where_mail_stands(mails: dict[str, int], me
     from flows.review_cycle import _mail_message
 
     assert _mail_message(mails) == message
+
+
+def test_this_years_tick_carries_last_years_remediation_on(
+    wired: tuple[Engine, str],
+    smtp_server: LocalSMTPServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """TT-2026's shortcoming falls overdue after TT-2027 is launched: TT-2027's tick marks it
+    and escalates it, with no tick of TT-2026's own."""
+    engine, url = wired
+    monkeypatch.setenv("KIEMDIEM_SMTP_PORT", str(smtp_server.port))
+    launch_states(engine, tmp_path, LAUNCH, remediation_days=30)
+    place(engine, "O:C1", "published", proposed_level=Level.GOOD, final_level=Level.GOOD)
+    place(engine, "M:A3", "self_review")
+    lazy = ShortcomingInput("Chưa chủ động học tập nghị quyết.")
+    act(
+        engine,
+        submit_self_review,
+        unit_code="M:A3",
+        actor_code="A3",
+        now=LAUNCH,
+        **review_form(Level.GOOD, shortcomings=[lazy]),
+    )
+    place(engine, "M:A3", "approval", proposed_level=Level.GOOD)
+    act(engine, approve, unit_codes=["M:A3"], actor_code="A2", now=LAUNCH)  # due 10 Dec
+    (tmp_path / "2027").mkdir()
+    launch_states(
+        engine,
+        tmp_path / "2027",
+        local("2026-12-01 08:00"),
+        code="TT-2027",
+        previous_cycle="TT-2026",
+    )
+    seen = len(smtp_server.messages)
+    ticked = review_cycle("TT-2027", now=local("2026-12-12 08:00").isoformat(), database_url=url)
+    assert list(ticked["earlier"]) == ["TT-2026"]
+    assert ticked["earlier"]["TT-2026"]["advanced"]["moved"]["shortcomings_overdue"] == 1
+    assert ("a3@example.vn",) in [m.recipients for m in smtp_server.messages[seen:]]
+    notices = [m for m in outbox(engine, "overdue") if "khắc phục hạn chế" in m.body_text]
+    # The ladder's one-day step: the member and their cell's secretary.
+    assert sorted((m.recipient, m.status) for m in notices) == [
+        ("a3@example.vn", "sent"),
+        ("bt.c1@example.vn", "sent"),
+    ]
