@@ -11,8 +11,9 @@ from models.cycle import Level, StageDeadline, Unit
 from models.errors import ActionRefused
 from models.organization import Member
 from models.settings import Settings, load_settings
-from notifications import Mail, queue, render
+from notifications import queue
 from states import remediation
+from states._mail import mail_to
 from states.approval_rules import choice_problem, rule_problems
 from states.cycles import format_day, mail_context, plan_of, rules_of
 from states.machine import RE_REVIEW, STAGES
@@ -181,28 +182,21 @@ def _queue_returned_mail(
             continue
         name = member.full_name if member else directory.orgs[unit.organization_id].name
         mails.append(
-            Mail(
-                key=f"returned:{checked.cycle.code}:{unit.code}:{now.isoformat()}",
+            mail_to(
+                to,
                 kind="returned",
-                recipient=to.email,
-                recipient_name=to.name,
-                recipient_ref=to.ref,
+                key=f"returned:{checked.cycle.code}:{unit.code}:{now.isoformat()}",
                 cycle_id=checked.cycle.id,
-                rendered=render(
-                    "returned",
-                    {
-                        "recipient_name": to.name,
-                        "unit_name": name,
-                        "unit_code": unit.code,
-                        "reason": reason,
-                        "due_local": format_day(due, plan),
-                        "cycle": context,
-                        "approver": checked.actor.full_name,
-                        "link": f"{settings.base_url}/cycles/{checked.cycle.code}"
-                        f"/units/{unit.code}",
-                    },
-                    lang=settings.lang,
-                ),
+                cycle=context,
+                context={
+                    "unit_name": name,
+                    "unit_code": unit.code,
+                    "reason": reason,
+                    "due_local": format_day(due, plan),
+                    "approver": checked.actor.full_name,
+                    "link": f"{settings.base_url}/cycles/{checked.cycle.code}/units/{unit.code}",
+                },
+                settings=settings,
             )
         )
     queue(session, mails, now=now, sender=settings.smtp_from, quiet_until=plan.quiet_until(now))

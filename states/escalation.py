@@ -22,7 +22,8 @@ from models._types import UTCDateTime
 from models.cycle import Cycle, Escalation, StageDeadline, Tick, Unit
 from models.organization import Member
 from models.settings import Settings
-from notifications import Mail, queue, render
+from notifications import Mail, queue
+from states._mail import mail_to
 from states.cycles import format_day, local_day, mail_context, plan_of
 from states.directory import Directory
 from states.machine import STAGE_OF_STATE
@@ -170,25 +171,16 @@ def _digests(
         kind = _kind(box["roles"])
         items = sorted(box["items"], key=lambda i: (i["org_name"], i["stage"], i["unit_code"]))
         mails.append(
-            Mail(
-                key=f"digest:{cycle.code}:{email}:tick-{tick.id}",
+            mail_to(
+                Recipient(email, box["name"], box["ref"]),
                 kind=kind,
-                recipient=email,
-                recipient_name=box["name"],
-                recipient_ref=box["ref"],
+                key=f"digest:{cycle.code}:{email}:tick-{tick.id}",
                 cycle_id=cycle.id,
+                cycle=context,
+                context={"items": items, "link": f"{settings.base_url}/cycles/{cycle.code}"},
+                settings=settings,
                 # Committees' digests are escalations: they go out in quiet hours too.
                 urgent=kind == "digest",
-                rendered=render(
-                    kind,
-                    {
-                        "recipient_name": box["name"],
-                        "items": items,
-                        "cycle": context,
-                        "link": f"{settings.base_url}/cycles/{cycle.code}",
-                    },
-                    lang=settings.lang,
-                ),
             )
         )
     return mails

@@ -8,7 +8,8 @@ from sqlmodel import Session
 
 from models.cycle import Cycle, UnitKind
 from models.settings import Settings
-from notifications import Mail, outbox, queue, render
+from notifications import outbox, queue
+from states._mail import mail_to
 from states.cycles import mail_context, plan_of
 from states.directory import Directory
 from states.recipients import UnitRef, resolve
@@ -48,23 +49,15 @@ def queue_failure_digest(
         for m in failed
     ]
     day = now.astimezone(plan.zone).date().isoformat()
-    mail = Mail(
-        key=f"failures:{cycle.code}:{day}",
+    mail = mail_to(
+        to,
         kind="failures",
-        recipient=to.email,
-        recipient_name=to.name,
-        recipient_ref=to.ref,
+        key=f"failures:{cycle.code}:{day}",
         cycle_id=cycle.id,
+        cycle=mail_context(cycle, office.name),
+        context={"items": items},
+        settings=settings,
         urgent=True,
-        rendered=render(
-            "failures",
-            {
-                "recipient_name": to.name,
-                "items": items,
-                "cycle": mail_context(cycle, office.name),
-            },
-            lang=settings.lang,
-        ),
     )
     queued = queue(session, [mail], now=now, sender=settings.smtp_from)
     if queued:

@@ -13,12 +13,13 @@ from models.cycle import Cycle, StageDeadline, Unit, UnitKind
 from models.errors import ActionRefused, PlanInvalid
 from models.organization import Member, OrgLevel
 from models.settings import Settings
-from notifications import Mail, queue, render
+from notifications import Mail, queue
+from states._mail import mail_to
 from states.cycles import format_day, mail_context
 from states.directory import Directory
 from states.machine import STAGES, UnitState
 from states.plan import Plan
-from states.recipients import UnitRef, resolve
+from states.recipients import Recipient, UnitRef, resolve
 from states.rule_set import load_rule_set
 
 
@@ -170,7 +171,7 @@ def _plan_issued_mails(
 ) -> list[Mail]:
     """One mail per address, listing every unit that address answers for, with its deadlines."""
     by_member = {m.id: m for m in members}
-    grouped: dict[str, tuple[str, str | None, list[dict[str, Any]]]] = {}
+    grouped: dict[str, tuple[Recipient, list[dict[str, Any]]]] = {}
     for u in units:
         m = by_member.get(u.member_id)
         to = resolve("unit", UnitRef.of(u, m), directory, standing_org_id=cycle.launched_by_id)
@@ -178,8 +179,7 @@ def _plan_issued_mails(
             continue
         dues = pilot if u.pilot else regular
         name = m.full_name if m else directory.orgs[u.organization_id].name
-        entry = grouped.setdefault(to.email, (to.name, to.ref, []))
-        entry[2].append(
+        grouped.setdefault(to.email, (to, []))[1].append(
             {
                 "unit_code": u.code,
                 "unit_name": name,
@@ -189,23 +189,14 @@ def _plan_issued_mails(
         )
     context = mail_context(cycle, directory.orgs[cycle.launched_by_id].name)
     return [
-        Mail(
-            key=f"plan:{cycle.code}:{email}",
+        mail_to(
+            to,
             kind="plan_issued",
-            recipient=email,
-            recipient_name=name,
-            recipient_ref=ref,
+            key=f"plan:{cycle.code}:{email}",
             cycle_id=cycle.id,
-            rendered=render(
-                "plan_issued",
-                {
-                    "recipient_name": name,
-                    "units": items,
-                    "cycle": context,
-                    "link": f"{settings.base_url}/cycles/{cycle.code}",
-                },
-                lang=settings.lang,
-            ),
+            cycle=context,
+            context={"units": items, "link": f"{settings.base_url}/cycles/{cycle.code}"},
+            settings=settings,
         )
-        for email, (name, ref, items) in grouped.items()
+        for email, (to, items) in grouped.items()
     ]

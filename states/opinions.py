@@ -21,7 +21,8 @@ from models.cycle import Cycle, Opinion, StageDeadline, Unit, UnitKind
 from models.errors import ActionRefused
 from models.organization import Member
 from models.settings import Settings, load_settings
-from notifications import Mail, queue, render
+from notifications import queue
+from states._mail import mail_to
 from states.cycles import format_day, mail_context, plan_of
 from states.directory import Directory
 from states.guards import GuardContext, person_guard
@@ -160,24 +161,15 @@ def _queue_requests(
         )
     context = mail_context(cycle, directory.orgs[cycle.launched_by_id].name)
     mails = [
-        Mail(
+        mail_to(
+            to,
+            kind="opinion_request",
             # Each (unit, source) is asked once, so its first item names the mail for good.
             key=f"opinion:{cycle.code}:{items[0]['source']}:{items[0]['unit_code']}",
-            kind="opinion_request",
-            recipient=to.email,
-            recipient_name=to.name,
-            recipient_ref=to.ref,
             cycle_id=cycle.id,
-            rendered=render(
-                "opinion_request",
-                {
-                    "recipient_name": to.name,
-                    "items": items,
-                    "cycle": context,
-                    "link": f"{settings.base_url}/cycles/{cycle.code}/opinions",
-                },
-                lang=settings.lang,
-            ),
+            cycle=context,
+            context={"items": items, "link": f"{settings.base_url}/cycles/{cycle.code}/opinions"},
+            settings=settings,
         )
         for to, items in grouped.values()
     ]

@@ -14,7 +14,8 @@ from models.cycle import AuditEntry, Unit, UnitKind
 from models.organization import Member, Organization
 from models.remediation import Shortcoming
 from models.settings import Settings
-from notifications import Mail, queue, render
+from notifications import queue
+from states._mail import mail_to
 from states.approval_rules import above
 from states.cycles import format_day, get_cycle, get_member, mail_context, plan_of
 from states.machine import UnitState
@@ -102,24 +103,18 @@ def queue_published_mail(
         if len(key) > 255:  # an address too long for the key column: its digest keys it
             key = f"published:{cycle.code}:{hashlib.sha256(email.encode()).hexdigest()}:{digest}"
         mails.append(
-            Mail(
-                key=key,
+            mail_to(
+                to,
                 kind="published",
-                recipient=email,
-                recipient_name=to.name,
-                recipient_ref=to.ref,
+                key=key,
                 cycle_id=cycle.id,
-                rendered=render(
-                    "published",
-                    {
-                        "recipient_name": to.name,
-                        "results": list(results.values()),
-                        "cycle": context,
-                        "approver": checked.actor.full_name,
-                        "link": f"{settings.base_url}/cycles/{cycle.code}/results",
-                    },
-                    lang=settings.lang,
-                ),
+                cycle=context,
+                context={
+                    "results": list(results.values()),
+                    "approver": checked.actor.full_name,
+                    "link": f"{settings.base_url}/cycles/{cycle.code}/results",
+                },
+                settings=settings,
             )
         )
     queue(session, mails, now=now, sender=settings.smtp_from, quiet_until=plan.quiet_until(now))

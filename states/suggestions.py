@@ -15,7 +15,8 @@ from models.cycle import StageDeadline, Suggestion, Unit
 from models.errors import ActionRefused
 from models.organization import Member
 from models.settings import Settings
-from notifications import Mail, queue, render
+from notifications import queue
+from states._mail import mail_to
 from states.cycles import format_day, mail_context, plan_of
 from states.guards import GuardContext, person_guard
 from states.machine import RE_REVIEW, UnitState
@@ -194,32 +195,26 @@ def _queue_suggestion_mail(
             else launching.name
         )
         mails.append(
-            Mail(
-                key=f"suggestion:{cycle.code}:{row.id}:{unit.code}",
+            mail_to(
+                to,
                 kind="suggestion",
-                recipient=to.email,
-                recipient_name=to.name,
-                recipient_ref=to.ref,
+                key=f"suggestion:{cycle.code}:{row.id}:{unit.code}",
                 cycle_id=cycle.id,
-                rendered=render(
-                    "suggestion",
-                    {
-                        "recipient_name": to.name,
-                        "unit_name": member.full_name
-                        if member
-                        else directory.orgs[unit.organization_id].name,
-                        "unit_code": unit.code,
-                        "suggestion_id": row.id,
-                        "issuer": actor.full_name,
-                        "role": row.issuer_role,
-                        "body": body,
-                        "text": row.text,
-                        "due_local": format_day(due_at, plan) if due_at else "",
-                        "cycle": context,
-                        "link": f"{settings.base_url}/cycles/{cycle.code}/units/{unit.code}",
-                    },
-                    lang=settings.lang,
-                ),
+                cycle=context,
+                context={
+                    "unit_name": member.full_name
+                    if member
+                    else directory.orgs[unit.organization_id].name,
+                    "unit_code": unit.code,
+                    "suggestion_id": row.id,
+                    "issuer": actor.full_name,
+                    "role": row.issuer_role,
+                    "body": body,
+                    "text": row.text,
+                    "due_local": format_day(due_at, plan) if due_at else "",
+                    "link": f"{settings.base_url}/cycles/{cycle.code}/units/{unit.code}",
+                },
+                settings=settings,
             )
         )
     queue(session, mails, now=now, sender=settings.smtp_from, quiet_until=plan.quiet_until(now))

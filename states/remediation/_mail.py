@@ -11,7 +11,8 @@ from models.cycle import UnitKind
 from models.organization import Member
 from models.remediation import Shortcoming
 from models.settings import Settings
-from notifications import Mail, queue, render
+from notifications import queue
+from states._mail import mail_to
 from states.cycles import format_day, mail_context, plan_of
 from states.recipients import UnitRef, resolve
 from states.service import Checked
@@ -38,28 +39,22 @@ def queue_assigned_mail(
         if to is None:
             continue
         mails.append(
-            Mail(
-                key=f"assigned:{cycle.code}:{item.id}:{owner.code}",
+            mail_to(
+                to,
                 kind="remediation_assigned",
-                recipient=to.email,
-                recipient_name=to.name,
-                recipient_ref=to.ref,
+                key=f"assigned:{cycle.code}:{item.id}:{owner.code}",
                 cycle_id=cycle.id,
-                rendered=render(
-                    "remediation_assigned",
-                    {
-                        "recipient_name": to.name,
-                        "unit_name": directory.orgs[unit.organization_id].name,
-                        "unit_code": unit.code,
-                        "shortcoming_id": item.id,
-                        "text": item.text,
-                        "due_local": format_day(item.due_at, plan) if item.due_at else "",
-                        "assigned_by": checked.actor.full_name,
-                        "cycle": context,
-                        "link": f"{settings.base_url}/cycles/{cycle.code}/remediation/{item.id}",
-                    },
-                    lang=settings.lang,
-                ),
+                cycle=context,
+                context={
+                    "unit_name": directory.orgs[unit.organization_id].name,
+                    "unit_code": unit.code,
+                    "shortcoming_id": item.id,
+                    "text": item.text,
+                    "due_local": format_day(item.due_at, plan) if item.due_at else "",
+                    "assigned_by": checked.actor.full_name,
+                    "link": f"{settings.base_url}/cycles/{cycle.code}/remediation/{item.id}",
+                },
+                settings=settings,
             )
         )
     queue(session, mails, now=now, sender=settings.smtp_from, quiet_until=plan.quiet_until(now))
