@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -33,6 +34,7 @@ from states.voting import close_vote
 PROMPT, LATE, NEVER = "prompt", "late", "never"
 _LEVELS = [Level.EXCELLENT, Level.GOOD, Level.COMPLETED, Level.NOT_COMPLETED]
 _SCORES = {Level.EXCELLENT: (90, 98), Level.GOOD: (70, 89), Level.COMPLETED: (50, 69)}
+_SUPERFICIAL = "Bản kiểm điểm còn chung chung, chưa chỉ rõ nguyên nhân chủ quan của hạn chế."
 _PAST = {UnitState.PLAN_ISSUED, UnitState.SELF_REVIEW, UnitState.RETURNED}
 
 
@@ -87,7 +89,7 @@ class _Day:
     now: datetime
     cycle: str
     settings: Settings
-    calls: list[tuple[str, int, Callable[[Session], Any]]] = field(default_factory=list)
+    calls: list[tuple[str, int, Callable[..., Any]]] = field(default_factory=list)
 
     def ready(self, unit: Unit, actor: int | None, stage: str | None = None) -> bool:
         stage = stage or STAGE_OF_STATE.get(UnitState(unit.state), "approval")
@@ -100,8 +102,14 @@ class _Day:
     def code(self, member_id: int) -> str:
         return self.world.codes[member_id]
 
-    def call(self, verb: str, fn: Callable[[Session], Any], n: int = 1) -> None:
-        self.calls.append((verb, n, fn))
+    def call(self, verb: str, action: Callable[..., Any], n: int = 1, **kwargs: Any) -> None:
+        """Do `action` (a service) today, in a transaction of its own, counted as `n` `verb`s;
+        its session is given when it runs."""
+        self.calls.append((verb, n, partial(action, now=self.now, **kwargs)))
+
+    def in_cycle(self, verb: str, action: Callable[..., Any], n: int = 1, **kwargs: Any) -> None:
+        """`call` for an action on the cycle's units."""
+        self.call(verb, action, n, cycle_code=self.cycle, **kwargs)
 
 
 def act_for_a_day(
@@ -123,7 +131,7 @@ def act_for_a_day(
         if state in (UnitState.SELF_REVIEW, UnitState.RETURNED):
             author = unit.member_id or world.head(unit.organization_id)
             if day.ready(unit, author):
-                day.call("submit", _submit(day, unit, world.codes[author]))  # type: ignore[index]
+                _submit(day, unit, world.codes[author])  # type: ignore[index]
         elif state is UnitState.PEER_REVIEW:
             _peer_review(day, unit, units, comments)
         elif state is UnitState.VOTE:
@@ -131,17 +139,25 @@ def act_for_a_day(
         elif state is UnitState.PUBLISHED and unit.id in world.unowned:
             _assign(day, unit)
     for speaker, codes in sorted(comments.items()):
-        day.call("comment", _comment(day, speaker, codes), len(codes))
+        day.in_cycle(
+            "comment",
+            comment,
+            len(codes),
+            unit_codes=codes,
+            actor_code=day.code(speaker),
+            text="Đồng ý với bản tự kiểm điểm; đề nghị làm rõ thêm nguyên nhân chủ quan.",
+        )
     for voter, paper in sorted(papers.items()):
-        day.call("vote", _ballot(day, voter, paper), len(paper))
+        day.in_cycle("vote", vote, len(paper), ballots=paper, actor_code=day.code(voter))
     for secretary, codes in sorted(closing.items()):
-        day.call("close_vote", _close(day, secretary, codes), len(codes))
+        actor = day.code(secretary)
+        day.in_cycle("close_vote", close_vote, len(codes), unit_codes=codes, actor_code=actor)
     _approvals(day)
     _remediation(day)
-    for verb, n, fn in day.calls:
+    for verb, n, action in day.calls:
         try:
             with session_scope(engine) as session:
-                fn(session)
+                action(session=session)
             people.actions[verb] += n
         except ActionRefused:
             people.refused[verb] += 1
@@ -156,16 +172,16 @@ def _suggestions(day: _Day) -> None:
     chosen = [c for c in members if day.people.chance(f"suggest:{c}") < 0.02]
     if inspector and chosen:
         text = "Đề nghị làm rõ việc chấp hành quy định về những điều đảng viên không được làm."
-        day.call("suggest", _suggest(day, inspector, chosen, text), len(chosen))
+        _suggest(day, inspector, chosen, text)
     for unit in world.units:
         if unit.code.startswith("O:") and day.people.chance(f"suggest:{unit.code}") < 0.05:
             head = world.head(world.directory.approving(unit.organization_id).id)
             if head is not None:
                 text = "Đề nghị kiểm điểm làm rõ nguyên nhân chậm triển khai nghị quyết."
-                day.call("suggest", _suggest(day, day.code(head), [unit.code], text))
+                _suggest(day, day.code(head), [unit.code], text)
 
 
-def _submit(day: _Day, unit: Unit, actor: str) -> Callable[[Session], Any]:
+def _submit(day: _Day, unit: Unit, actor: str) -> None:
     people, code = day.people, unit.code
     level = people.level(code)
     has_shortcomings = people.chance(f"short:{code}") < 0.3
@@ -188,9 +204,7 @@ def _submit(day: _Day, unit: Unit, actor: str) -> Callable[[Session], Any]:
         "remedies": "Tăng cường tự học, tự rèn luyện." if has_shortcomings else "",
         "answers": answers,
     }
-    return lambda s: submit_self_review(
-        session=s, cycle_code=day.cycle, unit_code=code, actor_code=actor, now=day.now, **form
-    )
+    day.in_cycle("submit", submit_self_review, unit_code=code, actor_code=actor, **form)
 
 
 def _peer_review(day: _Day, unit: Unit, units: dict[str, Unit], comments: Any) -> None:
@@ -211,7 +225,14 @@ def _peer_review(day: _Day, unit: Unit, units: dict[str, Unit], comments: Any) -
         else:  # an office's opinion, compiled by the district's organization office
             giver = world.head(world.directory.by_code[world.plan.launched_by].id)
         if giver is not None and day.ready(unit, giver):
-            day.call("opinion", _opinion(day, unit.code, source, day.code(giver)))
+            day.in_cycle(
+                "opinion",
+                give_opinion,
+                unit_code=unit.code,
+                source=source,
+                actor_code=day.code(giver),
+                text="Đồng chí gương mẫu, tích cực tham gia hoạt động tại nơi cư trú.",
+            )
 
 
 def _vote(day: _Day, unit: Unit, papers: Any, closing: Any) -> None:
@@ -258,10 +279,34 @@ def _approvals(day: _Day) -> None:
         ]
         if to_return:
             day.people.returned.update(to_return)
-            day.call("return", _return(day, actor, to_return), len(to_return))
+            day.in_cycle(
+                "return",
+                return_for_review,
+                len(to_return),
+                unit_codes=to_return,
+                actor_code=actor,
+                settings=day.settings,
+                reason=_SUPERFICIAL,
+            )
         levels, lowered = plan_decisions(world, [u for u in units if u.code not in to_return])
         if levels:
-            day.call("approve", _approve(day, actor, levels, lowered), len(levels))
+            # One reason for the batch: it is written against the lowered units only.
+            reason = (
+                "Cấp ủy cấp trên quyết định theo khung điểm, tỷ lệ xuất sắc và mức xếp loại "
+                "của tập thể."
+                if lowered
+                else None
+            )
+            day.in_cycle(
+                "approve",
+                approve,
+                len(levels),
+                unit_codes=list(levels),
+                actor_code=actor,
+                levels=levels,
+                reason=reason,
+                settings=day.settings,
+            )
 
 
 def _assign(day: _Day, unit: Unit) -> None:
@@ -273,7 +318,14 @@ def _assign(day: _Day, unit: Unit) -> None:
     committee = sorted(world.directory.committee(unit.organization_id)) or [head]
     owners = [day.code(m) for m in committee[:2]]
     for shortcoming_id in world.unowned[unit.id]:  # type: ignore[index]
-        day.call("assign", _assign_one(day, unit.code, shortcoming_id, owners, day.code(head)))
+        day.in_cycle(
+            "assign",
+            assign_shortcomings,
+            unit_code=unit.code,
+            shortcoming_id=shortcoming_id,
+            owner_codes=owners,
+            actor_code=day.code(head),
+        )
 
 
 def _remediation(day: _Day) -> None:
@@ -282,113 +334,24 @@ def _remediation(day: _Day) -> None:
         delay = day.people.delay(owner, "remediation")
         if delay is None or day.today.toordinal() < recorded.toordinal() + 4 + delay:
             continue
-        day.call("remedied", _remedied(day, shortcoming_id, day.code(owner)))
+        day.call(
+            "remedied",
+            report_remediation,
+            shortcoming_id=shortcoming_id,
+            actor_code=day.code(owner),
+            note="Đã khắc phục: tham gia đầy đủ sinh hoạt, có sản phẩm cụ thể.",
+            remedied=True,
+        )
 
 
-def _assign_one(
-    day: _Day, code: str, shortcoming_id: int, owners: list[str], actor: str
-) -> Callable[[Session], Any]:
-    return lambda s: assign_shortcomings(
-        session=s,
-        cycle_code=day.cycle,
-        unit_code=code,
-        shortcoming_id=shortcoming_id,
-        owner_codes=owners,
-        actor_code=actor,
-        now=day.now,
-    )
-
-
-def _remedied(day: _Day, shortcoming_id: int, owner: str) -> Callable[[Session], Any]:
-    return lambda s: report_remediation(
-        session=s,
-        shortcoming_id=shortcoming_id,
-        actor_code=owner,
-        now=day.now,
-        note="Đã khắc phục: tham gia đầy đủ sinh hoạt, có sản phẩm cụ thể.",
-        remedied=True,
-    )
-
-
-def _suggest(day: _Day, actor: str, codes: list[str], text: str) -> Callable[[Session], Any]:
-    return lambda s: suggest(
-        session=s,
-        cycle_code=day.cycle,
+def _suggest(day: _Day, actor: str, codes: list[str], text: str) -> None:
+    day.in_cycle(
+        "suggest",
+        suggest,
+        len(codes),
         unit_codes=codes,
         actor_code=actor,
-        now=day.now,
         text=text,
-        settings=day.settings,
-    )
-
-
-def _comment(day: _Day, speaker: int, codes: list[str]) -> Callable[[Session], Any]:
-    return lambda s: comment(
-        session=s,
-        cycle_code=day.cycle,
-        unit_codes=codes,
-        actor_code=day.code(speaker),
-        now=day.now,
-        text="Đồng ý với bản tự kiểm điểm; đề nghị làm rõ thêm nguyên nhân chủ quan.",
-    )
-
-
-def _opinion(day: _Day, code: str, source: str, giver: str) -> Callable[[Session], Any]:
-    return lambda s: give_opinion(
-        session=s,
-        cycle_code=day.cycle,
-        unit_code=code,
-        source=source,
-        actor_code=giver,
-        now=day.now,
-        text="Đồng chí gương mẫu, tích cực tham gia hoạt động tại nơi cư trú.",
-    )
-
-
-def _ballot(day: _Day, voter: int, paper: dict[str, Level]) -> Callable[[Session], Any]:
-    return lambda s: vote(
-        session=s, cycle_code=day.cycle, ballots=paper, actor_code=day.code(voter), now=day.now
-    )
-
-
-def _close(day: _Day, secretary: int, codes: list[str]) -> Callable[[Session], Any]:
-    return lambda s: close_vote(
-        session=s,
-        cycle_code=day.cycle,
-        unit_codes=codes,
-        actor_code=day.code(secretary),
-        now=day.now,
-    )
-
-
-def _return(day: _Day, actor: str, codes: list[str]) -> Callable[[Session], Any]:
-    return lambda s: return_for_review(
-        session=s,
-        cycle_code=day.cycle,
-        unit_codes=codes,
-        actor_code=actor,
-        now=day.now,
-        settings=day.settings,
-        reason="Bản kiểm điểm còn chung chung, chưa chỉ rõ nguyên nhân chủ quan của hạn chế.",
-    )
-
-
-def _approve(
-    day: _Day, actor: str, levels: dict[str, Level], lowered: bool
-) -> Callable[[Session], Any]:
-    reason = (
-        "Cấp ủy cấp trên quyết định theo khung điểm, tỷ lệ xuất sắc và mức xếp loại của tập thể."
-        if lowered
-        else None
-    )
-    return lambda s: approve(
-        session=s,
-        cycle_code=day.cycle,
-        unit_codes=list(levels),
-        actor_code=actor,
-        now=day.now,
-        levels=levels,
-        reason=reason,
         settings=day.settings,
     )
 
