@@ -339,15 +339,15 @@ def close_vote(
     checks = _check_each(session, cycle_code, actor_code, by_trigger, order=codes)
     result = VoteClosed("close_vote", codes, {}, outcomes)
     for trigger, checked in checks:
-        for unit, move in zip(checked.units, checked.moves, strict=True):
-            outcome = outcomes[unit.code]
+        for unit in checked.units:
             if trigger == "close_vote":
-                unit.proposed_level = outcome.level
+                unit.proposed_level = outcomes[unit.code].level
             else:
                 unit.vote_round += 1
-            one = replace(checked, units=[unit], moves=[move])
-            moved = apply_moves(session, one, trigger=trigger, now=now, reason=outcome.reason())
-            result.moved.update(moved.moved)
+        # Each unit's audit entry carries its own tally (counts only, never names).
+        reasons = {u.code: outcomes[u.code].reason() for u in checked.units}
+        moved = apply_moves(session, checked, trigger=trigger, now=now, reasons=reasons)
+        result.moved.update(moved.moved)
     return result
 
 
