@@ -9,6 +9,7 @@ the tick reads the same rule as SQL (`collective_reviewed_clause`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import and_, exists, not_, or_
@@ -18,6 +19,7 @@ from sqlalchemy.sql import ColumnElement
 from sqlmodel import col
 
 from models.cycle import Level, Unit, UnitKind
+from states.directory import Directory
 from states.guards import GuardContext, person_guard
 from states.machine import UnitState
 
@@ -27,13 +29,24 @@ COLLECTIVE_KINDS = (UnitKind.ORGANIZATION, UnitKind.LEADERSHIP)
 
 
 @dataclass(frozen=True)
-class _Collective:
+class Collective:
     code: str
     state: str
     final_level: Level | None
 
 
-Collectives = dict[tuple[int, UnitKind], _Collective]
+# The collective units of a cycle by (organization, kind).
+Collectives = dict[tuple[int, UnitKind], Collective]
+
+
+def collectives_among(units: Iterable[Unit]) -> Collectives:
+    """The collectives of `units`, as the ordering rules look them up (for callers that
+    already hold the cycle's units, like the demo's simulated people)."""
+    return {
+        (u.organization_id, u.kind): Collective(u.code, u.state, u.final_level)
+        for u in units
+        if u.kind in COLLECTIVE_KINDS
+    }
 
 
 def _collectives(ctx: GuardContext) -> Collectives:
@@ -59,14 +72,14 @@ def _collectives(ctx: GuardContext) -> Collectives:
             )
         )
         memo["_ordering_collectives"] = {
-            (org_id, UnitKind(kind)): _Collective(code, state, final)
+            (org_id, UnitKind(kind)): Collective(code, state, final)
             for org_id, kind, code, state, final in rows
         }
     found: Collectives = memo["_ordering_collectives"]
     return found
 
 
-def _collective_of(collectives: Collectives, unit: Unit) -> _Collective | None:
+def collective_of(collectives: Collectives, unit: Unit) -> Collective | None:
     """A member's cell; a leader's leadership collective, or its organization if it has none."""
     org = unit.organization_id
     if unit.kind is UnitKind.MEMBER:
@@ -80,7 +93,7 @@ def _collective_of(collectives: Collectives, unit: Unit) -> _Collective | None:
 
 @person_guard("collective_reviewed")
 def _collective_reviewed(ctx: GuardContext, unit: Unit) -> str | None:
-    collective = _collective_of(_collectives(ctx), unit)
+    collective = collective_of(_collectives(ctx), unit)
     if collective is None or collective.state not in NOT_REVIEWED:
         return None
     name = ctx.directory.orgs[unit.organization_id].name
@@ -91,12 +104,12 @@ def _collective_reviewed(ctx: GuardContext, unit: Unit) -> str | None:
     )
 
 
-def _prerequisites(collectives: Collectives, unit: Unit, ctx: GuardContext) -> list[_Collective]:
+def prerequisites(collectives: Collectives, unit: Unit, directory: Directory) -> list[Collective]:
     """The units that must be decided before this one."""
     org = unit.organization_id
     if unit.kind is UnitKind.ORGANIZATION:
         found = []
-        for child in ctx.directory.children.get(org, []):
+        for child in directory.children.get(org, []):
             for kind in COLLECTIVE_KINDS:
                 if (child, kind) in collectives:
                     found.append(collectives[(child, kind)])
@@ -104,7 +117,7 @@ def _prerequisites(collectives: Collectives, unit: Unit, ctx: GuardContext) -> l
     if unit.kind is UnitKind.LEADERSHIP:
         own = collectives.get((org, UnitKind.ORGANIZATION))
         return [own] if own else []
-    collective = _collective_of(collectives, unit)
+    collective = collective_of(collectives, unit)
     return [collective] if collective else []
 
 
@@ -121,7 +134,7 @@ def _prerequisites_decided(ctx: GuardContext, unit: Unit) -> str | None:
     batch = {u.code for u in ctx.batch}
     waiting = [
         p
-        for p in _prerequisites(_collectives(ctx), unit, ctx)
+        for p in prerequisites(_collectives(ctx), unit, ctx.directory)
         if p.final_level is None and p.code not in batch
     ]
     if not waiting:

@@ -8,25 +8,25 @@ from collections import defaultdict
 
 from kiemdiem.demo.world import World
 from models import Level, Unit
+from states.approval_rules import above, cap_limit
 from states.groups import group_of
-
-_ORDER = list(Level)  # from excellent down
+from states.self_review import allowed_level
 
 
 def _lower(a: Level, b: Level) -> Level:
-    return a if _ORDER.index(a) >= _ORDER.index(b) else b
+    """The lower of two levels."""
+    return b if above(a, b) else a
 
 
 def plan_decisions(world: World, ready: list[Unit]) -> tuple[dict[str, Level], bool]:
     """The levels to decide now (unit code → level), and whether any is below the proposal."""
-    units = world.by_code()
     final = {u.code: u.final_level for u in world.units if u.final_level is not None}
     batch = {u.code: u for u in ready}
     while True:  # drop units whose prerequisites are neither decided nor decided with them
         blocked = [
             c
             for c, u in batch.items()
-            if any(p in units and p not in final and p not in batch for p in world.prerequisites(u))
+            if any(p not in final and p not in batch for p in world.prerequisites(u))
         ]
         if not blocked:
             break
@@ -35,18 +35,16 @@ def plan_decisions(world: World, ready: list[Unit]) -> tuple[dict[str, Level], b
     levels: dict[str, Level] = {}
     for code, unit in batch.items():
         level = unit.proposed_level or Level.COMPLETED
-        if world.rules.score_bands and unit.score is not None:
-            allowed = next(
-                (lv for lv, band in world.rules.score_bands.items() if unit.score >= band),
-                Level.NOT_COMPLETED,
-            )
-            level = _lower(level, allowed)
+        if world.rules.scored and unit.score is not None:
+            level = _lower(level, allowed_level(world.rules, unit.score))
         levels[code] = level
     _cap_excellent(world, final, levels, batch)
     for code, unit in batch.items():
         if code.startswith("L:"):
-            collective = world.collective_code(unit)
-            cap = levels.get(collective) or final.get(collective)
+            collective = world.collective(unit)
+            if collective is None:
+                continue
+            cap = levels.get(collective.code) or final.get(collective.code)
             if cap is not None:
                 levels[code] = _lower(levels[code], cap)
     lowered = any(levels[c] != (u.proposed_level or Level.COMPLETED) for c, u in batch.items())
@@ -72,9 +70,7 @@ def _cap_excellent(
         if group is None:
             continue
         tally = counts[group.key]
-        # Whole percentages keep 20% of 5 at exactly 1 (0.2 * 5 is not 1.0 in floats).
-        allowed = round(cap.share_of_good * 100) * tally[Level.GOOD] // 100
-        if tally[Level.EXCELLENT] > allowed:
+        if tally[Level.EXCELLENT] > cap_limit(tally[Level.GOOD], cap.share_of_good):
             levels[code] = Level.GOOD
             tally[Level.EXCELLENT] -= 1
             tally[Level.GOOD] += 1

@@ -122,7 +122,6 @@ def act_for_a_day(
     if not people.suggested:
         _suggestions(day)
         people.suggested = True
-    units = world.by_code()
     comments: dict[int, list[str]] = defaultdict(list)
     papers: dict[int, dict[str, Level]] = defaultdict(dict)  # voter -> one ballot paper
     closing: dict[int, list[str]] = defaultdict(list)
@@ -133,7 +132,7 @@ def act_for_a_day(
             if day.ready(unit, author):
                 _submit(day, unit, world.codes[author])  # type: ignore[index]
         elif state is UnitState.PEER_REVIEW:
-            _peer_review(day, unit, units, comments)
+            _peer_review(day, unit, comments)
         elif state is UnitState.VOTE:
             _vote(day, unit, papers, closing)
         elif state is UnitState.PUBLISHED and unit.id in world.unowned:
@@ -207,10 +206,10 @@ def _submit(day: _Day, unit: Unit, actor: str) -> None:
     day.in_cycle("submit", submit_self_review, unit_code=code, actor_code=actor, **form)
 
 
-def _peer_review(day: _Day, unit: Unit, units: dict[str, Unit], comments: Any) -> None:
+def _peer_review(day: _Day, unit: Unit, comments: Any) -> None:
     world = day.world
     if unit.member_id is not None:
-        collective = units.get(world.collective_code(unit))
+        collective = world.collective(unit)
         if collective is not None and UnitState(collective.state) in _PAST:
             return  # the collective's own review comes first
     voters = world.electorate.voters(unit)

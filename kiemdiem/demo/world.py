@@ -11,11 +11,11 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from models import Member, Opinion, StageDeadline, Suggestion, Unit, VoterRoll
-from models.organization import OrgLevel
 from models.remediation import RemediationStatus, Shortcoming
 from states.cycles import get_cycle, local_day, plan_of, rules_of
 from states.directory import Directory
 from states.guards import Electorate
+from states.ordering import Collective, Collectives, collective_of, collectives_among, prerequisites
 from states.plan import Plan
 from states.rule_set import RuleSet
 
@@ -40,6 +40,7 @@ class World:
     # (shortcoming id, owner id, recorded day) of items not yet remedied
     open_items: list[tuple[int, int, date]] = field(default_factory=list)
     members_of: dict[int, list[int]] = field(default_factory=dict)
+    collectives: Collectives = field(default_factory=dict)
 
     def by_code(self) -> dict[str, Unit]:
         return {u.code: u for u in self.units}
@@ -52,28 +53,13 @@ class World:
                     return head
         return None
 
-    def collective_code(self, unit: Unit) -> str:
+    def collective(self, unit: Unit) -> Collective | None:
         """The collective an individual's review rests on: its cell, or the body it leads."""
-        org = self.directory.orgs[unit.organization_id]
-        if unit.member_id is not None and unit.code.startswith("L:") and org.level != OrgLevel.CELL:
-            return f"T:{org.code}"
-        return f"O:{org.code}"
+        return collective_of(self.collectives, unit)
 
     def prerequisites(self, unit: Unit) -> list[str]:
-        """Units decided before this one: a collective before its members and its head, lower
-        organizations before higher ones."""
-        org = self.directory.orgs[unit.organization_id]
-        if unit.code.startswith(("M:", "L:")):
-            return [self.collective_code(unit)]
-        if unit.code.startswith("T:"):
-            return [f"O:{org.code}"]
-        out = []
-        for child_id in self.directory.children.get(org.id, []):
-            child = self.directory.orgs[child_id]
-            out.append(f"O:{child.code}")
-            if child.level != OrgLevel.CELL:
-                out.append(f"T:{child.code}")
-        return out
+        """Units decided before this one, by the service's own ordering rules."""
+        return [c.code for c in prerequisites(self.collectives, unit, self.directory)]
 
 
 def load_world(session: Session, cycle_code: str) -> World:
@@ -149,4 +135,5 @@ def load_world(session: Session, cycle_code: str) -> World:
     for member_id, org_id in session.exec(select(Member.id, Member.organization_id)):
         members_of[org_id].append(member_id)  # type: ignore[arg-type]
     world.members_of = dict(members_of)
+    world.collectives = collectives_among(units)
     return world
