@@ -92,6 +92,11 @@ def local_day(instant: datetime, plan: Plan) -> date:
     return (instant.astimezone(plan.zone) - timedelta(microseconds=1)).date()
 
 
+def days_late(due_at: datetime, now: datetime, plan: Plan) -> int:
+    """Whole local days between the day a due instant closes and `now`'s day (0 if not late)."""
+    return max(0, (now.astimezone(plan.zone).date() - local_day(due_at, plan)).days)
+
+
 def format_day(instant: datetime, plan: Plan) -> str:
     return local_day(instant, plan).strftime("%d/%m/%Y")
 

@@ -24,7 +24,7 @@ from models.organization import Member
 from models.settings import Settings
 from notifications import Mail, queue
 from states._mail import mail_to
-from states.cycles import format_day, local_day, mail_context, plan_of
+from states.cycles import days_late, format_day, mail_context, plan_of
 from states.directory import Directory
 from states.machine import STAGE_OF_STATE
 from states.plan import Plan
@@ -117,7 +117,7 @@ def escalate(
             "unit_name": member.full_name if member else directory.orgs[unit.organization_id].name,
             "org_name": directory.orgs[unit.organization_id].name,
             "due_local": format_day(due_at, plan),
-            "days_late": max(0, (now.astimezone(plan.zone).date() - local_day(due_at, plan)).days),
+            "days_late": days_late(due_at, now, plan),
         }
         # Telling the committee above a unit also copies the directing team following it.
         roles = [*rung.notify, *(["team"] if "higher" in rung.notify else [])]

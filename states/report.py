@@ -16,7 +16,7 @@ from models.cycle import AuditEntry, Cycle, Level, StageDeadline, Unit, UnitKind
 from models.organization import Member, OrgLevel
 from models.remediation import RemediationStatus, Shortcoming
 from states.approval_rules import cap_limit
-from states.cycles import get_cycle, local_day, plan_of, rules_of
+from states.cycles import days_late, get_cycle, local_day, plan_of, rules_of
 from states.directory import Directory, OrgNode
 from states.groups import group_of
 from states.machine import STAGE_OF_STATE
@@ -268,7 +268,6 @@ def cycle_report(session: Session, cycle_code: str, now: datetime) -> CycleRepor
     by_id = {m.id: m for m in members}
     by_code = {m.code: m for m in members}
 
-    today = now.astimezone(plan.zone).date()
     overdue = sorted(
         (
             OverdueUnit(
@@ -277,7 +276,7 @@ def cycle_report(session: Session, cycle_code: str, now: datetime) -> CycleRepor
                 organization=directory.orgs[u.organization_id].name,
                 stage=stage,
                 due=local_day(due_at, plan),
-                days_late=max(0, (today - local_day(due_at, plan)).days),
+                days_late=days_late(due_at, now, plan),
             )
             for u, stage, due_at in late
         ),
@@ -329,7 +328,7 @@ def cycle_report(session: Session, cycle_code: str, now: datetime) -> CycleRepor
         launched_by=root.name,
         now=now,
         timezone=cycle.timezone,
-        today=today,
+        today=now.astimezone(plan.zone).date(),
         share_of_good=rules.excellent_cap.share_of_good if rules.excellent_cap else None,
         organizations=[o for o in orgs.values() if o.kinds],
         grassroots=sorted(rolled.values(), key=lambda o: directory.by_code[o.code].path),
