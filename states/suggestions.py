@@ -4,10 +4,8 @@ or the inspection commission to named units before their self-review, which must
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime
-from functools import lru_cache
 
 from sqlmodel import Session, col, select
 
@@ -28,11 +26,6 @@ from states.service import ActionResult, Checked, apply_moves, check_action
 ROLES = ("committee", "standing", "inspection")
 
 
-@lru_cache(maxsize=8)
-def _inspectors(plan_json: str) -> frozenset[str]:
-    return frozenset(json.loads(plan_json).get("inspection_commission") or ())
-
-
 def roles_for(ctx: GuardContext, unit: Unit) -> list[str]:
     """The roles in which the actor may write a suggestion to `unit` (none for their own)."""
     if ctx.actor.id is not None and ctx.actor.id == unit.member_id:
@@ -42,7 +35,7 @@ def roles_for(ctx: GuardContext, unit: Unit) -> list[str]:
     if ctx.directory.leads_within(ctx.actor.leads_id, approving.id):
         standing = ctx.actor.leads_id == ctx.cycle.launched_by_id
         roles.append("standing" if standing else "committee")
-    if ctx.actor.code in _inspectors(ctx.cycle.plan_json):
+    if ctx.actor.code in plan_of(ctx.cycle).inspection_commission:
         roles.append("inspection")
     return roles
 
