@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -17,6 +18,12 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 Units = Annotated[list[str], typer.Argument(help="One or more unit codes.")]
+
+
+def perform(action: Callable[..., ActionResult], **kwargs: Any) -> None:
+    """Run a people's action in one transaction, then say what it did to each unit."""
+    with transaction() as session:
+        report(action(session=session, **kwargs))
 
 
 def report(result: ActionResult) -> None:

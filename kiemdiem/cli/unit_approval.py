@@ -7,7 +7,7 @@ import typer
 from rich.table import Table
 
 from kiemdiem.cli._common import AsOption, NowOption, console, transaction
-from kiemdiem.cli.unit import Units, app, report
+from kiemdiem.cli.unit import Units, app, perform
 from models import ActionRefused, Level, load_settings, resolve_now
 from states import approve, return_for_review
 from states.publication import published_results
@@ -44,21 +44,18 @@ def approve_(
     now: NowOption = None,
 ) -> None:
     """Decide the final level of units (the higher committee) and publish the results."""
-    with transaction() as session:
-        report(
-            approve(
-                session=session,
-                cycle_code=cycle,
-                unit_codes=units,
-                actor_code=as_,
-                now=resolve_now(now),
-                level=level,
-                levels=_per_unit(set_),
-                reason=reason,
-                conclusions=conclusion,
-                settings=load_settings(),
-            )
-        )
+    perform(
+        approve,
+        cycle_code=cycle,
+        unit_codes=units,
+        actor_code=as_,
+        now=resolve_now(now),
+        level=level,
+        levels=_per_unit(set_),
+        reason=reason,
+        conclusions=conclusion,
+        settings=load_settings(),
+    )
 
 
 @app.command("return")
@@ -66,18 +63,15 @@ def return_(
     cycle: str, units: Units, as_: AsOption, reason: str = typer.Option(...), now: NowOption = None
 ) -> None:
     """Return units for re-review, with the reason they will read."""
-    with transaction() as session:
-        report(
-            return_for_review(
-                session=session,
-                cycle_code=cycle,
-                unit_codes=units,
-                actor_code=as_,
-                now=resolve_now(now),
-                reason=reason,
-                settings=load_settings(),
-            )
-        )
+    perform(
+        return_for_review,
+        cycle_code=cycle,
+        unit_codes=units,
+        actor_code=as_,
+        now=resolve_now(now),
+        reason=reason,
+        settings=load_settings(),
+    )
 
 
 @app.command("results")

@@ -10,7 +10,7 @@ import typer
 import yaml
 
 from kiemdiem.cli._common import AsOption, NowOption, console, transaction
-from kiemdiem.cli.unit import Units, app, report
+from kiemdiem.cli.unit import Units, app, perform
 from models import Level, load_settings, resolve_now
 from states import comment, submit_self_review
 from states.peer_review import give_opinion
@@ -117,22 +117,19 @@ def submit(
         "answers": _ids(answer, "--answer"),
         "carried": _ids(carried, "--carried"),
     }
-    with transaction() as session:
-        report(
-            submit_self_review(
-                session=session,
-                cycle_code=cycle,
-                unit_code=unit,
-                actor_code=as_,
-                now=resolve_now(now),
-                proposed_level=level,
-                score=score,
-                strengths=strengths,
-                remedies=remedies,
-                settings=load_settings(),
-                **form,
-            )
-        )
+    perform(
+        submit_self_review,
+        cycle_code=cycle,
+        unit_code=unit,
+        actor_code=as_,
+        now=resolve_now(now),
+        proposed_level=level,
+        score=score,
+        strengths=strengths,
+        remedies=remedies,
+        settings=load_settings(),
+        **form,
+    )
 
 
 @app.command("form")
@@ -196,19 +193,16 @@ def suggest_(
     now: NowOption = None,
 ) -> None:
     """Write a review suggestion to units before their self-review."""
-    with transaction() as session:
-        report(
-            suggest(
-                session=session,
-                cycle_code=cycle,
-                unit_codes=units,
-                actor_code=as_,
-                now=resolve_now(now),
-                text=text,
-                role=role,
-                settings=load_settings(),
-            )
-        )
+    perform(
+        suggest,
+        cycle_code=cycle,
+        unit_codes=units,
+        actor_code=as_,
+        now=resolve_now(now),
+        text=text,
+        role=role,
+        settings=load_settings(),
+    )
 
 
 @app.command("comment")
@@ -216,17 +210,14 @@ def comment_(
     cycle: str, units: Units, as_: AsOption, text: str = typer.Option(...), now: NowOption = None
 ) -> None:
     """Record a peer-review comment."""
-    with transaction() as session:
-        report(
-            comment(
-                session=session,
-                cycle_code=cycle,
-                unit_codes=units,
-                actor_code=as_,
-                now=resolve_now(now),
-                text=text,
-            )
-        )
+    perform(
+        comment,
+        cycle_code=cycle,
+        unit_codes=units,
+        actor_code=as_,
+        now=resolve_now(now),
+        text=text,
+    )
 
 
 @app.command("opinion")
@@ -241,15 +232,12 @@ def opinion(
     now: NowOption = None,
 ) -> None:
     """Enter an opinion requested for a unit's peer review."""
-    with transaction() as session:
-        report(
-            give_opinion(
-                session=session,
-                cycle_code=cycle,
-                unit_code=unit,
-                source=source,
-                actor_code=as_,
-                now=resolve_now(now),
-                text=text,
-            )
-        )
+    perform(
+        give_opinion,
+        cycle_code=cycle,
+        unit_code=unit,
+        source=source,
+        actor_code=as_,
+        now=resolve_now(now),
+        text=text,
+    )

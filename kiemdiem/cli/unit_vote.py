@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from kiemdiem.cli._common import AsOption, NowOption, console, transaction
-from kiemdiem.cli.unit import Units, app, report
+from kiemdiem.cli.unit import Units, app, perform
 from models import Level, resolve_now
 from states import vote
 from states.voting import close_vote
@@ -20,16 +20,13 @@ def vote_(
     now: NowOption = None,
 ) -> None:
     """Vote on the level of one or more units."""
-    with transaction() as session:
-        report(
-            vote(
-                session=session,
-                cycle_code=cycle,
-                ballots=dict.fromkeys(units, level),
-                actor_code=as_,
-                now=resolve_now(now),
-            )
-        )
+    perform(
+        vote,
+        cycle_code=cycle,
+        ballots=dict.fromkeys(units, level),
+        actor_code=as_,
+        now=resolve_now(now),
+    )
 
 
 @app.command("close-vote")
