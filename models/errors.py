@@ -12,6 +12,10 @@ KiemdiemError
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
 
 class KiemdiemError(Exception):
     """Root of every error the product raises on purpose."""
@@ -57,8 +61,40 @@ class RuleSetInvalid(_ManyProblems):
         super().__init__(problems, "Fix the rule set file; nothing was changed.")
 
 
+@dataclasses.dataclass(frozen=True)
+class Refusal:
+    """Why the service layer refused, as data: each front end words it in the person's
+    language (`vocabulary.refusals.word`), the CLI with its flags, a page beside `field`.
+
+    `code` names the rule (e.g. "already_voted"); `unit` is the unit code it concerns, if
+    any; `field` the input it is about (a form field such as "score" or "criteria.2");
+    `fields` the values the wording needs (numbers, names, codes).
+    """
+
+    code: str
+    unit: str | None = None
+    field: str | None = None
+    fields: Mapping[str, Any] = dataclasses.field(default_factory=dict, hash=False)
+
+
 class ActionRefused(KiemdiemError):
-    """The action is not allowed; every row is as it was."""
+    """The action is not allowed; every row is as it was.
+
+    Carries every refusal found (the service checks all named units before it refuses).
+    A plain string is accepted while call sites move to structured refusals; it becomes a
+    Refusal with code "text".
+    """
+
+    def __init__(self, *refusals: Refusal | str) -> None:
+        self.refusals = [
+            r if isinstance(r, Refusal) else Refusal("text", fields={"text": r}) for r in refusals
+        ]
+        super().__init__(*self.refusals)
+
+    def __str__(self) -> str:
+        from vocabulary.refusals import word_all
+
+        return word_all(self.refusals, front="cli")
 
 
 class InvalidMove(ActionRefused):

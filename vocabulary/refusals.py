@@ -1,0 +1,29 @@
+"""Words for the service layer's refusals, per front end (cli, page, mail).
+
+Each refusal code has one sentence; a front end may add its own hint (the CLI names its
+flags, a page its fields). The table below is filled as states/ moves to structured
+refusals; an unknown code is worded from its fields so nothing is ever lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Literal
+
+from models.errors import Refusal
+from vocabulary import _
+
+Front = Literal["cli", "page", "mail"]
+
+
+def word(refusal: Refusal, *, front: Front = "cli") -> str:
+    """One refusal as a sentence in the current language, prefixed by its unit."""
+    if refusal.code == "text":
+        text = str(refusal.fields.get("text", ""))
+    else:
+        text = _(refusal.code) + "".join(f" {k}={v}" for k, v in refusal.fields.items())
+    return f"{refusal.unit}: {text}" if refusal.unit else text
+
+
+def word_all(refusals: Iterable[Refusal], *, front: Front = "cli") -> str:
+    return "\n".join(word(r, front=front) for r in refusals)
