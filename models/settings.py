@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     smtp_concurrency: int = 4
     # Where the links in mail point (the product's own pages).
     base_url: str = "http://127.0.0.1:8000"
+    # Secrets kept outside the database (the ballot keys, the key that signs sign-in links):
+    # whoever holds a copy of the database must not hold these too.
+    keys_dir: str = "kiemdiem-keys"
 
 
 def load_settings() -> Settings:
