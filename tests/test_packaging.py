@@ -9,6 +9,11 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
+# Builds a wheel, runs the simulated people or a Prefect server: not for the minute loop.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("flows", "states", "notifications", "models", "kiemdiem")
 

@@ -21,6 +21,9 @@ from models import get_engine, init_db, session_scope
 from models.org_import import import_organizations
 from tests.factories import write_district, write_plan
 
+# Builds a wheel, runs the simulated people or a Prefect server: not for the minute loop.
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parents[2]
 PREFECT = str(Path(sys.executable).with_name("prefect"))
 

@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -17,6 +18,9 @@ from models import Opinion, Shortcoming, Suggestion, Unit, load_settings, sessio
 from models.org_import import import_organizations
 from states import advance, launch, load_plan
 from states.cycles import get_cycle
+
+# Builds a wheel, runs the simulated people or a Prefect server: not for the minute loop.
+pytestmark = pytest.mark.slow
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 START = date(2026, 11, 23)
