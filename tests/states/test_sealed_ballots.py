@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -285,3 +286,32 @@ def test_a_launch_whose_key_cannot_be_written_is_refused_and_writes_nothing(
     assert refusal.fields["path"].startswith(str(tmp_path / "a-file" / "keys" / "ballots-TT-2026-"))
     with Session(cell) as session:
         assert session.exec(select(Cycle)).all() == []
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_two_ballots_cast_at_once_both_count(cell: Engine, tmp_path: Path) -> None:
+    """The round's row is locked while a ballot rewrites it: a second voter waits for the
+    first to commit and adds their box to the first's, instead of writing over it."""
+    launch_cycle(cell, tmp_path, LAUNCH)
+    place(cell, "M:V1", "vote", proposed_level=G)
+    act(cell, vote, ballots={"M:V1": G}, actor_code="V2", now=LAUNCH)  # the row exists
+    second: dict[str, Any] = {}
+    with Session(cell) as first:
+        vote(session=first, cycle_code=CYCLE, ballots={"M:V1": E}, actor_code="V3", now=LAUNCH)
+        first.flush()
+        other = threading.Thread(
+            target=lambda: second.update(
+                done=act(cell, vote, ballots={"M:V1": C}, actor_code="V4", now=LAUNCH)
+            )
+        )
+        other.start()
+        other.join(timeout=2)
+        assert other.is_alive()  # waiting for the first ballot's transaction
+        first.commit()
+    other.join(timeout=30)
+    assert "done" in second
+    assert len(_boxes(cell)) == 3
+    for voter in ("V5", "V6"):
+        act(cell, vote, ballots={"M:V1": G}, actor_code=voter, now=LAUNCH)
+    result = act(cell, close_vote, unit_codes=["M:V1"], actor_code="B2", now=LAUNCH)
+    assert result.outcomes["M:V1"].counts == {E: 1, G: 3, C: 1, N: 0}
