@@ -34,6 +34,7 @@ from sqlmodel import Session, col, select
 from models.cycle import Cycle, Level, SealedRound, Tally, Unit, VoterRoll
 from models.errors import ActionRefused, Refusal
 from models.settings import Settings
+from states.machine import UnitState
 
 PLAINTEXT_SIZE = 32
 # A sealed box: the sender's ephemeral X25519 public key, the 16-byte MAC, then the text.
@@ -110,6 +111,32 @@ def ballot_key(*, settings: Settings, cycle: Cycle) -> PrivateKey:
     if private.public_key.encode(HexEncoder).decode() != public:
         raise ActionRefused(Refusal("ballot_key_wrong", fields=fields))
     return private
+
+
+# Once every unit of a cycle is in one of these, none can be voted on again (a return for
+# re-review, and with it a new round, is only possible from approval).
+VOTES_OVER = (UnitState.PUBLISHED, UnitState.REMEDIATION, UnitState.CLOSED)
+
+
+def retire_ballot_key(*, session: Session, cycle: Cycle, settings: Settings) -> Path | None:
+    """Delete this machine's copy of the cycle's private key once no unit of the cycle can be
+    voted on again: from then on no copy of the database taken during its votes can be opened
+    with a key found here. Returns the file deleted, if any. Copies kept elsewhere (the
+    office's backup) are the office's to destroy."""
+    if cycle.ballot_public_key is None:
+        return None
+    path = key_file(settings, cycle.code, cycle.ballot_public_key)
+    if not path.exists():
+        return None
+    voting = session.exec(
+        select(func.count()).where(
+            Unit.cycle_id == cycle.id, col(Unit.state).not_in([s.value for s in VOTES_OVER])
+        )
+    ).one()
+    if voting:
+        return None
+    path.unlink(missing_ok=True)
+    return path
 
 
 def seal(public_key: str, unit_id: int, round_: int, level: Level) -> bytes:
@@ -253,5 +280,6 @@ __all__ = [
     "key_file",
     "open_round",
     "record_tally",
+    "retire_ballot_key",
     "seal",
 ]

@@ -19,11 +19,20 @@ from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from kiemdiem.cli import app
-from models import ActionRefused, Cycle, Level, SealedRound, Tally, session_scope
+from models import (
+    ActionRefused,
+    Cycle,
+    Level,
+    SealedRound,
+    Tally,
+    Unit,
+    load_settings,
+    session_scope,
+)
 from models.errors import Refusal
 from models.org_import import import_organizations
 from states import cycle_status, vote
-from states.ballot_box import BOX_SIZE
+from states.ballot_box import BOX_SIZE, retire_ballot_key
 from states.cycles import get_cycle
 from states.report import cycle_report
 from states.unit_view import unit_view
@@ -315,3 +324,25 @@ def test_two_ballots_cast_at_once_both_count(cell: Engine, tmp_path: Path) -> No
         act(cell, vote, ballots={"M:V1": G}, actor_code=voter, now=LAUNCH)
     result = act(cell, close_vote, unit_codes=["M:V1"], actor_code="B2", now=LAUNCH)
     assert result.outcomes["M:V1"].counts == {E: 1, G: 3, C: 1, N: 0}
+
+
+def test_the_key_is_destroyed_once_no_unit_can_be_voted_on_again(
+    cell: Engine, tmp_path: Path
+) -> None:
+    launch_cycle(cell, tmp_path, LAUNCH)
+    key = _key_file(cell)
+
+    def retire() -> Path | None:
+        with session_scope(cell) as session:
+            cycle = get_cycle(session, CYCLE)
+            return retire_ballot_key(session=session, cycle=cycle, settings=load_settings())
+
+    with Session(cell) as session:
+        codes = [u.code for u in session.exec(select(Unit))]
+    for code in codes:
+        place(cell, code, "closed")
+    place(cell, "M:V1", "approval")  # it may still be returned, and voted on again
+    assert retire() is None and key.exists()
+    place(cell, "M:V1", "published")
+    assert retire() == key and not key.exists()
+    assert retire() is None  # nothing left to destroy here
