@@ -13,6 +13,7 @@ from prefect.cache_policies import NO_CACHE
 from models import get_engine, init_db, load_settings, session_scope
 from notifications import deliver
 from states import advance, cycle_status, escalate, launch, load_plan
+from states.ballot_box import retire_ballot_key
 from states.cycles import begin_tick, earlier_open_cycles, get_cycle
 from states.failures import queue_failure_digest
 from states.recipients import readdress
@@ -37,7 +38,13 @@ def advance_units(cycle_code: str, now: datetime, database_url: str | None) -> d
         tick = begin_tick(session, cycle, now)
         moved = advance(session=session, cycle=cycle, now=now)
         earlier = [c.code for c in earlier_open_cycles(session, cycle)]
-    return {"tick_id": tick.id, "moved": moved, "earlier_open": earlier}
+        retired = retire_ballot_key(session=session, cycle=cycle, settings=load_settings())
+    return {
+        "tick_id": tick.id,
+        "moved": moved,
+        "earlier_open": earlier,
+        "ballot_key_retired": str(retired) if retired else None,
+    }
 
 
 @task(cache_policy=NO_CACHE)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models._types import UTCDateTime, utcnow
@@ -53,6 +53,9 @@ class Cycle(SQLModel, table=True):
     launched_at: datetime = Field(sa_type=UTCDateTime)
     # The cycle this one follows for the same organizations: its open shortcomings carry over.
     previous_cycle_id: int | None = Field(default=None, foreign_key="cycle.id")
+    # The public half of the cycle's ballot key (hex) when its rule set votes by secret ballot:
+    # each choice is sealed with it; the private half lives in a file outside the database.
+    ballot_public_key: str | None = Field(default=None, max_length=64)
 
 
 class Unit(SQLModel, table=True):
@@ -183,8 +186,8 @@ class Ballot(SQLModel, table=True):
 class VoterRoll(SQLModel, table=True):
     """Who has voted on a unit in a round (open or secret), so nobody votes twice.
 
-    With a secret ballot this and `Tally` are all that is stored: nothing names a choice here
-    and nothing in the tally names a voter or a time.
+    With a secret ballot the roll and the round's `SealedRound` are all that is stored while
+    it is open: nothing here names a choice, and nothing there names a voter, a time or an id.
     """
 
     __table_args__ = (UniqueConstraint("unit_id", "round", "voter_id"),)
@@ -196,8 +199,23 @@ class VoterRoll(SQLModel, table=True):
     at: datetime = Field(sa_type=UTCDateTime)
 
 
+class SealedRound(SQLModel, table=True):
+    """The sealed ballots of a secret round: one row per unit and round, rewritten whole by
+    each ballot, holding every box of the round so far (`states.ballot_box`).
+
+    No id, no time, no voter: the boxes are fixed-length sealed boxes sorted by their bytes,
+    so neither the row nor a box's position follows the order of the roll. Deleted once the
+    round is counted.
+    """
+
+    unit_id: int = Field(foreign_key="unit.id", primary_key=True)
+    round: int = Field(default=1, primary_key=True)
+    boxes: bytes = Field(default=b"", sa_column=Column(LargeBinary, nullable=False))
+
+
 class Tally(SQLModel, table=True):
-    """The count of ballots for each level in a round of a unit's vote."""
+    """The count of ballots for each level in a round of a unit's vote: kept up to date by an
+    open ballot; for a secret one written only when the secretary closes the round."""
 
     __table_args__ = (UniqueConstraint("unit_id", "round", "level"),)
 

@@ -15,6 +15,7 @@ from models.organization import Member, OrgLevel
 from models.settings import Settings
 from notifications import Mail, queue
 from states._mail import mail_to
+from states.ballot_box import create_ballot_key
 from states.cycles import format_day, mail_context
 from states.directory import Directory
 from states.machine import STAGES, UnitState
@@ -86,6 +87,15 @@ def launch(*, session: Session, plan: Plan, now: datetime, settings: Settings) -
                 [f"previous_cycle: {plan.previous_cycle!r} is not a cycle in this database"]
             )
     root = directory.by_code[plan.launched_by]
+    rules = load_rule_set(plan.rule_set)
+    # A secret ballot's key pair is made now, once the plan is known good: the private half to
+    # a file in keys_dir (a launch that fails later leaves a key nothing uses), the public
+    # half in the cycle row.
+    public_key = (
+        create_ballot_key(settings=settings, cycle_code=plan.code)
+        if rules.vote.ballot == "secret"
+        else None
+    )
     cycle = Cycle(
         code=plan.code,
         title=plan.title,
@@ -94,9 +104,10 @@ def launch(*, session: Session, plan: Plan, now: datetime, settings: Settings) -
         rule_set=plan.rule_set,
         timezone=plan.timezone,
         plan_json=plan_json,
-        rule_set_json=load_rule_set(plan.rule_set).model_dump_json(),
+        rule_set_json=rules.model_dump_json(),
         launched_at=now,
         previous_cycle_id=previous.id if previous else None,
+        ballot_public_key=public_key,
     )
     session.add(cycle)
     session.flush()

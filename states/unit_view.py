@@ -1,5 +1,6 @@
 """Everything a person looking at one unit is shown: where it stands, what it must answer,
-who has been asked for an opinion, how its vote stands (counts only), and its shortcomings."""
+who has been asked for an opinion, how its vote stands (who has voted; the counts only once
+they may be known: never while a secret round is open), and its shortcomings."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ from sqlmodel import Session, col, select
 
 from models.cycle import AuditEntry, Opinion, SelfReview, StageDeadline
 from states.actions import allowed_actions
-from states.cycles import format_day, get_cycle, get_units, plan_of, rules_of
+from states.cycles import format_day, get_cycle, get_units, plan_of
 from states.remediation import remediation_items
 from states.suggestions import describe, issuer_names, suggestions_for
-from states.voting import tally_of, voters_who_voted
+from states.vote_standing import vote_standing
 
 
 def unit_view(session: Session, cycle_code: str, unit_code: str) -> dict[str, Any]:
@@ -20,7 +21,7 @@ def unit_view(session: Session, cycle_code: str, unit_code: str) -> dict[str, An
     cycle = get_cycle(session, cycle_code)
     unit = get_units(session, cycle, [unit_code])[0]
     assert unit.id is not None
-    plan, rules = plan_of(cycle), rules_of(cycle)
+    plan = plan_of(cycle)
     local = plan.zone
     deadlines = session.exec(select(StageDeadline).where(StageDeadline.unit_id == unit.id)).all()
     review = session.exec(
@@ -34,14 +35,24 @@ def unit_view(session: Session, cycle_code: str, unit_code: str) -> dict[str, An
     history = session.exec(
         select(AuditEntry).where(AuditEntry.unit_id == unit.id).order_by(col(AuditEntry.id))
     ).all()
+    standing = vote_standing(session, cycle, unit)
     vote: dict[str, Any] | None = None
-    if unit.state == "vote":
-        counts = tally_of(session, [unit.id]).get(unit.id, {})
+    if standing is not None:
         vote = {
-            "round": unit.vote_round,
-            "ballot": rules.vote.ballot,
-            "voted": len(voters_who_voted(session, unit)),
-            "tally": {level.value: n for level, n in counts.items() if n},
+            "round": standing.round,
+            "ballot": standing.ballot,
+            "open": standing.open,
+            "eligible": standing.eligible,
+            "voted": standing.voted,
+            "roll": standing.roll,
+            # None while a secret round is open: its ballots are sealed until it is closed.
+            "tally": None
+            if standing.counts is None
+            else {level.value: n for level, n in standing.counts.items() if n},
+            "counted": [
+                {"round": r.round, "tally": {lv.value: n for lv, n in r.counts.items() if n}}
+                for r in standing.counted
+            ],
         }
     return {
         "unit": unit.code,

@@ -3,13 +3,14 @@
 What is stored, and why nothing links a voter to a choice under a secret ballot:
 
 - `VoterRoll` (unit, round, voter, at): who has voted, so nobody votes twice. No level.
-- `Tally` (unit, round, level, count): how many ballots name each level. No voter, no time.
-  Every ballot writes all the rule set's levels of its unit and round in one upsert, in the
-  rule set's order, adding 1 to the chosen level and 0 to the others. So the tally rows of a
-  round are created together on its first ballot, their ids follow the rule set and not the
-  first voter's choice, and every ballot rewrites every row alike (on PostgreSQL each row's
-  version, xmin, names the last ballot's transaction on all of them, not on the chosen one).
-- `Ballot` (unit, round, voter, level) only for an open vote; a secret one never writes it.
+- `SealedRound` (unit, round, boxes): while a secret round is open, each choice only as a
+  box sealed with the cycle's public key, all the round's boxes in one row sorted by their
+  bytes (`states.ballot_box`): no id, no time, no order that follows the roll. Nobody, not
+  even whoever holds the database, its WAL, its row versions or its backups, can read a
+  choice or a count from it; the private key is a file outside the database.
+- `Tally` (unit, round, level, count): a secret round's counts, written only when the
+  secretary closes the round (its boxes are opened then, and dropped). An open vote keeps
+  its tally up to date with each ballot, as it keeps each `Ballot` (unit, round, voter, level).
 - Casting a ballot moves no unit, so it writes no audit entry; closing writes counts only.
 
 Given the roll's order and the final counts, the choices of a round stay unrecoverable: what
@@ -18,7 +19,9 @@ remains is what the tally itself says (a unanimous vote is known to be unanimous
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -28,7 +31,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from models.cycle import Ballot, Level, Tally, Unit, VoterRoll
-from models.errors import ActionRefused
+from models.errors import ActionRefused, Refusal
+from models.settings import load_settings
+from states.ballot_box import drop_in, open_round, record_tally
 from states.cycles import get_cycle, get_units, rules_of
 from states.directory import Directory, OrgNode
 from states.guards import Electorate, GuardContext, person_guard
@@ -80,8 +85,14 @@ def vote(
             for u in checked.units
         ],
     )
-    _count(session, checked.units, chosen, rules.levels)
-    if rules.vote.ballot == "open":
+    if rules.vote.ballot == "secret":
+        if checked.cycle.ballot_public_key is None:
+            raise ActionRefused(
+                Refusal("cycle_has_no_ballot_key", fields={"cycle": checked.cycle.code})
+            )
+        drop_in(session, checked.units, chosen, checked.cycle.ballot_public_key)
+    else:
+        _count(session, checked.units, chosen, rules.levels)
         session.execute(
             insert(Ballot),
             [
@@ -101,7 +112,7 @@ def vote(
 def _count(
     session: Session, units: Sequence[Unit], chosen: Mapping[str, Level], levels: Sequence[Level]
 ) -> None:
-    """Add each ballot to its round's tally, touching every level's row alike (see above)."""
+    """Add an open ballot to its round's tally, touching every level's row alike."""
     dialect = session.get_bind().dialect.name
     upsert: Any = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Tally)
     upsert = upsert.on_conflict_do_update(
@@ -124,7 +135,8 @@ def _count(
 
 
 def tally_of(session: Session, unit_ids: Sequence[int]) -> dict[int, dict[Level, int]]:
-    """The counts per level of each unit's current round (units nobody voted on are absent)."""
+    """The stored counts per level of each unit's current round: an open round's as it goes,
+    a secret round's only once it is closed (units without stored counts are absent)."""
     counts: dict[int, dict[Level, int]] = {}
     if not unit_ids:
         return counts
@@ -215,12 +227,35 @@ def decide(unit: Unit, counts: dict[Level, int], eligible: int, rules: RuleSet) 
     return outcome
 
 
+# The counts `close_vote` opened for the round it closes, for the guards below: a secret
+# round's counts exist nowhere else until it is closed. Unset, the guards read the stored
+# tally, so a secret round is never found carried without its boxes opened (fail closed).
+_opened: ContextVar[Mapping[int, Mapping[Level, int]] | None] = ContextVar(
+    "kiemdiem_opened_ballots", default=None
+)
+# While close_vote checks who may close, before any box is opened: the count guards wait.
+_before_opening: ContextVar[bool] = ContextVar("kiemdiem_before_opening", default=False)
+
+
+@contextmanager
+def _counting(counts: Mapping[int, Mapping[Level, int]] | None, *, before: bool) -> Iterator[None]:
+    tokens = _opened.set(counts), _before_opening.set(before)
+    try:
+        yield
+    finally:
+        _opened.reset(tokens[0])
+        _before_opening.reset(tokens[1])
+
+
 def _outcome(ctx: GuardContext, unit: Unit) -> Outcome:
-    """The unit's outcome, from the batch's tallies read once per action."""
-    memo = ctx.memo
-    if "_vote_tallies" not in memo:
-        memo["_vote_tallies"] = tally_of(ctx.session, [u.id for u in ctx.batch if u.id])
-    counts = memo["_vote_tallies"].get(unit.id, {})
+    """The unit's outcome, from the opened boxes or the batch's tallies read once per action."""
+    opened = _opened.get()
+    if opened is None:
+        memo = ctx.memo
+        if "_vote_tallies" not in memo:
+            memo["_vote_tallies"] = tally_of(ctx.session, [u.id for u in ctx.batch if u.id])
+        opened = memo["_vote_tallies"]
+    counts = dict(opened.get(unit.id, {}))  # type: ignore[arg-type]
     return decide(unit, counts, len(ctx.electorate.voters(unit)), rules_of(ctx.cycle))
 
 
@@ -251,6 +286,8 @@ def _runs_the_vote(ctx: GuardContext, unit: Unit) -> str | None:
 
 @person_guard("vote_carried")
 def _carried(ctx: GuardContext, unit: Unit) -> str | None:
+    if _before_opening.get():
+        return None
     outcome = _outcome(ctx, unit)
     if not outcome.quorate:
         return outcome.quorum_refusal()
@@ -261,6 +298,8 @@ def _carried(ctx: GuardContext, unit: Unit) -> str | None:
 
 @person_guard("vote_not_carried")
 def _not_carried(ctx: GuardContext, unit: Unit) -> str | None:
+    if _before_opening.get():
+        return None
     outcome = _outcome(ctx, unit)
     if not outcome.quorate:
         return outcome.quorum_refusal()
@@ -318,17 +357,38 @@ def close_vote(
     now: datetime,
 ) -> VoteClosed:
     """The secretary closes each named unit's vote: the level carried goes to approval, a
-    split vote goes to a new round. Below the quorum nothing closes."""
+    split vote goes to a new round. Below the quorum nothing closes.
+
+    A secret round's boxes are opened here, with the key file in KIEMDIEM_KEYS_DIR, and only
+    after the actor is known to run every named vote; its tally is stored only then."""
     if not unit_codes:
         raise ActionRefused("name at least one unit")
     codes = list(dict.fromkeys(unit_codes))
     cycle = get_cycle(session, cycle_code)
     units = get_units(session, cycle, codes, lock="update")
     rules = rules_of(cycle)
+    secret = rules.vote.ballot == "secret"
+    if secret:
+        with _counting(None, before=True):  # who may close, and what is in a vote: no box yet
+            check_action(
+                session,
+                cycle_code=cycle_code,
+                unit_codes=codes,
+                actor_code=actor_code,
+                trigger="close_vote",
+            )
+        opened = open_round(
+            session,
+            settings=load_settings(),
+            cycle=cycle,
+            units=units,
+            levels=rules.levels,
+        )
+    else:
+        opened = tally_of(session, [u.id for u in units if u.id])
     electorate = Electorate(session, Directory.load(session))
-    tallies = tally_of(session, [u.id for u in units if u.id])
     outcomes = {
-        u.code: decide(u, tallies.get(u.id, {}), len(electorate.voters(u)), rules)  # type: ignore[arg-type]
+        u.code: decide(u, dict(opened.get(u.id, {})), len(electorate.voters(u)), rules)  # type: ignore[arg-type]
         for u in units
     }
     by_trigger: dict[str, list[str]] = {"close_vote": [], "call_revote": []}
@@ -336,10 +396,15 @@ def close_vote(
         outcome = outcomes[unit.code]
         split = unit.state == UnitState.VOTE and outcome.quorate and outcome.level is None
         by_trigger["call_revote" if split else "close_vote"].append(unit.code)
-    checks = _check_each(session, cycle_code, actor_code, by_trigger, order=codes)
+    with _counting(opened, before=False):
+        checks = _check_each(session, cycle_code, actor_code, by_trigger, order=codes)
     result = VoteClosed("close_vote", codes, {}, outcomes)
+    counted: dict[int, tuple[int, Mapping[Level, int]]] = {}
     for trigger, checked in checks:
         for unit in checked.units:
+            assert unit.id is not None
+            if secret and unit.id in opened:
+                counted[unit.id] = (unit.vote_round, opened[unit.id])
             if trigger == "close_vote":
                 unit.proposed_level = outcomes[unit.code].level
             else:
@@ -348,6 +413,7 @@ def close_vote(
         reasons = {u.code: outcomes[u.code].reason() for u in checked.units}
         moved = apply_moves(session, checked, trigger=trigger, now=now, reasons=reasons)
         result.moved.update(moved.moved)
+    record_tally(session, counted)
     return result
 
 

@@ -12,6 +12,7 @@ from rich.table import Table
 from kiemdiem.cli._common import NowOption, console, transaction
 from states import ActionResult
 from states.unit_view import unit_view
+from vocabulary import _
 
 app = typer.Typer(
     help="Act on units. Unit codes: O:<org>, T:<org> (leadership), M:<member>, L:<member>.",
@@ -61,7 +62,10 @@ def show(
         console.print(f"  opinion from {o['source']} (due {o['due_local']}): {o['status']}")
     if view["vote"]:
         v = view["vote"]
-        counts = ", ".join(f"{k} {n}" for k, n in v["tally"].items()) or "no ballots yet"
+        if v["tally"] is None:  # a secret round still open: the ballots are sealed
+            counts = _("how each voted stays sealed until the secretary closes the vote")
+        else:
+            counts = ", ".join(f"{k} {n}" for k, n in v["tally"].items()) or "no ballots yet"
         console.print(f"  vote round {v['round']} ({v['ballot']}): {v['voted']} voted; {counts}")
     for item in view["shortcomings"]:
         console.print(

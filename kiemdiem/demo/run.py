@@ -53,6 +53,8 @@ def run_demo(*, json_output: bool, members: int, seed: int, keep: str | None) ->
                 "KIEMDIEM_SMTP_PORT": str(smtp.port),
                 "KIEMDIEM_SMTP_STARTTLS": "false",
                 "KIEMDIEM_SMTP_FROM": "kiemdiem@hu.demo.kiemdiem.vn",
+                # The cycle's ballot key, beside its database in the demo's own directory.
+                "KIEMDIEM_KEYS_DIR": str(workdir / "keys"),
             }
         )
         os.environ.pop("KIEMDIEM_NOW", None)

@@ -115,6 +115,7 @@ def test_deployments_run_on_workers_against_postgresql(
         KIEMDIEM_SMTP_HOST="127.0.0.1",
         KIEMDIEM_SMTP_PORT=str(smtp_server.port),
         KIEMDIEM_DATABASE_URL=postgres_url,
+        KIEMDIEM_KEYS_DIR=str(tmp_path / "keys"),
     )
     _prefect(["work-pool", "create", "kiemdiem", "--type", "process"], env)
     deployed = _prefect(["--no-prompt", "deploy", "--all"], env)

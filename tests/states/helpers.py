@@ -19,6 +19,7 @@ from models import (
     Opinion,
     OutboxMessage,
     RemediationNote,
+    SealedRound,
     SelfReview,
     Shortcoming,
     Suggestion,
@@ -103,6 +104,7 @@ def snapshot(engine: Engine) -> tuple[Any, ...]:
                 )
             ),
             sorted((t.unit_id, t.round, t.level, t.count) for t in session.exec(select(Tally))),
+            sorted((r.unit_id, r.round, r.boxes) for r in session.exec(select(SealedRound))),
         )
 
 

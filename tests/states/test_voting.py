@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import yaml
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from typer.testing import CliRunner
@@ -22,6 +22,7 @@ from models import (
     Ballot,
     Level,
     Member,
+    SealedRound,
     Tally,
     Unit,
     VoterRoll,
@@ -29,6 +30,7 @@ from models import (
 )
 from models.org_import import import_organizations
 from states import vote
+from states.ballot_box import BOX_SIZE
 from states.directory import Directory
 from states.guards import Electorate
 from states.voting import close_vote, tally_of, voters_who_voted
@@ -60,6 +62,7 @@ def _vote_tables(engine: Engine) -> tuple[Any, ...]:
         return (
             sorted((r.unit_id, r.round, r.voter_id) for r in session.exec(select(VoterRoll))),
             sorted((t.unit_id, t.round, t.level, t.count) for t in session.exec(select(Tally))),
+            sorted((r.unit_id, r.round, r.boxes) for r in session.exec(select(SealedRound))),
         )
 
 
@@ -86,12 +89,10 @@ def test_a_voter_votes_once_and_only_the_eligible_vote(cycle: Engine) -> None:
         unit = session.exec(select(Unit).where(Unit.code == "M:B3")).one()
         assert voters_who_voted(session, unit) == {_member_id(session, "B1")}
         assert unit.id is not None
-        assert tally_of(session, [unit.id])[unit.id] == {
-            E: 0,
-            G: 1,
-            C: 0,
-            Level.NOT_COMPLETED: 0,
-        }
+        # A secret round's ballot is one sealed box, and no count exists until it closes.
+        assert tally_of(session, [unit.id]) == {}
+        [sealed] = session.exec(select(SealedRound)).all()
+        assert (sealed.unit_id, sealed.round, len(sealed.boxes)) == (unit.id, 1, BOX_SIZE)
 
 
 def _member_id(session: Session, code: str) -> int:
@@ -99,8 +100,7 @@ def _member_id(session: Session, code: str) -> int:
 
 
 def test_the_secret_ballot_tables_link_no_voter_to_a_choice(cycle: Engine) -> None:
-    # M:B1 and L:B1 have the same voters (B2, B3, B4): the same choices, cast in opposite
-    # orders, leave the same tally behind.
+    # M:B1 and L:B1 have the same voters (B2, B3, B4), who vote in opposite orders.
     place(cycle, "M:B1", "vote", proposed_level=G)
     place(cycle, "L:B1", "vote", proposed_level=G)
     choices = {"B2": E, "B3": G, "B4": C}
@@ -109,48 +109,35 @@ def test_the_secret_ballot_tables_link_no_voter_to_a_choice(cycle: Engine) -> No
     for voter in ("B4", "B3", "B2"):
         _vote(cycle, voter, L_B1=choices[voter])
     columns = {
-        t: {c["name"] for c in inspect(cycle).get_columns(t)} for t in ("voterroll", "tally")
+        t: {c["name"] for c in inspect(cycle).get_columns(t)} for t in ("voterroll", "sealedround")
     }
     assert columns == {
         "voterroll": {"id", "unit_id", "round", "voter_id", "at"},
-        "tally": {"id", "unit_id", "round", "level", "count"},
+        "sealedround": {"unit_id", "round", "boxes"},  # no id, no time, no voter
     }
     with Session(cycle) as session:
         assert session.exec(select(Ballot)).all() == []  # a secret vote writes no ballot
+        assert session.exec(select(Tally)).all() == []  # nor any count before the close
         assert session.exec(select(AuditEntry).where(AuditEntry.trigger == "vote")).all() == []
-        units = {u.code: u.id for u in session.exec(select(Unit)) if u.code in ("M:B1", "L:B1")}
-        rows = {
-            code: session.exec(
-                select(Tally).where(Tally.unit_id == unit_id).order_by(col(Tally.id))
-            ).all()
-            for code, unit_id in units.items()
-        }
-        # Each unit's rows: created together in the rule set's order, one count per level.
-        shapes = {
-            code: [(t.id - found[0].id, t.round, t.level, t.count) for t in found]  # type: ignore[operator]
-            for code, found in rows.items()
-        }
-        assert (
-            shapes["M:B1"]
-            == shapes["L:B1"]
-            == [
-                (0, 1, E, 1),
-                (1, 1, G, 1),
-                (2, 1, C, 1),
-                (3, 1, Level.NOT_COMPLETED, 0),
-            ]
-        )
+        sealed = session.exec(select(SealedRound)).all()
+        # One row per unit and round; three boxes of one length, in the order of their bytes
+        # (not the roll's), none holding a level in the clear.
+        assert len(sealed) == 2
+        for row in sealed:
+            boxes = [row.boxes[i : i + BOX_SIZE] for i in range(0, len(row.boxes), BOX_SIZE)]
+            assert len(row.boxes) == 3 * BOX_SIZE and boxes == sorted(boxes)
+            assert not any(level.value.encode() in row.boxes for level in Level)
         roll = session.exec(select(VoterRoll).order_by(col(VoterRoll.id))).all()
         assert len(roll) == 6 and all(r.round == 1 for r in roll)
-        if session.get_bind().dialect.name == "postgresql":
-            # Every ballot rewrites all the unit's tally rows, so no row's version names the
-            # transaction of the voter whose choice it counts.
-            for unit_id in units.values():
-                versions = session.execute(
-                    text("SELECT DISTINCT xmin::text FROM tally WHERE unit_id = :u"),
-                    {"u": unit_id},
-                ).all()
-                assert len(versions) == 1
+    result = _close(cycle, "B2", "M:B1", "L:B1")
+    assert {code: o.counted() for code, o in result.outcomes.items()} == {
+        "M:B1": "excellent 1, good 1, completed 1",
+        "L:B1": "excellent 1, good 1, completed 1",
+    }
+    with Session(cycle) as session:
+        assert session.exec(select(SealedRound)).all() == []  # opened, counted, dropped
+        tallies = sorted((t.round, t.level, t.count) for t in session.exec(select(Tally)))
+    assert tallies == sorted(2 * [(1, E, 1), (1, G, 1), (1, C, 1), (1, Level.NOT_COMPLETED, 0)])
 
 
 def test_an_open_ballot_records_who_voted_for_what(district: Engine, tmp_path: Path) -> None:
@@ -245,7 +232,9 @@ def test_a_split_vote_goes_to_a_revote_where_everyone_votes_again(cycle: Engine)
     with Session(cycle) as session:
         unit = session.exec(select(Unit).where(Unit.code == "M:B3")).one()
         assert unit.id is not None
-        assert tally_of(session, [unit.id])[unit.id][G] == 2
+        assert tally_of(session, [unit.id]) == {}  # round 2 is sealed; round 1 was counted
+        [sealed] = session.exec(select(SealedRound)).all()
+        assert (sealed.round, len(sealed.boxes)) == (2, 2 * BOX_SIZE)
         assert len(voters_who_voted(session, unit)) == 2
     with pytest.raises(ActionRefused, match="B1 .* has already voted"):
         _vote(cycle, "B1", M_B3=G)
