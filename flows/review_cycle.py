@@ -9,6 +9,7 @@ from typing import Any
 from prefect import flow, get_run_logger
 from prefect.states import Completed
 
+from flows._insights import publish_insights
 from flows._tasks import (
     advance_units,
     deliver_outbox,
@@ -41,12 +42,14 @@ def review_cycle(
         }
     delivery = deliver_outbox(instant, database_url, cycle_code)
     status = publish_status(cycle_code, instant, database_url)
+    insights = publish_insights(cycle_code, instant, database_url)
     summary = {
         "advanced": advanced,
         "escalated": escalated,
         "earlier": earlier,
         "delivery": delivery,
         "status": status,
+        "insights": insights,
     }
     logger = get_run_logger()
     for problem in escalated["unresolved"]:

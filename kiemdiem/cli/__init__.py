@@ -7,8 +7,9 @@ import sys
 
 import typer
 
-from kiemdiem.cli import (  # noqa: F401  (the unit_* modules add their commands to `unit`)
+from kiemdiem.cli import (  # noqa: F401  (the unit_* modules add their commands to `unit`, cycle_insights to `cycle`)
     cycle,
+    cycle_insights,
     org,
     remediation,
     unit,

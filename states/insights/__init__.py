@@ -55,5 +55,5 @@ def cycle_insights(*, session: Session, cycle: Cycle, now: datetime) -> dict[str
 
 def at_risk(*, session: Session, cycle: Cycle, now: datetime) -> list[dict[str, Any]]:
     """The forecast rows to warn of now: at risk, within the plan's warning days of due."""
-    rows = load_rows(session, cycle)
+    rows = load_rows(session, cycle, texts=False)
     return [r for r in forecast(tracks(rows), now=now, plan=plan_of(cycle)) if r["warn"]]

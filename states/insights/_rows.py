@@ -92,8 +92,11 @@ def _latest_reviews(session: Session, cycle_id: int) -> dict[int, tuple[str, Sel
     return latest
 
 
-def load_rows(session: Session, cycle: Cycle, *, now: datetime | None = None) -> CycleRows:
-    """Units, latest reviews (and last year's), comments, tallies, state entries, deadlines."""
+def load_rows(
+    session: Session, cycle: Cycle, *, now: datetime | None = None, texts: bool = True
+) -> CycleRows:
+    """Units, latest reviews (and last year's), comments, tallies, state entries, deadlines;
+    without `texts`, only what the forecast reads (units, state entries, deadlines)."""
     assert cycle.id is not None
     directory = Directory.load(session)
     units = [
@@ -118,6 +121,14 @@ def load_rows(session: Session, cycle: Cycle, *, now: datetime | None = None) ->
         )
     ]
     rows = CycleRows(cycle, directory, units)
+    if texts:
+        _texts(session, cycle, rows)
+    _progress(session, cycle, rows, now)
+    return rows
+
+
+def _texts(session: Session, cycle: Cycle, rows: CycleRows) -> None:
+    assert cycle.id is not None
     rows.reviews = {
         uid: _review(code, r) for uid, (code, r) in _latest_reviews(session, cycle.id).items()
     }
@@ -141,6 +152,9 @@ def load_rows(session: Session, cycle: Cycle, *, now: datetime | None = None) ->
     ):
         tallies[unit_id][rnd][Level(level).value] = count
     rows.tallies = {u: dict(r) for u, r in tallies.items()}
+
+
+def _progress(session: Session, cycle: Cycle, rows: CycleRows, now: datetime | None) -> None:
     entered: dict[int, dict[str, datetime]] = defaultdict(dict)
     first = (
         sa_select(col(AuditEntry.unit_id), col(AuditEntry.to_state), func.min(AuditEntry.at))
@@ -161,4 +175,3 @@ def load_rows(session: Session, cycle: Cycle, *, now: datetime | None = None) ->
     ):
         due[unit_id][stage] = at
     rows.due = dict(due)
-    return rows
