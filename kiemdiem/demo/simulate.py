@@ -206,9 +206,9 @@ def _writing(day: _Day, unit: Unit) -> Any:
     mates = sorted(
         u.code
         for u in day.world.units
-        if u.organization_id == unit.organization_id and u.member_id and u.code != code
+        if u.organization_id == unit.organization_id and u.code.startswith("M:") and u.code != code
     )
-    if not mates or not mates[0].startswith("M:"):
+    if not mates:
         return own
     source = honest_review(random.Random(f"{people.seed}:text:{mates[0]}"))
     rng = random.Random(f"{people.seed}:copy:{code}")
