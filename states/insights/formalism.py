@@ -15,12 +15,20 @@ from typing import Any
 
 from models.cycle import Level, UnitKind
 from states.insights._rows import CycleRows, UnitRow
-from states.insights._text import MIN_WORDS, Text, clusters, near_duplicates, normalise, similarity
+from states.insights._text import (
+    MIN_WORDS,
+    Text,
+    clusters,
+    near_duplicates,
+    normalise,
+    word_similarity,
+    words_of,
+)
 
 # Copies with 5–20% of their words edited stay above this; honest reviews written from the
 # same guidance fall well below it (benchmarks/insights.py measures both).
 COPY_THRESHOLD = 0.85
-CARRIED_THRESHOLD = 0.85
+CARRIED_THRESHOLD = 0.9
 # Cells smaller than this say little about patterns of levels or comments.
 MIN_CELL = 5
 # A pattern is shown once it is this unlikely by chance (its score at least this).
@@ -103,19 +111,19 @@ def copied_from_last_year(
         now, then = rows.reviews.get(unit.id), rows.previous_reviews.get(unit.code)
         if now is None or then is None:
             continue
-        parts = {}
-        for part in ("shortcomings", "remedies"):
-            a, b = normalise(getattr(now, part)), normalise(getattr(then, part))
-            if len(a.split()) >= MIN_WORDS // 2 and len(b.split()) >= MIN_WORDS // 2:
-                parts[part] = similarity(a, b)
-        if parts and max(parts.values()) >= threshold:
+        # Both together: one short sentence of the usual form matches last year's by chance.
+        a = words_of(f"{now.shortcomings} {now.remedies}")
+        b = words_of(f"{then.shortcomings} {then.remedies}")
+        if len(a) < MIN_WORDS or len(b) < MIN_WORDS:
+            continue
+        score = word_similarity(a, b)
+        if score >= threshold:
             out.append(
                 signal(
                     "copied_from_last_year",
-                    max(parts.values()),
+                    score,
                     rows.directory.orgs[unit.org_id].code,
                     [unit.code],
-                    similarity={k: round(v, 3) for k, v in parts.items()},
                     this_year={"shortcomings": now.shortcomings, "remedies": now.remedies},
                     last_year={"shortcomings": then.shortcomings, "remedies": then.remedies},
                 )
