@@ -27,6 +27,7 @@ from starlette.middleware.base import BaseHTTPMiddleware
 import web.pages
 from models.errors import NotFound
 from models.settings import Settings, load_settings
+from states.acting import acting
 from vocabulary import LANGUAGES, _, use_language
 from web.auth import (
     LANG_COOKIE,
@@ -100,7 +101,7 @@ class PageMiddleware(BaseHTTPMiddleware):
         request.state.session = state or new_session()
         request.state.session_changed = state is None
         lang = language_of(request)
-        with use_language(lang):
+        with use_language(lang), acting("page"):
             if request.method not in ("GET", "HEAD", "OPTIONS"):
                 posted = await _posted_token(request)
                 expected = signer.csrf_token(request.state.session["sid"])

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from kiemdiem.cli._common import NowOption, console, transaction
@@ -72,7 +73,10 @@ def show(
             f"  shortcoming #{item['id']} ({item['status']}, owner {item['owner'] or '—'}, "
             f"due {item['due_local']}): {item['text']}"
         )
-    table = Table("at (local)", "actor", "move", "reason")
+    table = Table("at (local)", "actor", "via", "move", "reason")
     for entry in view["history"]:
-        table.add_row(entry["at_local"], entry["actor"], entry["move"], entry["reason"])
+        via = entry["via"] + (f" ({entry['operator']})" if entry["operator"] else "")
+        table.add_row(
+            entry["at_local"], escape(entry["actor"]), escape(via), entry["move"], entry["reason"]
+        )
     console.print(table)
