@@ -16,7 +16,7 @@ from kiemdiem.cli import (  # noqa: F401  (the unit_* modules add their commands
     unit_review,
     unit_vote,
 )
-from kiemdiem.cli._common import NowOption, console, errors, transaction
+from kiemdiem.cli._common import NowOption, console, errors
 from kiemdiem.cli.report import report_command
 from models import KiemdiemError, resolve_now
 from states import MACHINES
@@ -45,10 +45,13 @@ app.command("report")(report_command)
 
 @app.command()
 def init() -> None:
-    """Create the database tables (KIEMDIEM_DATABASE_URL, default ./kiemdiem.db)."""
-    with transaction():
-        pass
-    console.print("[green]database ready[/]")
+    """Create the database, or upgrade it to the newest schema keeping its rows
+    (KIEMDIEM_DATABASE_URL, default ./kiemdiem.db)."""
+    from models import get_engine, init_db
+    from models.migrate import head
+
+    done = init_db(get_engine())
+    console.print(f"[green]database ready[/] ({done}, schema revision {head()})")
 
 
 @app.command()
