@@ -107,9 +107,27 @@ def hand_off_delivery(*, cycle_code: str | None, now: str, database_url: str | N
     run = run_deployment(
         DELIVERY_DEPLOYMENT,
         flow_run_name=f"{cycle_code or 'outbox'}-delivery",
-        parameters={"cycle_code": cycle_code, "now": now, "database_url": database_url},
+        parameters={
+            "cycle_code": cycle_code,
+            "now": now,
+            "database_url": database_url,
+            "report_failures": False,
+        },
         timeout=0,
         tags=[cycle_tag(cycle_code)] if cycle_code else None,
         as_subflow=False,
     )
     return str(run.id)  # type: ignore[union-attr]
+
+
+def tag_this_run(cycle_code: str) -> None:
+    """Add the cycle's tag to the flow run in progress, so the UI's tag filter finds it."""
+    from prefect.runtime import flow_run
+
+    run_id = flow_run.id
+    if run_id is None:
+        return
+    with get_client(sync_client=True) as client:
+        run = client.read_flow_run(run_id)  # type: ignore[arg-type]
+        if cycle_tag(cycle_code) not in run.tags:
+            client.update_flow_run(run.id, tags=[*run.tags, cycle_tag(cycle_code)])

@@ -27,6 +27,10 @@ class Settings(BaseSettings):
     # Secrets kept outside the database (the ballot keys, the key that signs sign-in links):
     # whoever holds a copy of the database must not hold these too.
     keys_dir: str = "kiemdiem-keys"
+    # Each launched cycle's tick, as cron in the plan's time zone (a Prefect server only).
+    tick_cron: str = "0 8 * * *"
+    # Deliverers draining the outbox at once on PostgreSQL (SKIP LOCKED claims); SQLite: one.
+    deliverers: int = 2
 
 
 def load_settings() -> Settings:
