@@ -128,6 +128,6 @@ def tag_this_run(cycle_code: str) -> None:
     if run_id is None:
         return
     with get_client(sync_client=True) as client:
-        run = client.read_flow_run(run_id)  # type: ignore[arg-type]
+        run = client.read_flow_run(run_id)
         if cycle_tag(cycle_code) not in run.tags:
             client.update_flow_run(run.id, tags=[*run.tags, cycle_tag(cycle_code)])
