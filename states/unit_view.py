@@ -93,6 +93,8 @@ def unit_view(session: Session, cycle_code: str, unit_code: str) -> dict[str, An
             {
                 "at_local": dates.moment(e.at, local),
                 "actor": e.actor,
+                "via": e.via,
+                "operator": e.operator,
                 "move": f"{e.from_state} → {e.to_state}",
                 "reason": e.reason or "",
             }

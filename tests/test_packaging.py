@@ -15,7 +15,7 @@ import pytest
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("flows", "states", "notifications", "models", "kiemdiem", "vocabulary")
+PACKAGES = ("flows", "states", "notifications", "models", "kiemdiem", "vocabulary", "web")
 
 
 def test_the_wheel_holds_every_source_file(tmp_path: Path) -> None:
@@ -34,7 +34,7 @@ def test_the_wheel_holds_every_source_file(tmp_path: Path) -> None:
         str(path.relative_to(ROOT))
         for package in PACKAGES
         for path in (ROOT / package).rglob("*")
-        if path.is_file() and path.suffix in (".py", ".j2", ".yaml")
+        if path.is_file() and path.suffix in (".py", ".j2", ".yaml", ".html", ".css", ".js")
     }
     assert wanted - shipped == set()
     assert any(name.endswith("templates/vi/digest.j2") for name in shipped)

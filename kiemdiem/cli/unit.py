@@ -75,9 +75,14 @@ def show(
             f"  shortcoming #{item['id']} ({item['status']}, owner {item['owner'] or '—'}, "
             f"due {item['due_local']}): {escape(item['text'])}"
         )
-    table = Table("at (local)", "actor", "move", "reason")
+    table = Table("at (local)", "actor", "via", "move", "reason")
     for entry in view["history"]:
+        via = entry["via"] + (f" ({entry['operator']})" if entry["operator"] else "")
         table.add_row(
-            entry["at_local"], escape(entry["actor"]), entry["move"], escape(entry["reason"] or "")
+            entry["at_local"],
+            escape(entry["actor"]),
+            escape(via),
+            entry["move"],
+            escape(entry["reason"] or ""),
         )
     console.print(table)
