@@ -6,6 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from vocabulary import names
+from vocabulary.names import capitalized
+
 FORMALISM = "Dấu hiệu hình thức"
 FORECAST = "Dự báo tiến độ"
 POSITIONS = "So sánh chức danh"
@@ -18,18 +21,6 @@ SIGNALS = {
     "all_top_levels": "Chi bộ toàn mức tốt, xuất sắc so với toàn huyện",
     "unanimous_top_votes": "Biểu quyết tuyệt đối mức cao qua các vòng",
     "hollow_comments": "Góp ý chỉ khen hoặc không góp ý",
-}
-_STAGES = {
-    "self_review": "Tự kiểm điểm",
-    "peer_review": "Phê bình, góp ý",
-    "vote": "Biểu quyết",
-    "approval": "Cấp trên quyết định xếp loại",
-}
-_LEVELS = {
-    "excellent": "Hoàn thành xuất sắc nhiệm vụ",
-    "good": "Hoàn thành tốt nhiệm vụ",
-    "completed": "Hoàn thành nhiệm vụ",
-    "not_completed": "Không hoàn thành nhiệm vụ",
 }
 # A cell whose text starts like this would be read by Excel as a formula: people wrote it.
 _FORMULA = ("=", "+", "-", "@")
@@ -79,7 +70,7 @@ def rows(insights: dict[str, Any]) -> dict[str, tuple[Sequence[str], Iterable[Se
             [
                 [
                     f["organization"],
-                    _STAGES.get(f["stage"], f["stage"]),
+                    capitalized(names.STAGES.name(f["stage"])),
                     f["units"],
                     f["done"],
                     f["pace_per_day"],
@@ -92,15 +83,15 @@ def rows(insights: dict[str, Any]) -> dict[str, tuple[Sequence[str], Iterable[Se
             ],
         ),
         POSITIONS: (
-            ["Nhóm chức danh", *_LEVELS.values(), "Đã xếp loại", "Khác biệt (đơn vị: mức)"],
+            ["Nhóm chức danh", *names.LEVELS.values(), "Đã xếp loại", "Khác biệt (đơn vị: mức)"],
             [
                 [
                     g["position_group"],
-                    *(g["levels"][level] for level in _LEVELS),
+                    *(g["levels"][level] for level in names.LEVELS),
                     g["rated"],
                     "; ".join(
                         f"{o['unit']} {o['name']} ({o['organization']}): "
-                        f"{_LEVELS.get(o['level'], o['level'])}"
+                        f"{names.LEVELS.name(o['level'])}"
                         for o in g["outliers"]
                     ),
                 ]

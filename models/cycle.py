@@ -56,6 +56,8 @@ class Cycle(SQLModel, table=True):
     # The public half of the cycle's ballot key (hex) when its rule set votes by secret ballot:
     # each choice is sealed with it; the private half lives in a file outside the database.
     ballot_public_key: str | None = Field(default=None, max_length=64)
+    # When the launching committee closed the cycle: its ticks stop and nothing moves again.
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Unit(SQLModel, table=True):
@@ -112,6 +114,10 @@ class AuditEntry(SQLModel, table=True):
     from_state: str = Field(max_length=32)
     to_state: str = Field(max_length=32)
     reason: str | None = None
+    # How it came (states.acting): "page" (the person, signed in), "cli" (an operator acting
+    # for them with --as, named in `operator`) or "system" (the tick, the demo's people).
+    via: str = Field(default="system", max_length=8, sa_column_kwargs={"server_default": "system"})
+    operator: str | None = Field(default=None, max_length=64)
 
 
 class Escalation(SQLModel, table=True):

@@ -14,7 +14,7 @@ from kiemdiem.cli.cycle import app
 from models import resolve_now
 from states.cycles import get_cycle
 from states.insights import cycle_insights
-from vocabulary import _
+from vocabulary import _, names
 
 
 def _cells(*values: Any) -> list[str]:
@@ -47,7 +47,7 @@ def render_insights(result: dict[str, Any]) -> None:
         forecast.add_row(
             *_cells(
                 f["organization"],
-                f["stage"],
+                names.STAGES.name(f["stage"]),
                 f"{f['done']}/{f['units']}",
                 f["pace_per_day"],
                 f["projected"] or "-",
@@ -60,8 +60,10 @@ def render_insights(result: dict[str, Any]) -> None:
     for column in (_("position group"), _("levels"), _("outliers")):
         groups.add_column(column)
     for g in result["comparison"]:
-        levels = ", ".join(f"{k} {v}" for k, v in g["levels"].items() if v)
-        outliers = ", ".join(f"{o['unit']} ({o['level']})" for o in g["outliers"][:6])
+        levels = ", ".join(f"{names.LEVELS.name(k)} {v}" for k, v in g["levels"].items() if v)
+        outliers = ", ".join(
+            f"{o['unit']} ({names.LEVELS.name(o['level'])})" for o in g["outliers"][:6]
+        )
         groups.add_row(*_cells(g["position_group"], levels, outliers))
     console.print(groups)
 

@@ -8,10 +8,11 @@ from datetime import date, datetime
 from sqlmodel import Session, col, select
 
 from models.cycle import AuditEntry, Cycle, Unit
-from models.errors import NotFound
+from models.errors import NotFound, Refusal
 from models.organization import Member
 from models.remediation import RemediationNote, Shortcoming
 from models.settings import Settings, load_settings
+from states.acting import audit_fields, check_people_may_act
 from states.cycles import get_member, plan_of
 from states.directory import Directory
 from states.guards import GuardContext, person_guard
@@ -19,6 +20,7 @@ from states.remediation._common import R, _copies, _refuse
 from states.remediation._mail import queue_assigned_mail
 from states.remediation._record import _sync_deadlines
 from states.service import ActionResult, apply_moves, check_action
+from vocabulary import dates
 
 
 @person_guard("actor_heads_or_approves")
@@ -59,7 +61,7 @@ def assign_shortcomings(
     unit, directory = checked.units[0], checked.guards.directory
     plan = plan_of(checked.cycle)
     item = session.get(Shortcoming, shortcoming_id)
-    problems: list[str] = []
+    problems: list[str | Refusal] = []
     if item is None or item.unit_id != unit.id:
         problems.append(
             f"{unit.code}: shortcoming {shortcoming_id} is not one of its shortcomings; list them "
@@ -79,7 +81,7 @@ def assign_shortcomings(
         )
     codes = list(dict.fromkeys(owner_codes))
     if not codes:
-        problems.append("name at least one owner (--owner MEMBER)")
+        problems.append(Refusal("owner_required", field="owner"))
     members = {
         m.code: m for m in session.exec(select(Member).where(col(Member.code).in_(codes))).all()
     }
@@ -133,6 +135,7 @@ def assign_shortcomings(
             from_state=unit.state,
             to_state=unit.state,
             reason=f"shortcoming {item.id} to {', '.join(codes)}",
+            **audit_fields(),
         )
     )
     _sync_deadlines(session, [item.unit_id])
@@ -168,10 +171,11 @@ def report_remediation(
     remedied: bool = False,
 ) -> Shortcoming:
     """The owner reports what was done (evidence); `remedied` closes the item."""
+    check_people_may_act()
     item, unit, cycle = _item(session, shortcoming_id)
     actor = get_member(session, actor_code)
     who = f"{actor.code} ({actor.full_name})"
-    problems: list[str] = []
+    problems: list[str | Refusal] = []
     copies = _copies(session, shortcoming_id)
     if copies:
         problems.append(
@@ -197,7 +201,7 @@ def report_remediation(
         assert item.remedied_at is not None
         problems.append(
             f"shortcoming {shortcoming_id} was already remedied on "
-            f"{item.remedied_at.astimezone(plan_of(cycle).zone):%d/%m/%Y}"
+            + dates.day(item.remedied_at, plan_of(cycle).zone)
         )
     elif item.status == R.RECURRED:
         successor = session.exec(
@@ -208,7 +212,7 @@ def report_remediation(
             f"{successor}; report on that one"
         )
     if not note.strip():
-        problems.append("say what was done (--note); a report without evidence is not recorded")
+        problems.append(Refusal("evidence_required", field="note"))
     _refuse(problems)
     assert item.id is not None and actor.id is not None
     session.add(
@@ -229,10 +233,11 @@ def supervise(
     *, session: Session, shortcoming_id: int, actor_code: str, now: datetime, note: str
 ) -> RemediationNote:
     """A supervision note by a member of the cycle's inspection commission (002_, 004_)."""
+    check_people_may_act()
     item, _, cycle = _item(session, shortcoming_id)
     actor = get_member(session, actor_code)
     commission = plan_of(cycle).inspection_commission
-    problems: list[str] = []
+    problems: list[str | Refusal] = []
     if actor.code not in commission:
         problems.append(
             f"only the inspection commission of {cycle.code} "
@@ -240,7 +245,7 @@ def supervise(
             f"not {actor.code} ({actor.full_name}); the plan's inspection_commission names it"
         )
     if not note.strip():
-        problems.append("write the supervision note (--note)")
+        problems.append(Refusal("supervision_note_required", field="note"))
     _refuse(problems)
     assert item.id is not None and actor.id is not None
     written = RemediationNote(

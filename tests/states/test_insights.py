@@ -37,7 +37,7 @@ from states.insights import (
 from states.insights._rows import CycleRows, ReviewText, UnitRow
 from states.insights.formalism import level_patterns
 from tests.factories import MEMBER_HEADER, ORGS, member, write_csv
-from tests.states.helpers import CYCLE, act, launch_cycle, local, review_form, tick
+from tests.states.helpers import CYCLE, act, launch_cycle, local, outbox, review_form, tick
 
 # --- text ------------------------------------------------------------------------------------
 
@@ -297,3 +297,29 @@ def test_a_copied_review_is_found_in_the_cycle_with_both_texts(launched: Engine)
     assert not forecast_rows[("G2", "self_review")]["warn"]  # due 1 Dec: not yet
     [chairs] = result["comparison"]
     assert chairs["position_group"] == "bi-thu-chi-bo" and chairs["units"] == 6  # M: and L:
+
+
+def test_the_committees_digest_warns_of_organizations_at_risk_before_the_due_day(
+    launched: Engine,
+) -> None:
+    tick(launched, local("2026-11-11 08:00"))
+    for i in range(3, 9):
+        act(
+            launched,
+            submit_self_review,
+            unit_code=f"M:A{i}",
+            actor_code=f"A{i}",
+            now=local("2026-11-11 09:00"),
+            **review_form(),
+        )
+    # 24 Nov: G1's self-review three days late (the committee above is told), and its vote,
+    # due tomorrow night, has not begun anywhere: warned now, before it is missed.
+    tick(launched, local("2026-11-24 08:00"))
+    digests = outbox(launched, "digest")
+    assert digests
+    warned = [m for m in digests if "Dự báo chậm tiến độ" in m.body_text]
+    assert warned, [m.body_text for m in digests]
+    [line] = [ln for ln in warned[0].body_text.splitlines() if ln.startswith("- G1:")]
+    assert "biểu quyết xếp loại" in line and "hạn 2026-11-25" in line
+    for m in digests:  # only where an organization is at risk; overdue ones are not "at risk"
+        assert "- G2:" not in m.body_text
