@@ -77,6 +77,10 @@ class Refusal:
     fields: Mapping[str, Any] = dataclasses.field(default_factory=dict, hash=False)
 
 
+# The last line of a refusal, said once after every problem (a page says it in its own words).
+NOTHING_CHANGED = Refusal("nothing_changed")
+
+
 class ActionRefused(KiemdiemError):
     """The action is not allowed; every row is as it was.
 

@@ -12,7 +12,7 @@ from models.errors import ActionRefused
 from models.organization import Member
 from models.settings import Settings, load_settings
 from notifications import queue
-from states import remediation
+from states import links, remediation
 from states._mail import mail_to
 from states.approval_rules import choice_problem, rule_problems
 from states.cycles import format_day, mail_context, plan_of, rules_of
@@ -194,7 +194,9 @@ def _queue_returned_mail(
                     "reason": reason,
                     "due_local": format_day(due, plan),
                     "approver": checked.actor.full_name,
-                    "link": f"{settings.base_url}/cycles/{checked.cycle.code}/units/{unit.code}",
+                    "link": links.url(
+                        settings.base_url, links.self_review(checked.cycle.code, unit.code)
+                    ),
                 },
                 settings=settings,
             )

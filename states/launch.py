@@ -14,6 +14,7 @@ from models.errors import ActionRefused, PlanInvalid
 from models.organization import Member, OrgLevel
 from models.settings import Settings
 from notifications import Mail, queue
+from states import links
 from states._mail import mail_to
 from states.ballot_box import create_ballot_key
 from states.cycles import format_day, mail_context
@@ -206,7 +207,15 @@ def _plan_issued_mails(
             key=f"plan:{cycle.code}:{email}",
             cycle_id=cycle.id,
             cycle=context,
-            context={"units": items, "link": f"{settings.base_url}/cycles/{cycle.code}"},
+            context={
+                "units": items,
+                "link": links.url(
+                    settings.base_url,
+                    links.one_or_tasks(
+                        {links.self_review(cycle.code, i["unit_code"]) for i in items}
+                    ),
+                ),
+            },
             settings=settings,
         )
         for email, (to, items) in grouped.items()

@@ -22,6 +22,7 @@ from models.errors import ActionRefused
 from models.organization import Member
 from models.settings import Settings, load_settings
 from notifications import queue
+from states import links
 from states._mail import mail_to
 from states.cycles import format_day, mail_context, plan_of
 from states.directory import Directory
@@ -168,7 +169,18 @@ def _queue_requests(
             key=f"opinion:{cycle.code}:{items[0]['source']}:{items[0]['unit_code']}",
             cycle_id=cycle.id,
             cycle=context,
-            context={"items": items, "link": f"{settings.base_url}/cycles/{cycle.code}/opinions"},
+            context={
+                "items": items,
+                "link": links.url(
+                    settings.base_url,
+                    links.one_or_tasks(
+                        {
+                            links.action_page("give_opinion", cycle.code, i["unit_code"])
+                            for i in items
+                        }
+                    ),
+                ),
+            },
             settings=settings,
         )
         for to, items in grouped.values()

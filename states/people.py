@@ -115,6 +115,35 @@ def person(session: Session, key: str) -> Person:
     )
 
 
+def may_act(
+    session: Session, who: Person, *, cycle_code: str, unit_code: str, trigger: str
+) -> str | None:
+    """None if `who` may do `trigger` to the unit as far as who they are goes (the same
+    guards the action checks, whatever the unit's state now); else why not, in English as
+    the guards say it. The action itself checks everything again when it is done."""
+    from states.cycles import get_cycle, get_member, get_units
+    from states.guards import PERSON_GUARDS, GuardContext
+    from states.machine import machine_for
+
+    if who.member_code is None:
+        return f"{who.name} is an organization's office, which does not act on units"
+    cycle = get_cycle(session, cycle_code)
+    (unit,) = get_units(session, cycle, [unit_code])
+    actor = get_member(session, who.member_code)
+    moves = [m for m in machine_for(unit.kind).moves if m.trigger == trigger and m.by == "person"]
+    if not moves:
+        return f"{trigger!r} is not something a person does"
+    context = GuardContext.load(session, cycle, actor, [unit])
+    for condition in moves[0].conditions:
+        # Only the guards about who acts (actor_*): the others say whether it can happen now.
+        if not condition.startswith("actor_") or condition not in PERSON_GUARDS:
+            continue
+        reason = PERSON_GUARDS[condition](context, unit)
+        if reason:
+            return reason
+    return None
+
+
 def _on_a_committee(directory: Directory, member_id: int) -> bool:
     return any(member_id in directory.committee(org) for org in directory.children)
 
@@ -140,6 +169,7 @@ __all__ = [
     "Person",
     "Role",
     "active_cycles",
+    "may_act",
     "member_key",
     "office_key",
     "people_for_email",

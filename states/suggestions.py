@@ -14,6 +14,7 @@ from models.errors import ActionRefused
 from models.organization import Member
 from models.settings import Settings
 from notifications import queue
+from states import links
 from states._mail import mail_to
 from states.cycles import format_day, mail_context, plan_of
 from states.guards import GuardContext, person_guard
@@ -205,7 +206,7 @@ def _queue_suggestion_mail(
                     "body": body,
                     "text": row.text,
                     "due_local": format_day(due_at, plan) if due_at else "",
-                    "link": f"{settings.base_url}/cycles/{cycle.code}/units/{unit.code}",
+                    "link": links.url(settings.base_url, links.self_review(cycle.code, unit.code)),
                 },
                 settings=settings,
             )
