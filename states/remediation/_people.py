@@ -20,6 +20,7 @@ from states.remediation._common import R, _copies, _refuse
 from states.remediation._mail import queue_assigned_mail
 from states.remediation._record import _sync_deadlines
 from states.service import ActionResult, apply_moves, check_action
+from vocabulary import dates
 
 
 @person_guard("actor_heads_or_approves")
@@ -200,7 +201,7 @@ def report_remediation(
         assert item.remedied_at is not None
         problems.append(
             f"shortcoming {shortcoming_id} was already remedied on "
-            f"{item.remedied_at.astimezone(plan_of(cycle).zone):%d/%m/%Y}"
+            + dates.day(item.remedied_at, plan_of(cycle).zone)
         )
     elif item.status == R.RECURRED:
         successor = session.exec(
