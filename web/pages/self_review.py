@@ -21,19 +21,14 @@ from models.errors import ActionRefused, Refusal
 from states.actions import ShortcomingInput, self_review_form, submit_self_review
 from states.drafts import WRITABLE, load_draft, save_draft
 from states.people import Person, may_act
-from vocabulary import N_, _
+from vocabulary import _
+from vocabulary.names import LEVELS, STATES
 from web.auth import Forbidden, current_person
 from web.db import db_session, settings_of
 from web.render import refusals_by_field, render
 
 router = APIRouter()
 
-LEVELS = {
-    "excellent": N_("Excellent: duties completed outstandingly"),
-    "good": N_("Good: duties completed well"),
-    "completed": N_("Duties completed"),
-    "not_completed": N_("Duties not completed"),
-}
 # Blank shortcoming rows offered beyond those already written.
 SPARE_SHORTCOMINGS = 2
 
@@ -57,7 +52,8 @@ def _form_page(
         values=values,
         errors=errors or {},
         shortcoming_rows=rows,
-        level_names={k: _(v) for k, v in LEVELS.items()},
+        level_names=dict(LEVELS.items()),
+        state_names=STATES,
         saved_at=saved_at,
         writable=view["state"] in WRITABLE,
     )
