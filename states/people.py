@@ -144,6 +144,37 @@ def may_act(
     return None
 
 
+def one_per_role(session: Session, cycle_code: str) -> dict[Role, str]:
+    """A person key for each kind of person who acts in a cycle (for the demo's links): a
+    member, a cell secretary, a committee member heading a grassroots organization, and
+    the launching organization's office."""
+    from states.cycles import get_cycle
+
+    cycle = get_cycle(session, cycle_code)
+    found: dict[Role, str] = {}
+    member = session.exec(
+        select(Member.code)
+        .join(Unit, col(Unit.member_id) == col(Member.id))
+        .where(Unit.cycle_id == cycle.id, col(Member.leads_id).is_(None))
+        .order_by(col(Member.code))
+    ).first()
+    if member:
+        found[Role.MEMBER] = member_key(member)
+    for role, level in ((Role.SECRETARY, OrgLevel.CELL), (Role.COMMITTEE, OrgLevel.GRASSROOTS)):
+        head = session.exec(
+            select(Member.code)
+            .join(Organization, col(Organization.id) == col(Member.leads_id))
+            .where(Organization.level == level)
+            .order_by(col(Member.code))
+        ).first()
+        if head:
+            found[role] = member_key(head)
+    office = session.get(Organization, cycle.launched_by_id)
+    if office is not None and office.email:
+        found[Role.OFFICE] = office_key(office.code)
+    return found
+
+
 def _on_a_committee(directory: Directory, member_id: int) -> bool:
     return any(member_id in directory.committee(org) for org in directory.children)
 
@@ -172,6 +203,7 @@ __all__ = [
     "may_act",
     "member_key",
     "office_key",
+    "one_per_role",
     "people_for_email",
     "person",
 ]
