@@ -108,7 +108,7 @@ def serve(
         host=settings.serve_host,
         port=settings.serve_port,
         proxy_headers=True,
-        forwarded_allow_ips="127.0.0.1",
+        forwarded_allow_ips=None,  # FORWARDED_ALLOW_IPS, else 127.0.0.1 only
         lifespan="off",
         log_level="warning",
     )

@@ -130,9 +130,6 @@ def run_demo(
         write_report(report, workbook)
         summary["report"] = str(workbook)
         summary["mails_received"] = smtp.received()
-        if serve:
-            _print(console, summary, timeline, workdir, json_output)
-            serve_demo(console, district.cycle_code, final_now)
     summary["actions"] = dict(people.actions)
     summary["refused_actions"] = people.refused
     summary["seconds"] = round(time.perf_counter() - started, 1)
@@ -140,6 +137,10 @@ def run_demo(
     summary["seconds_in_people"] = round(spent["people"], 1)
     summary["directory"] = str(workdir)
     _print(console, summary, timeline, workdir, json_output)
+    if serve:  # a recording SMTP server again, for the mail the pages send (fresh links)
+        with SMTPServerProcess(workdir / "smtp-received.txt") as smtp:
+            os.environ["KIEMDIEM_SMTP_PORT"] = str(smtp.port)
+            serve_demo(console, district.cycle_code, final_now)
     return summary
 
 
