@@ -5,7 +5,6 @@ from __future__ import annotations
 from vocabulary import N_
 
 WORDS: dict[str, str] = {
-    "nothing_changed": N_("Nothing was changed."),
     "form_level_missing": N_("choose the level the unit proposes for itself"),
     "form_score_not_a_number": N_("'{text}' is not a score: write a whole number from 0 to 100"),
     "draft_too_late": N_(
