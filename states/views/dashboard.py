@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from models.cycle import AuditEntry, Cycle, Escalation, StageDeadline, Unit
 from models.errors import ActionRefused, Refusal
-from models.organization import Member, Organization
+from models.organization import Organization
 from states.cycles import days_late, get_cycle, get_member, get_units, plan_of
 from states.directory import Directory, OrgNode
 from states.machine import STAGE_OF_STATE, STAGES, UnitState
@@ -97,21 +97,42 @@ class HistoryEntry:
     reason: str | None
 
 
-def scope_of(session: Session, cycle: Cycle, person: Member, directory: Directory) -> Scope:
-    """What the person may watch in the cycle; refused if nothing."""
+def scope_of(
+    session: Session,
+    cycle: Cycle,
+    directory: Directory,
+    *,
+    member_code: str | None = None,
+    office_of: str | None = None,
+) -> Scope:
+    """What a member (by code) or an organization's office may watch in the cycle: the office
+    of the launching committee or one above it, and its head, the whole cycle; another
+    office or head its organization's subtree; a directing team's lead the team's
+    organizations. Refused if nothing."""
     launching = directory.orgs[cycle.launched_by_id]
-    if directory.leads_within(person.leads_id, launching.id):
-        return Scope(True, [launching], "office")
-    teams = [t for t in plan_of(cycle).directing_teams if t.lead == person.code]
-    roots = [directory.by_code[c] for t in teams for c in t.organizations if c in directory.by_code]
-    if person.leads_id is not None and person.leads_id in directory.orgs:
-        roots.append(directory.orgs[person.leads_id])
+    roots: list[OrgNode] = []
+    teams = []
+    who = office_of or member_code or ""
+    if office_of is not None:
+        office = directory.by_code.get(office_of)
+        if office is not None and launching.path.startswith(office.path):
+            return Scope(True, [launching], "office")
+        if office is not None and office.path.startswith(launching.path):
+            roots.append(office)
+    if member_code is not None:
+        person = get_member(session, member_code)
+        who = f"{person.code} ({person.full_name})"
+        if directory.leads_within(person.leads_id, launching.id):
+            return Scope(True, [launching], "office")
+        teams = [t for t in plan_of(cycle).directing_teams if t.lead == person.code]
+        roots += [
+            directory.by_code[c] for t in teams for c in t.organizations if c in directory.by_code
+        ]
+        if person.leads_id is not None and person.leads_id in directory.orgs:
+            roots.append(directory.orgs[person.leads_id])
     if not roots:
         raise ActionRefused(
-            Refusal(
-                "dashboard_not_yours",
-                fields={"person": f"{person.code} ({person.full_name})", "cycle": cycle.code},
-            )
+            Refusal("dashboard_not_yours", fields={"person": who, "cycle": cycle.code})
         )
     label = f"team:{teams[0].code}" if teams else f"head:{roots[0].code}"
     return Scope(False, roots, label)
@@ -123,11 +144,18 @@ def _in_scope(scope: Scope) -> list[ColumnElement[bool]]:
     return [or_(*(col(Organization.path).startswith(r.path) for r in scope.roots))]
 
 
-def dashboard(session: Session, cycle_code: str, person_code: str, now: datetime) -> Dashboard:
+def dashboard(
+    session: Session,
+    cycle_code: str,
+    now: datetime,
+    *,
+    member_code: str | None = None,
+    office_of: str | None = None,
+) -> Dashboard:
+    """The cycle as a member or an office may watch it (`scope_of`)."""
     cycle = get_cycle(session, cycle_code)
-    person = get_member(session, person_code)
     directory = Directory.load(session)
-    scope = scope_of(session, cycle, person, directory)
+    scope = scope_of(session, cycle, directory, member_code=member_code, office_of=office_of)
     where = [col(Unit.cycle_id) == cycle.id, *_in_scope(scope)]
     states = {s.value: 0 for s in UnitState}
     for state, n in session.execute(
@@ -211,19 +239,25 @@ def _overdue(
 
 
 def unit_history(
-    session: Session, cycle_code: str, unit_code: str, person_code: str
+    session: Session,
+    cycle_code: str,
+    unit_code: str,
+    *,
+    member_code: str | None = None,
+    office_of: str | None = None,
 ) -> list[HistoryEntry]:
     """The unit's audit log, oldest first, to whoever may watch its organization."""
     cycle = get_cycle(session, cycle_code)
     unit = get_units(session, cycle, [unit_code])[0]
-    person = get_member(session, person_code)
     directory = Directory.load(session)
-    scope = scope_of(session, cycle, person, directory)
+    scope = scope_of(session, cycle, directory, member_code=member_code, office_of=office_of)
     if not scope.whole_cycle and not any(
         directory.in_subtree(unit.organization_id, r.id) for r in scope.roots
     ):
         raise ActionRefused(
-            Refusal("unit_not_in_scope", unit=unit.code, fields={"person": person.code})
+            Refusal(
+                "unit_not_in_scope", unit=unit.code, fields={"person": member_code or office_of}
+            )
         )
     return [
         HistoryEntry(e.at, e.actor, e.trigger, e.from_state, e.to_state, e.reason)

@@ -196,19 +196,22 @@ def test_the_dashboard_is_scoped_and_names_the_ladder_step(
     monkeypatch.setenv("KIEMDIEM_LANG", "en")
     late = local("2026-11-22 08:00")  # the pilot G1's self-reviews were due by 20 Nov
     tick(cycle, late)
-    office = _view(cycle, dashboard, "B4", late)  # B4 heads D, the launching committee
+    office = _view(cycle, dashboard, late, member_code="B4")  # B4 heads D, the launching committee
     assert office.scope.whole_cycle and office.units > 10
     assert office.stages[0].stage == "self_review" and office.stages[0].overdue > 0
     g1 = next(o for o in office.overdue if o.code == "G1")
     a1 = next(u for u in g1.units if u.code == "M:A1")
     assert a1.stage == "self_review" and a1.days_late == 2 and a1.step == 2
-    head = _view(cycle, dashboard, "B2", late)  # B2 heads G2: only G2's units
+    head = _view(cycle, dashboard, late, member_code="B2")  # B2 heads G2: only G2's units
     assert not head.scope.whole_cycle and [r.code for r in head.scope.roots] == ["G2"]
     assert head.units < office.units and all(o.code == "G2" for o in head.overdue)
-    assert "has no dashboard" in _refusal(cycle, dashboard, "B3", late)
-    history = _view(cycle, unit_history, "M:A1", "B4")
+    assert "has no dashboard" in _refusal(cycle, dashboard, late, member_code="B3")
+    history = _view(cycle, unit_history, "M:A1", office_of="D")
     assert [(h.actor, h.trigger, h.to_state) for h in history] == [("tick", "start", "self_review")]
-    assert "does not follow" in _refusal(cycle, unit_history, "M:A1", "B2")
+    assert "does not follow" in _refusal(cycle, unit_history, "M:A1", member_code="B2")
+    # The district's office watches the whole cycle; a grassroots office its own subtree.
+    assert _view(cycle, dashboard, late, office_of="D").units == office.units
+    assert _view(cycle, dashboard, late, office_of="G2").units == head.units
 
 
 def test_owners_see_their_shortcomings_and_the_commission_supervises_all(cycle: Engine) -> None:
