@@ -4,7 +4,7 @@ same functions `approve` checks with (set-based: a grassroots committee decides 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from sqlmodel import Session, col, or_, select
@@ -33,6 +33,7 @@ class DeskUnit:
     self_proposed: Level | None  # what the unit proposed for itself
     score: int | None
     decision: Level | None  # the level the desk is about to decide
+    chosen: bool  # among the units the action decides
     group: str | None  # the comparable group's label, where the rule set caps excellent
 
 
@@ -88,9 +89,11 @@ def approval_view(
     *,
     decisions: Mapping[str, Level] | None = None,
     reason: str | None = None,
+    only: Collection[str] | None = None,
 ) -> ApprovalDesk:
     """The units awaiting `org_code`'s decision, with `decisions` (unit code → level, the
-    rest keep their proposed level) checked against every rule, as `approve` would."""
+    rest keep their proposed level) checked against every rule, as `approve` would decide
+    the units named in `only` (all of them if None) in one action."""
     cycle, actor, ctx, org = _approving_org(session, cycle_code, org_code, person_code)
     directory = ctx.directory
     rules = rules_of(cycle)
@@ -106,12 +109,13 @@ def approval_view(
             .order_by(col(Unit.organization_id), col(Unit.kind), col(Unit.code))
         ).all()
     )
-    ctx.batch = units
     wanted = dict(decisions or {})
     decided: dict[str, Level] = {}
     problems: list[Refusal] = []
     reason = reason.strip() if reason and reason.strip() else None
-    for unit in units:
+    chosen = [u for u in units if only is None or u.code in only]
+    ctx.batch = chosen
+    for unit in chosen:
         final = wanted.get(unit.code) or unit.proposed_level
         problem = choice_problem(unit.code, unit.proposed_level, final, reason)
         if problem:
@@ -130,9 +134,9 @@ def approval_view(
         )
         if m.id is not None
     }
-    checked = Checked(cycle, actor, units, [], ctx)
+    checked = Checked(cycle, actor, chosen, [], ctx)
     problems += as_refusals(rule_problems(session, checked, decided, rules, members))
-    caps = _caps(session, cycle.id or 0, units, decided, rules, directory)
+    caps = _caps(session, cycle.id or 0, chosen, decided, rules, directory)
     self_proposed = dict(
         session.exec(
             select(SelfReview.unit_id, SelfReview.proposed_level)
@@ -156,7 +160,8 @@ def approval_view(
                 proposed_level=u.proposed_level,
                 self_proposed=_level(self_proposed.get(u.id or 0)),
                 score=u.score,
-                decision=decided.get(u.code),
+                decision=decided.get(u.code) or wanted.get(u.code) or u.proposed_level,
+                chosen=only is None or u.code in only,
                 group=g.label() if (g := groups[u.code]) else None,
             )
             for u in units

@@ -246,11 +246,17 @@ def unit_history(
     member_code: str | None = None,
     office_of: str | None = None,
 ) -> list[HistoryEntry]:
-    """The unit's audit log, oldest first, to whoever may watch its organization."""
+    """The unit's audit log, oldest first, to whoever may watch its organization, and to the
+    member it reviews."""
     cycle = get_cycle(session, cycle_code)
     unit = get_units(session, cycle, [unit_code])[0]
     directory = Directory.load(session)
-    scope = scope_of(session, cycle, directory, member_code=member_code, office_of=office_of)
+    subject = member_code is not None and unit.member_id == get_member(session, member_code).id
+    scope = (
+        Scope(True, [], "subject")
+        if subject
+        else scope_of(session, cycle, directory, member_code=member_code, office_of=office_of)
+    )
     if not scope.whole_cycle and not any(
         directory.in_subtree(unit.organization_id, r.id) for r in scope.roots
     ):
