@@ -6,6 +6,7 @@ stage modules of `states`.
 """
 
 from states.views.approval_desk import ApprovalDesk, DeskUnit, GroupCap, approval_view
+from states.views.asks import OpinionAsk, SuggestionView, opinions_to_give, suggestion_view
 from states.views.ballot import BallotView, ballot_view
 from states.views.dashboard import Dashboard, HistoryEntry, dashboard, unit_history
 from states.views.meeting import MeetingView, meeting_view, open_vote, record_comment
@@ -19,6 +20,8 @@ __all__ = [
     "GroupCap",
     "HistoryEntry",
     "MeetingView",
+    "OpinionAsk",
+    "SuggestionView",
     "RemediationItem",
     "RemediationView",
     "approval_view",
@@ -26,7 +29,9 @@ __all__ = [
     "dashboard",
     "meeting_view",
     "open_vote",
+    "opinions_to_give",
     "record_comment",
     "remediation_view",
+    "suggestion_view",
     "unit_history",
 ]

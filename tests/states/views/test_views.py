@@ -22,11 +22,13 @@ from states.views import (
     dashboard,
     meeting_view,
     open_vote,
+    opinions_to_give,
     record_comment,
     remediation_view,
+    suggestion_view,
     unit_history,
 )
-from tests.factories import MEMBERS, member, write_district
+from tests.factories import MEMBER_HEADER, MEMBERS, member, write_csv, write_district
 from tests.states.helpers import CYCLE, act, launch_cycle, local, place, review_form, state, tick
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -244,3 +246,40 @@ def test_owners_see_their_shortcomings_and_the_commission_supervises_all(cycle: 
         (True, False),
         (True, True),
     ]
+
+
+@pytest.fixture
+def residents(engine: Engine, tmp_path: Path) -> Engine:
+    """B3 lives in C3's area: B3's peer review waits for C3's opinion (E1 heads C3)."""
+    rows = [{**m, "residence": "C3" if m["code"] == "B3" else ""} for m in MEMBERS]
+    orgs_csv, _ = write_district(tmp_path)
+    members_csv = write_csv(tmp_path / "members.csv", [*MEMBER_HEADER, "residence"], rows)
+    with session_scope(engine) as session:
+        import_organizations(session=session, organizations_csv=orgs_csv, members_csv=members_csv)
+    launch_cycle(engine, tmp_path, LAUNCH)
+    tick(engine, LAUNCH)
+    return engine
+
+
+def test_opinions_to_give_are_those_the_person_speaks_for(residents: Engine) -> None:
+    _in_peer_review(residents)
+    asks = _view(residents, opinions_to_give, "E1")
+    assert [(a.unit, a.source, a.source_name) for a in asks] == [
+        ("M:B3", "residence:C3", "Chi bộ thôn 3")
+    ]
+    assert _view(residents, opinions_to_give, "E1", "M:B3") == asks
+    assert _view(residents, opinions_to_give, "A1") == []  # heads C1, not C3
+    # The meeting shows it awaited, and the vote cannot open until it is given.
+    meeting = _view(residents, meeting_view, "M:B3", "B1")
+    assert [(o.source, o.status) for o in meeting.opinions] == [("residence:C3", "awaited")]
+    assert "opinion" in meeting.actions
+
+
+def test_suggestions_are_written_by_the_committee_above_only(cycle: Engine) -> None:
+    view = _view(cycle, suggestion_view, "M:A3", "A2")  # A2 heads G1, which approves C1's
+    assert view.roles == ["committee"] and view.given == []
+    assert _view(cycle, suggestion_view, "M:A3", "PP").roles == ["committee", "inspection"]
+    with pytest.raises(ActionRefused):
+        _view(cycle, suggestion_view, "M:A3", "A3")  # not to one's own review
+    with pytest.raises(ActionRefused):
+        _view(cycle, suggestion_view, "M:A3", "B1")
