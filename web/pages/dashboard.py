@@ -7,6 +7,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -32,7 +33,7 @@ Who = Annotated[Person, Depends(current_person)]
 Db = Annotated[Session, Depends(db_session)]
 
 
-def plan_zone(session: Session, cycle: str):  # type: ignore[no-untyped-def]
+def plan_zone(session: Session, cycle: str) -> ZoneInfo:
     """The cycle's time zone, for times shown on its pages."""
     return plan_of(get_cycle(session, cycle)).zone
 

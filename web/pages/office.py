@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlmodel import Session, select
+from starlette.datastructures import UploadFile
 from states.people import Person
 from web.auth import Forbidden, current_person
 from web.db import db_session, settings_of
@@ -53,11 +54,11 @@ async def uploads(request: Request) -> dict[str, tuple[str, bytes]]:
     form = await request.form()
     found: dict[str, tuple[str, bytes]] = {}
     for field, value in form.multi_items():
-        if hasattr(value, "read") and getattr(value, "filename", None):
-            content = await value.read(LIMIT + 1)  # type: ignore[union-attr]
+        if isinstance(value, UploadFile) and value.filename:
+            content = await value.read(LIMIT + 1)
             if len(content) > LIMIT:
                 raise Forbidden(_("A file over 20 MB is not accepted."))
-            found[field] = (_safe_name(str(value.filename), field), content)  # type: ignore[union-attr]
+            found[field] = (_safe_name(value.filename, field), content)
     return found
 
 
