@@ -283,3 +283,26 @@ def test_suggestions_are_written_by_the_committee_above_only(cycle: Engine) -> N
         _view(cycle, suggestion_view, "M:A3", "A3")  # not to one's own review
     with pytest.raises(ActionRefused):
         _view(cycle, suggestion_view, "M:A3", "B1")
+
+
+def test_a_split_vote_closes_into_a_revote_with_a_fresh_roll(cycle: Engine) -> None:
+    _in_peer_review(cycle)
+    act(
+        cycle,
+        record_comment,
+        unit_code="M:B3",
+        actor_code="B1",
+        speaker_code="B1",
+        now=NOW,
+        text="Nhất trí.",
+    )
+    act(cycle, open_vote, unit_codes=["M:B3"], actor_code="B1", now=NOW)
+    for voter, level in (("B1", E), ("B2", G), ("B4", C)):
+        act(cycle, vote, ballots={"M:B3": level}, actor_code=voter, now=NOW)
+    act(cycle, close_vote, unit_codes=["M:B3"], actor_code="B1", now=NOW)
+    meeting = _view(cycle, meeting_view, "M:B3", "B1")
+    assert (meeting.state, meeting.round, meeting.voted) == ("vote", 2, 0)
+    assert [(r.round, r.counts[E], r.counts[G], r.counts[C]) for r in meeting.closed_rounds] == [
+        (1, 1, 1, 1)
+    ]
+    assert _view(cycle, ballot_view, "M:B3", "B2").may_vote  # everyone votes again
