@@ -14,6 +14,7 @@ from kiemdiem.prefect_env import prepare_prefect
 from models import get_engine, init_db, load_settings, resolve_now
 from states import cycle_status, load_plan
 from states.cycles import get_cycle
+from vocabulary import names
 
 app = typer.Typer(help="Yearly review cycles.", no_args_is_help=True)
 
@@ -61,7 +62,7 @@ def render_status(status: dict[str, Any]) -> None:
     table.add_column("state")
     table.add_column("units", justify="right")
     for state, n in status["states"].items():
-        table.add_row(state, str(n))
+        table.add_row(names.STATES.name(state), str(n))
     console.print(table)
     overdue = Table(title="overdue by organization")
     for column in ("organization", "name", *status["overdue"], "total"):

@@ -4,6 +4,7 @@ member may see of them once published."""
 from __future__ import annotations
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from kiemdiem.cli._common import AsOption, NowOption, console, transaction
@@ -11,6 +12,7 @@ from kiemdiem.cli.unit import Units, app, perform
 from models import ActionRefused, Level, load_settings, resolve_now
 from states import approve, return_for_review
 from states.publication import published_results
+from vocabulary import names
 
 
 def _per_unit(pairs: list[str]) -> dict[str, Level]:
@@ -85,6 +87,10 @@ def results(cycle: str, as_: AsOption) -> None:
     table = Table("unit", "name", "kind", "level", "reason")
     for row in rows:
         table.add_row(
-            row["unit_code"], row["unit_name"], row["kind"], row["level"], row["reason"] or ""
+            escape(row["unit_code"]),
+            escape(row["unit_name"]),
+            names.KINDS.name(row["kind"]),
+            names.LEVELS.name(row["level"]),
+            escape(row["reason"] or ""),
         )
     console.print(table)

@@ -12,6 +12,7 @@ from models.errors import NotFound
 from models.organization import Member
 from models.remediation import RemediationNote, Shortcoming
 from models.settings import Settings, load_settings
+from states.acting import audit_fields, check_people_may_act
 from states.cycles import get_member, plan_of
 from states.directory import Directory
 from states.guards import GuardContext, person_guard
@@ -19,6 +20,7 @@ from states.remediation._common import R, _copies, _refuse
 from states.remediation._mail import queue_assigned_mail
 from states.remediation._record import _sync_deadlines
 from states.service import ActionResult, apply_moves, check_action
+from vocabulary import dates
 
 
 @person_guard("actor_heads_or_approves")
@@ -133,6 +135,7 @@ def assign_shortcomings(
             from_state=unit.state,
             to_state=unit.state,
             reason=f"shortcoming {item.id} to {', '.join(codes)}",
+            **audit_fields(),
         )
     )
     _sync_deadlines(session, [item.unit_id])
@@ -168,6 +171,7 @@ def report_remediation(
     remedied: bool = False,
 ) -> Shortcoming:
     """The owner reports what was done (evidence); `remedied` closes the item."""
+    check_people_may_act()
     item, unit, cycle = _item(session, shortcoming_id)
     actor = get_member(session, actor_code)
     who = f"{actor.code} ({actor.full_name})"
@@ -197,7 +201,7 @@ def report_remediation(
         assert item.remedied_at is not None
         problems.append(
             f"shortcoming {shortcoming_id} was already remedied on "
-            f"{item.remedied_at.astimezone(plan_of(cycle).zone):%d/%m/%Y}"
+            + dates.day(item.remedied_at, plan_of(cycle).zone)
         )
     elif item.status == R.RECURRED:
         successor = session.exec(
@@ -229,6 +233,7 @@ def supervise(
     *, session: Session, shortcoming_id: int, actor_code: str, now: datetime, note: str
 ) -> RemediationNote:
     """A supervision note by a member of the cycle's inspection commission (002_, 004_)."""
+    check_people_may_act()
     item, _, cycle = _item(session, shortcoming_id)
     actor = get_member(session, actor_code)
     commission = plan_of(cycle).inspection_commission
