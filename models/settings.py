@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     serve_port: int = 8000
     tick_hour: int = 6
     tick_timezone: str = "Asia/Ho_Chi_Minh"
+    # The Prefect UI (e.g. http://127.0.0.1:4200): the dashboard links to the cycle's flow runs.
+    prefect_ui_url: str | None = None
 
 
 def load_settings() -> Settings:

@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 from models.cycle import AuditEntry, Comment, Level, Opinion, Unit, UnitKind
 from models.errors import ActionRefused, Refusal
 from models.organization import Member
+from states.acting import audit_fields, check_people_may_act
 from states.advance import discussed_clause
 from states.cycles import get_cycle, get_member, get_units, plan_of, rules_of
 from states.machine import UnitState, machine_for
@@ -204,6 +205,7 @@ def open_vote(
     any unit not ready refuses them all, saying what it waits for."""
     if not unit_codes:
         raise ActionRefused(Refusal("name_a_unit"))
+    check_people_may_act()
     codes = list(dict.fromkeys(unit_codes))
     cycle = get_cycle(session, cycle_code)
     units = get_units(session, cycle, codes, lock="update")
@@ -261,6 +263,7 @@ def open_vote(
                 "from_state": u.state,
                 "to_state": dest.value,
                 "reason": None,
+                **audit_fields(),
             }
             for u in units
         ],

@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 from sqlmodel import Session, select
-from states.links import approval, unit_page
-from tests.web.conftest import NOW, LiveServer
 
 from models import Level, Unit
 from states import submit_self_review
+from states.links import approval, unit_page
 from tests.states.helpers import CYCLE, act, place, review_form
+from tests.web.conftest import NOW, LiveServer
 
 MEETING = unit_page(CYCLE, "M:B3") + "/meeting"
 BALLOT = unit_page(CYCLE, "M:B3") + "/ballot"
@@ -47,7 +47,7 @@ def test_a_secretary_runs_a_meeting_and_a_secret_vote_of_three(
     dialogs = _no_dialogs(page)
     signed_in(page, live_server, "m:B1", MEETING)
     assert page.url.endswith(MEETING)
-    assert page.locator("#state").inner_text() == "Peer review"
+    assert page.locator("#state").inner_text() == "In peer review"
     page.select_option("#speaker", "B2")
     page.fill("#text", HOSTILE)
     page.click("text=Record the comment")
@@ -56,7 +56,7 @@ def test_a_secretary_runs_a_meeting_and_a_secret_vote_of_three(
     assert HOSTILE in page.locator("#comments").inner_text()
     assert page.locator("#comments img").count() == 0 and dialogs == []
     page.click("#open-vote")
-    assert page.locator("#state").inner_text() == "Vote"
+    assert page.locator("#state").inner_text() == "In the vote"
     assert "0 of 3 eligible voters have voted" in page.inner_text("#voted")
 
     # Each voter from their own link, in their own browser.
@@ -69,7 +69,7 @@ def test_a_secretary_runs_a_meeting_and_a_secret_vote_of_three(
         confirmation = own.inner_text("main")
         assert "Your vote was counted" in confirmation
         # The confirmation says it was counted, not what it was.
-        assert "well" not in confirmation and own.locator("input[name=level]").count() == 0
+        assert "Well" not in confirmation and own.locator("input[name=level]").count() == 0
         context.close()
         page.goto(live_server.url + MEETING)
         assert f"{n} of 3 eligible voters have voted" in page.inner_text("#voted")
@@ -80,7 +80,7 @@ def test_a_secretary_runs_a_meeting_and_a_secret_vote_of_three(
     page.click("#close-vote")
     main = page.inner_text("main")
     assert "The vote is closed and counted" in main
-    assert "Round 1, counted:" in main and "Completed tasks well: 3" in main
+    assert "Round 1, counted:" in main and "Well completed duties: 3" in main
     unit = _unit(live_server, "M:B3")
     assert unit.state == "approval" and unit.proposed_level is Level.GOOD
 

@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 from sqlmodel import Session, select
-from states.links import cycle_page, remediation, unit_page
-from tests.web.conftest import NOW, LiveServer
 
 from models import Cycle, Member, Shortcoming, Suggestion, Unit, session_scope
 from models.remediation import RemediationStatus
+from states.links import cycle_page, remediation, unit_page
 from tests.factories import ORG_HEADER, ORGS, write_csv, write_district, write_plan
 from tests.states.helpers import CYCLE
+from tests.web.conftest import NOW, LiveServer
 
 HOSTILE = "<b>đậm</b><script>alert(1)</script>"
 
@@ -33,13 +33,13 @@ def test_the_office_watches_the_whole_cycle_and_downloads_the_report(
     signed_in(page, live_server, "m:B4", "/cycles")  # B4 heads D, the launching committee
     page.click(f"a[href='{cycle_page(CYCLE)}']")
     stages = page.inner_text("#stages")
-    assert "Self-review" in stages and "Approval" in stages
+    assert "Self-review" in stages and "Higher-level approval" in stages
     with page.expect_download() as download:
         page.click("#report")
     workbook = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
     assert workbook.sheetnames  # a real workbook, the CLI's
     page.goto(live_server.url + unit_page(CYCLE, "M:A3"))
-    assert "Plan issued → Self-review" in page.inner_text("#history")
+    assert "Plan issued → In self-review" in page.inner_text("#history")
     # A head watches only its own subtree, and gets no report.
     signed_in(page.context.browser.new_context().new_page(), live_server, "m:B2")
     other = page.context.browser.new_context().new_page()

@@ -9,43 +9,31 @@ from typing import Any, TypeVar
 
 from fastapi.responses import RedirectResponse
 from sqlmodel import Session
-from states.people import Person
-from web.auth import Forbidden
 
 from models.errors import ActionRefused, NotFound
-from vocabulary import N_, _
+from states.people import Person
+from vocabulary import _
+from vocabulary.names import LEVELS, STAGES, STATES, capitalized
 from vocabulary.refusals import word
+from web.auth import Forbidden
 
 T = TypeVar("T")
 
-LEVEL_NAMES = {
-    "excellent": N_("Completed tasks excellently"),
-    "good": N_("Completed tasks well"),
-    "completed": N_("Completed tasks"),
-    "not_completed": N_("Did not complete tasks"),
-}
-STATE_NAMES = {
-    "plan_issued": N_("Plan issued"),
-    "self_review": N_("Self-review"),
-    "returned": N_("Returned for re-review"),
-    "peer_review": N_("Peer review"),
-    "vote": N_("Vote"),
-    "approval": N_("Approval"),
-    "published": N_("Published"),
-    "remediation": N_("Remediation"),
-    "closed": N_("Closed"),
-    "re_review": N_("Re-review"),
-}
-
 
 def level_name(level: object) -> str:
+    """A level's name (vocabulary.names: one table for mail, CLI, workbook and pages)."""
     value = getattr(level, "value", level)
-    return _(LEVEL_NAMES[str(value)]) if value else "—"
+    return LEVELS.name(str(value)) if value else "—"
 
 
 def state_name(state: object) -> str:
-    value = str(getattr(state, "value", state))
-    return _(STATE_NAMES[value]) if value in STATE_NAMES else value
+    """A unit state's name, capitalized for a heading or a table cell."""
+    return capitalized(STATES.name(str(getattr(state, "value", state))))
+
+
+def stage_name(stage: str) -> str:
+    """A stage's name (self-review, peer review, …), capitalized."""
+    return capitalized(STAGES.name(stage))
 
 
 def member_code(person: Person) -> str:

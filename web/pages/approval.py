@@ -9,21 +9,21 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlmodel import Session
-from states.links import approval as approval_path
-from states.people import Person
-from web.auth import current_person
-from web.db import db_session, settings_of
-from web.render import render
 
 from models import resolve_now
 from models.cycle import Level
 from models.errors import ActionRefused
 from states import approve, return_for_review
+from states.links import approval as approval_path
+from states.people import Person
 from states.views import approval_view
 from states.views.approval_desk import ApprovalDesk
 from vocabulary import _
 from vocabulary.refusals import word
+from web.auth import current_person
+from web.db import db_session, settings_of
 from web.pages._common import back, level_name, member_code, refusals, seen_by
+from web.render import render
 
 router = APIRouter()
 Who = Annotated[Person, Depends(current_person)]

@@ -8,18 +8,18 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from sqlmodel import Session
-from states.links import cycle_page, unit_page
-from states.people import Person
-from web.auth import current_person
-from web.db import db_session, settings_of
-from web.render import render
 
 from models import resolve_now
 from states import give_opinion, suggest
+from states.links import cycle_page, unit_page
+from states.people import Person
 from states.views import opinions_to_give, suggestion_view
 from vocabulary import _
+from web.auth import current_person
+from web.db import db_session, settings_of
 from web.pages._common import back, member_code, refusals, seen_by
 from web.pages.dashboard import plan_zone
+from web.render import render
 
 router = APIRouter()
 Who = Annotated[Person, Depends(current_person)]

@@ -7,18 +7,18 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from sqlmodel import Session
-from states.links import unit_page
-from states.people import Person
-from web.auth import current_person
-from web.db import db_session
-from web.render import render
 
 from models import resolve_now
 from models.cycle import Level
 from states import vote
+from states.links import unit_page
+from states.people import Person
 from states.views import ballot_view
 from vocabulary import _
+from web.auth import current_person
+from web.db import db_session
 from web.pages._common import back, level_name, member_code, refusals, seen_by, worded
+from web.render import render
 
 router = APIRouter()
 Who = Annotated[Person, Depends(current_person)]

@@ -12,21 +12,21 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlmodel import Session
-from states.people import Person, active_cycles
-from web.auth import Forbidden, current_person
-from web.db import db_session, settings_of
-from web.render import render
 
 from kiemdiem.report_xlsx import write_report
 from models import resolve_now
 from models.errors import ActionRefused
 from states.cycles import get_cycle, plan_of
 from states.directory import Directory
+from states.people import Person, active_cycles
 from states.report import cycle_report
 from states.views import dashboard, unit_history
 from states.views.dashboard import scope_of
 from vocabulary import _
-from web.pages._common import level_name, seen_by, state_name
+from web.auth import Forbidden, current_person
+from web.db import db_session, settings_of
+from web.pages._common import level_name, seen_by, stage_name, state_name
+from web.render import render
 
 router = APIRouter()
 Who = Annotated[Person, Depends(current_person)]
@@ -66,7 +66,7 @@ def cycle_page(request: Request, cycle: str, person: Who, session: Db) -> Respon
         title=board.title,
         b=board,
         plan=plan_of(get_cycle(session, cycle)),
-        state_name=state_name,
+        stage_name=stage_name,
         prefect_runs=f"{ui.rstrip('/')}/runs" if ui else None,
     )
 

@@ -8,17 +8,17 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from sqlmodel import Session
-from states.links import unit_page
-from states.people import Person
-from web.auth import current_person
-from web.db import db_session
-from web.render import render
 
 from models import resolve_now
 from states import close_vote, give_opinion
+from states.links import unit_page
+from states.people import Person
 from states.views import meeting_view, open_vote, record_comment
 from vocabulary import _
+from web.auth import current_person
+from web.db import db_session
 from web.pages._common import back, level_name, member_code, refusals, seen_by, state_name
+from web.render import render
 
 router = APIRouter()
 Who = Annotated[Person, Depends(current_person)]

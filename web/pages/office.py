@@ -12,18 +12,18 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlmodel import Session, select
 from starlette.datastructures import UploadFile
-from states.people import Person
-from web.auth import Forbidden, current_person
-from web.db import db_session, settings_of
-from web.render import render
 
 from models import resolve_now
 from models.errors import ActionRefused, ImportRejected, PlanInvalid
 from models.org_import import import_organizations
 from models.organization import Organization, OrgLevel
 from states import launch, load_plan
+from states.people import Person
 from vocabulary import _
+from web.auth import Forbidden, current_person
+from web.db import db_session, settings_of
 from web.pages._common import back, worded
+from web.render import render
 
 router = APIRouter()
 Who = Annotated[Person, Depends(current_person)]

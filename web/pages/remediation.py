@@ -8,18 +8,19 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from sqlmodel import Session
-from states.links import remediation as remediation_path
-from states.people import Person
-from web.auth import current_person
-from web.db import db_session
-from web.render import render
 
 from models import resolve_now
 from states import report_remediation, supervise
+from states.links import remediation as remediation_path
+from states.people import Person
 from states.views import remediation_view
 from vocabulary import _
+from vocabulary.names import REMEDIATION_STATUSES
+from web.auth import current_person
+from web.db import db_session
 from web.pages._common import back, member_code, refusals, seen_by
 from web.pages.dashboard import plan_zone
+from web.render import render
 
 router = APIRouter()
 Who = Annotated[Person, Depends(current_person)]
@@ -47,6 +48,7 @@ def _page(
         zone=plan_zone(session, cycle),
         done=request.query_params.get("done"),
         here=remediation_path(cycle),
+        status_name=REMEDIATION_STATUSES.name,
     )
 
 
