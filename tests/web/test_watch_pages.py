@@ -12,11 +12,11 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import Session, select
 
-from models import Cycle, Member, Shortcoming, Suggestion, Unit, session_scope
+from models import Cycle, Level, Member, Shortcoming, Suggestion, Unit, session_scope
 from models.remediation import RemediationStatus
-from states.links import cycle_page, remediation, unit_page
+from states.links import approval, cycle_page, remediation, unit_page
 from tests.factories import ORG_HEADER, ORGS, write_csv, write_district, write_plan
-from tests.states.helpers import CYCLE
+from tests.states.helpers import CYCLE, place
 from tests.web.conftest import NOW, LiveServer
 
 HOSTILE = "<b>đậm</b><script>alert(1)</script>"
@@ -135,3 +135,19 @@ def test_a_suggestion_is_written_and_shown_escaped(
     own = page.context.browser.new_context().new_page()
     own.goto(live_server.link("m:A3", unit_page(CYCLE, "M:A3") + "/suggestions"))
     assert "You may not do this" in own.inner_text("main")
+
+
+def test_the_pages_speak_vietnamese_by_default(
+    live_server: LiveServer, page: Any, signed_in: Callable[..., Any]
+) -> None:
+    signed_in(page, live_server, "m:B4", cycle_page(CYCLE))
+    main = page.inner_text("main")
+    assert "Tiến độ theo bước" in main and "Tải báo cáo (Excel)" in main
+    place(
+        live_server.engine, "O:C1", "published", proposed_level=Level.GOOD, final_level=Level.GOOD
+    )
+    place(live_server.engine, "M:A1", "approval", proposed_level=Level.GOOD, score=80)
+    other = page.context.browser.new_context().new_page()
+    other.goto(live_server.link("m:A2", approval(CYCLE, "G1")))
+    desk = other.inner_text("main")
+    assert "Quyết định xếp loại" in desk and "Hoàn thành tốt nhiệm vụ" in desk
