@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 import typer
+from rich.markup import escape
 
 from kiemdiem.cli import (  # noqa: F401  (the unit_* modules add their commands to `unit`)
     cycle,
@@ -16,10 +18,11 @@ from kiemdiem.cli import (  # noqa: F401  (the unit_* modules add their commands
     unit_review,
     unit_vote,
 )
-from kiemdiem.cli._common import NowOption, console, errors, transaction
+from kiemdiem.cli._common import NowOption, console, errors
 from kiemdiem.cli.report import report_command
 from models import KiemdiemError, resolve_now
 from states import MACHINES
+from vocabulary import _
 
 app = typer.Typer(
     help="Workflow orchestration for the yearly review, evaluation and classification cycle.",
@@ -45,10 +48,35 @@ app.command("report")(report_command)
 
 @app.command()
 def init() -> None:
-    """Create the database tables (KIEMDIEM_DATABASE_URL, default ./kiemdiem.db)."""
-    with transaction():
-        pass
-    console.print("[green]database ready[/]")
+    """Create the database, or upgrade it to the newest schema keeping its rows
+    (KIEMDIEM_DATABASE_URL, default ./kiemdiem.db)."""
+    from models import get_engine, init_db
+    from models.migrate import head
+
+    done = init_db(get_engine())
+    console.print(f"[green]database ready[/] ({done}, schema revision {head()})")
+
+
+@app.command()
+def backup(target: Path) -> None:
+    """Back up the database while it runs (SQLite online backup; pg_dump on PostgreSQL)."""
+    from models import get_engine
+    from models.backup import backup as take
+
+    take(get_engine(), target)
+    console.print(f"[green]backed up[/] to {target}")
+
+
+@app.command()
+def restore(source: Path) -> None:
+    """Replace the database with a backup (stop ticks, workers and pages first), then upgrade
+    it to the newest schema."""
+    from models import get_engine, init_db
+    from models.backup import restore as put_back
+
+    engine = get_engine()
+    put_back(engine, source)
+    console.print(f"[green]restored[/] from {source} ({init_db(engine)})")
 
 
 @app.command()
@@ -80,5 +108,7 @@ def main() -> None:
     try:
         app()
     except KiemdiemError as exc:
-        errors.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+        # The words may quote what a person typed (a code, a reason): never read as markup.
+        label = _("error")
+        errors.print(f"[bold red]{label}:[/] {escape(str(exc))}", highlight=False)
         sys.exit(1)

@@ -30,6 +30,7 @@ from states.views import (
 )
 from tests.factories import MEMBER_HEADER, MEMBERS, member, write_csv, write_district
 from tests.states.helpers import CYCLE, act, launch_cycle, local, place, review_form, state, tick
+from vocabulary.refusals import word
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
@@ -110,7 +111,7 @@ def test_the_secretary_runs_the_meeting_and_sees_who_voted_never_how(
     # The ballot: the eligible may vote once; the subject and another cell may not.
     assert _view(cycle, ballot_view, "M:B3", "B2").may_vote
     subject = _view(cycle, ballot_view, "M:B3", "B3")
-    assert not subject.may_vote and "not an eligible voter" in subject.refusals[0].fields["text"]
+    assert not subject.may_vote and "not an eligible voter" in word(subject.refusals[0])
     assert not _view(cycle, ballot_view, "M:B3", "A1").may_vote
     act(cycle, vote, ballots={"M:B3": G}, actor_code="B2", now=NOW)
     act(cycle, vote, ballots={"M:B3": G}, actor_code="B4", now=NOW)
@@ -152,19 +153,17 @@ def test_the_desk_shows_the_cap_and_every_broken_rule_live(
     desk = _view(crowded, approval_view, "G1", "A2")
     assert [u.code for u in desk.units] == [f"M:A{i}" for i in range(3, 9)]
     assert [(c.excellent, c.good, c.limit, c.ok) for c in desk.caps] == [(2, 4, 0, False)]
-    assert [p.fields["text"][:35] for p in desk.problems] == ["cap on excellent (qd366-2025): in m"]
-    assert "2 excellent would exceed 20% of 4 good (at most 0)" in desk.problems[0].fields["text"]
+    assert [word(p)[:35] for p in desk.problems] == ["cap on excellent (qd366-2025): in m"]
+    assert "2 excellent would exceed 20% of 4 good (at most 0)" in word(desk.problems[0])
     # Lowering one without a reason: the cap still breaks and the reason is asked for.
     lowered = _view(crowded, approval_view, "G1", "A2", decisions={"M:A8": G})
     assert [(c.excellent, c.good, c.limit) for c in lowered.caps] == [(1, 5, 1)]
-    assert ["lowering excellent to good needs" in p.fields["text"] for p in lowered.problems] == [
-        True
-    ]
+    assert ["lowering excellent to good needs" in word(p) for p in lowered.problems] == [True]
     reasoned = _view(crowded, approval_view, "G1", "A2", decisions={"M:A8": G}, reason="Lý do")
     assert reasoned.problems == [] and reasoned.caps[0].ok
     # Raising is refused beside the unit; someone off the committee gets no desk at all.
     raised = _view(crowded, approval_view, "G1", "A2", decisions={"M:A3": E})
-    assert any("raising good to excellent" in p.fields["text"] for p in raised.problems)
+    assert any("raising good to excellent" in word(p) for p in raised.problems)
     assert "does not head G1" in _refusal(crowded, approval_view, "G1", "A1")
 
 
