@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
-from models import Level, Unit
+from models import Level, Shortcoming, Unit
 from states import submit_self_review
 from states.links import approval, unit_page
 from tests.states.helpers import CYCLE, act, place, review_form
@@ -107,10 +107,16 @@ def test_an_approver_hits_the_cap_sees_why_and_lowers_one_with_a_reason(
     assert "over the cap" not in page.inner_text("#checks")
     page.fill("#reason", "Chưa có sản phẩm vượt trội so với đồng chí cùng vị trí.")
     page.wait_for_selector("#rules-ok")
+    page.fill("#conclusions", "Chưa chủ động đề xuất giải pháp mới.")
     page.click("#approve")
     assert "The levels were decided and published." in page.inner_text("main")
     assert _unit(live_server, "M:A1").final_level is Level.GOOD
     assert _unit(live_server, "M:A3").final_level is Level.GOOD
+    with Session(live_server.engine) as session:  # the conclusion became a shortcoming each
+        conclusions = session.exec(
+            select(Shortcoming.unit_code).where(Shortcoming.source == "conclusion")
+        ).all()
+    assert sorted(conclusions) == ["M:A1", "M:A3"]
 
 
 def test_forbidden_pages_and_actions_are_refused_with_a_page(

@@ -44,6 +44,10 @@ class DeskForm:
                 except ValueError:
                     continue
         self.reason = str(form.get("reason") or "")
+        # The committee's conclusions: one shortcoming per line, recorded for remediation.
+        self.conclusions = [
+            line.strip() for line in str(form.get("conclusions") or "").splitlines() if line.strip()
+        ]
         self.action = str(form.get("action") or "check")
 
 
@@ -89,6 +93,7 @@ def _page(
         checks=_checks(desk),
         errors=errors or [],
         reason=sent.reason if sent else "",
+        conclusions="\n".join(sent.conclusions) if sent else "",
         done=request.query_params.get("done"),
         level_name=level_name,
         here=approval_path(desk.cycle, desk.organization),
@@ -137,6 +142,7 @@ def decide(
                 now=resolve_now(),
                 levels={u: sent.levels[u] for u in sent.units if u in sent.levels},
                 reason=sent.reason or None,
+                conclusions=sent.conclusions,
                 settings=settings_of(request),
             )
     if errors or sent.action not in ("approve", "return"):

@@ -305,3 +305,22 @@ def test_a_split_vote_closes_into_a_revote_with_a_fresh_roll(cycle: Engine) -> N
         (1, 1, 1, 1)
     ]
     assert _view(cycle, ballot_view, "M:B3", "B2").may_vote  # everyone votes again
+
+
+def test_a_directing_teams_lead_watches_the_teams_organizations(
+    district: Engine, tmp_path: Path
+) -> None:
+    team = {"code": "TCD-1", "name": "Tổ chỉ đạo số 1", "lead": "B3", "organizations": ["G1"]}
+    launch_cycle(district, tmp_path, LAUNCH, directing_teams=[team])
+    tick(district, LAUNCH)
+    board = _view(district, dashboard, NOW, member_code="B3")  # B3 heads nothing
+    assert board.scope.label == "team:TCD-1" and [r.code for r in board.scope.roots] == ["G1"]
+    with Session(district) as session:
+        in_g1 = len(
+            [
+                u
+                for u in session.exec(select(Unit))
+                if u.code.split(":")[1] in {"G1", "C1", "A1", "A2", "A3"}
+            ]
+        )
+    assert board.units == in_g1
