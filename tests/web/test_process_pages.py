@@ -117,6 +117,15 @@ def test_an_approver_hits_the_cap_sees_why_and_lowers_one_with_a_reason(
             select(Shortcoming.unit_code).where(Shortcoming.source == "conclusion")
         ).all()
     assert sorted(conclusions) == ["M:A1", "M:A3"]
+    # A grassroots committee's desk posts two fields per unit: hundreds pass, not only 500.
+    token = page.locator("input[name=csrf_token]").first.get_attribute("value")
+    many = "&".join(f"unit=M%3AZ{i}&level.M%3AZ{i}=good" for i in range(800))
+    response = page.request.post(
+        live_server.url + desk + "/check",
+        data=f"csrf_token={token}&{many}",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status == 200 and 'id="checks"' in response.text()
 
 
 def test_forbidden_pages_and_actions_are_refused_with_a_page(

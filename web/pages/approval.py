@@ -51,8 +51,12 @@ class DeskForm:
         self.action = str(form.get("action") or "check")
 
 
+# Two fields per unit: a grassroots committee's desk of hundreds passes Starlette's default 1000.
+MAX_FIELDS = 20_000
+
+
 async def desk_form(request: Request) -> DeskForm:
-    return DeskForm(await request.form())
+    return DeskForm(await request.form(max_fields=MAX_FIELDS))
 
 
 Sent = Annotated[DeskForm, Depends(desk_form)]
