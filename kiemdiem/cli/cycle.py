@@ -9,11 +9,13 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from kiemdiem.cli._common import NowOption, console, transaction
+from kiemdiem.cli._common import NowOption, console, errors, transaction
 from kiemdiem.prefect_env import prepare_prefect
-from models import get_engine, init_db, load_settings, resolve_now
-from states import cycle_status, load_plan
+from models import load_settings, resolve_now
+from states import cycle_status
 from states.cycles import get_cycle
+from states.plan_references import check_plan_file, past_due_warning
+from vocabulary import _
 
 app = typer.Typer(help="Yearly review cycles.", no_args_is_help=True)
 
@@ -21,8 +23,13 @@ app = typer.Typer(help="Yearly review cycles.", no_args_is_help=True)
 @app.command()
 def launch(plan: Path, now: NowOption = None) -> None:
     """Launch a cycle from its plan file (runs the launch-cycle flow)."""
-    load_plan(plan)  # refuse a bad plan before starting Prefect
-    init_db(get_engine())
+    # Every problem of the plan, its keys and what it names, before Prefect starts: a flow
+    # that failed on them would print its traceback above the message.
+    with transaction() as session:
+        checked = check_plan_file(session, plan)
+    warning = past_due_warning(checked, resolve_now(now))
+    if warning:
+        errors.print(_("warning: {text}").format(text=warning), markup=False, highlight=False)
     prepare_prefect()
     from flows import launch_cycle
 

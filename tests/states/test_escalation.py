@@ -181,6 +181,6 @@ def test_a_plan_naming_unknown_teams_members_is_refused(district: Engine, tmp_pa
     with pytest.raises(PlanInvalid) as invalid:
         launch_cycle(district, tmp_path, LAUNCH, directing_teams=teams)
     assert invalid.value.problems == [
-        "directing_teams[0].organizations[1]: 'GX' is not an imported organization",
-        "directing_teams[0].lead: 'NOBODY' is not an imported member",
+        "plan: directing_teams[0].organizations[1]: 'GX' is not an imported organization",
+        "plan: directing_teams[0].lead: 'NOBODY' is not an imported member",
     ]
