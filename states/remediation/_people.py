@@ -19,6 +19,7 @@ from states.remediation._common import R, _copies, _refuse
 from states.remediation._mail import queue_assigned_mail
 from states.remediation._record import _sync_deadlines
 from states.service import ActionResult, apply_moves, check_action
+from states.text_limits import check_lengths
 
 
 @person_guard("actor_heads_or_approves")
@@ -168,6 +169,7 @@ def report_remediation(
     remedied: bool = False,
 ) -> Shortcoming:
     """The owner reports what was done (evidence); `remedied` closes the item."""
+    check_lengths([("note", note, "note")])
     item, unit, cycle = _item(session, shortcoming_id)
     actor = get_member(session, actor_code)
     who = f"{actor.code} ({actor.full_name})"
@@ -229,6 +231,7 @@ def supervise(
     *, session: Session, shortcoming_id: int, actor_code: str, now: datetime, note: str
 ) -> RemediationNote:
     """A supervision note by a member of the cycle's inspection commission (002_, 004_)."""
+    check_lengths([("note", note, "note")])
     item, _, cycle = _item(session, shortcoming_id)
     actor = get_member(session, actor_code)
     commission = plan_of(cycle).inspection_commission
