@@ -6,6 +6,7 @@ import os
 import sys
 
 import typer
+from rich.text import Text
 
 from kiemdiem.cli import (  # noqa: F401  (the unit_* modules add their commands to `unit`)
     cycle,
@@ -48,7 +49,7 @@ def init() -> None:
     """Create the database tables (KIEMDIEM_DATABASE_URL, default ./kiemdiem.db)."""
     with transaction():
         pass
-    console.print("[green]database ready[/]")
+    console.print("database ready", style="green")
 
 
 @app.command()
@@ -80,5 +81,5 @@ def main() -> None:
     try:
         app()
     except KiemdiemError as exc:
-        errors.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+        errors.print(Text.assemble(("error:", "bold red"), " ", str(exc)), soft_wrap=True)
         sys.exit(1)

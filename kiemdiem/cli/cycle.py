@@ -29,7 +29,7 @@ def launch(plan: Path, now: NowOption = None) -> None:
         checked = check_plan_file(session, plan)
     warning = past_due_warning(checked, resolve_now(now))
     if warning:
-        errors.print(_("warning: {text}").format(text=warning), markup=False, highlight=False)
+        errors.print(_("warning: {text}").format(text=warning), style="yellow")
     prepare_prefect()
     from flows import launch_cycle
 
@@ -87,7 +87,7 @@ def render_status(status: dict[str, Any]) -> None:
         console.print(gaps)
     for row in status["mail_retrying"]:
         console.print(
-            f"[yellow]{row['messages']} mail(s) waiting to be retried[/] (next at "
+            f"{row['messages']} mail(s) waiting to be retried (next at "
             f"{row['next_attempt_at']}): {row['error']}"
         )
     if status["mail_failures"]:

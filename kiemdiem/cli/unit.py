@@ -50,7 +50,7 @@ def show(
         print(json.dumps(view, ensure_ascii=False, indent=2))
         return
     console.print(
-        f"{view['unit']} ({view['kind']}): [bold]{view['state']}[/]; score {view['score']}, "
+        f"{view['unit']} ({view['kind']}): {view['state']}; score {view['score']}, "
         f"proposed {view['proposed_level']}, final {view['final_level']}; can: "
         f"{', '.join(view['can']) or 'nothing (the tick moves it)'}"
     )

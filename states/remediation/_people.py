@@ -7,8 +7,9 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
+from models.clock import EARLIEST, LATEST
 from models.cycle import AuditEntry, Cycle, Unit
-from models.errors import NotFound
+from models.errors import ActionRefused, NotFound, Refusal
 from models.organization import Member
 from models.remediation import RemediationNote, Shortcoming
 from models.settings import Settings, load_settings
@@ -49,6 +50,14 @@ def assign_shortcomings(
 ) -> ActionResult:
     """Give a collective's unowned shortcoming to one member, or split it among several (a
     copy each, each owner told by mail); `due` (a local date) replaces its due date."""
+    if due is not None and not EARLIEST.date() <= due <= LATEST.date():
+        raise ActionRefused(
+            Refusal(
+                "date_out_of_range",
+                field="due",
+                fields={"date": due.isoformat(), "first": EARLIEST.year, "last": LATEST.year},
+            )
+        )
     checked = check_action(
         session,
         cycle_code=cycle_code,
