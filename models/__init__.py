@@ -30,6 +30,7 @@ from models.errors import (
     NotFound,
     PlanInvalid,
     RuleSetInvalid,
+    StorageFailed,
 )
 from models.organization import Member, Organization, OrgLevel
 from models.outbox import MailStatus, OutboxMessage
@@ -67,6 +68,7 @@ __all__ = [
     "SelfReview",
     "Settings",
     "StageDeadline",
+    "StorageFailed",
     "Tick",
     "UTCDateTime",
     "Unit",

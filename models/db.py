@@ -10,14 +10,31 @@ from typing import Any
 
 from sqlalchemy import event, inspect
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, SQLModel, create_engine
 
 import models.cycle
 import models.organization
 import models.outbox
 import models.remediation  # noqa: F401  (registers the tables on SQLModel.metadata)
-from models.errors import ConfigError
+from models.errors import ConfigError, StorageFailed
 from models.settings import load_settings
+from vocabulary import _
+
+# What the drivers say when the storage itself refuses a write (SQLite, PostgreSQL, the OS).
+_STORAGE_REFUSALS = (
+    "database or disk is full",
+    "disk i/o error",
+    "readonly database",
+    "read-only file system",
+    "read-only transaction",
+    "unable to open database file",
+    "no space left on device",
+    "could not extend file",
+    "could not write",
+    "disk quota exceeded",
+    "file too large",
+)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -62,10 +79,43 @@ def _engine(url: str) -> Engine:
     return engine
 
 
+def storage_failure(exc: BaseException, engine: Engine) -> StorageFailed | None:
+    """The one line to show when `exc` is the storage refusing a write (a full disk, a
+    read-only file or database), or None when it is anything else."""
+    if not isinstance(exc, DBAPIError):
+        return None
+    reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+    if not any(m in reason.lower() for m in _STORAGE_REFUSALS):
+        return None
+    return StorageFailed(
+        _(
+            "cannot write to the database {url}: {reason}. Nothing was changed (the whole "
+            "action was rolled back); free space or make the database writable, then run the "
+            "command again."
+        ).format(url=engine.url.render_as_string(hide_password=True), reason=reason)
+    )
+
+
+@contextmanager
+def _storage_errors(engine: Engine) -> Iterator[None]:
+    try:
+        yield
+    except DBAPIError as exc:
+        failure = storage_failure(exc, engine)
+        if failure is None:
+            raise
+        raise failure from exc
+
+
 def init_db(engine: Engine) -> None:
     """Create every table that does not exist yet; refuse a database from an older version."""
-    SQLModel.metadata.create_all(engine)
-    existing = inspect(engine)
+    with _storage_errors(engine):
+        SQLModel.metadata.create_all(engine)
+        existing = inspect(engine)
+        _check_columns(engine, existing)
+
+
+def _check_columns(engine: Engine, existing: Any) -> None:
     missing = [
         f"{table.name}.{column.name}"
         for table in SQLModel.metadata.sorted_tables
@@ -87,6 +137,9 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         try:
             yield session
             session.commit()
-        except BaseException:
+        except BaseException as exc:
             session.rollback()
+            failure = storage_failure(exc, engine)
+            if failure is not None:
+                raise failure from exc
             raise

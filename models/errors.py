@@ -6,6 +6,7 @@ KiemdiemError
 ├── ImportRejected       organization/member CSV problems (one line per bad row)
 ├── PlanInvalid          plan YAML problems (one line per bad key)
 ├── RuleSetInvalid       rule set file problems (one line per bad key)
+├── StorageFailed        the database or a file cannot be written (full disk, read-only)
 └── ActionRefused        a human or system action the process does not allow
     └── InvalidMove      the state machine has no such move from the unit's state
 """
@@ -59,6 +60,11 @@ class RuleSetInvalid(_ManyProblems):
 
     def __init__(self, problems: list[str]) -> None:
         super().__init__(problems, "Fix the rule set file; nothing was changed.")
+
+
+class StorageFailed(KiemdiemError):
+    """The database or an output file could not be written (a full disk, a read-only file);
+    the one line says what and where, and that nothing was half-written."""
 
 
 @dataclasses.dataclass(frozen=True)
