@@ -56,7 +56,7 @@ def _text(path: Path, out: Rows) -> str | None:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        out.problems.append(f"{path}: no such file")
+        out.problems.append(_("{path}: no such file").format(path=path))
         return None
     except OSError as exc:
         out.problems.append(
@@ -66,7 +66,11 @@ def _text(path: Path, out: Rows) -> str | None:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        out.problems.append(f"{path.name}: not UTF-8 (byte {exc.start}); save the file as UTF-8")
+        out.problems.append(
+            _("{source}: not UTF-8 (byte {byte}); save the file as UTF-8").format(
+                source=path.name, byte=exc.start
+            )
+        )
         return None
 
 

@@ -9,6 +9,7 @@ import typer
 from kiemdiem.cli._common import NowOption, console, transaction
 from models import resolve_now
 from states.reimport import reimport_organizations
+from vocabulary import _
 from vocabulary.refusals import word
 
 app = typer.Typer(help="The organization tree and its members.", no_args_is_help=True)
@@ -38,9 +39,11 @@ def import_(
             now=resolve_now(now),
             confirm=confirm,
         )
+    if impacts:
+        console.print(_("applied to the running cycles, as confirmed:"))
     for impact in impacts:
         for change in impact.changes:
-            console.print(word(change))
+            console.print(f"  {word(change)}")
     console.print(
         f"organizations: {summary.organizations_created} new, {summary.organizations_updated} "
         f"updated; members: {summary.members_created} new, {summary.members_updated} updated"

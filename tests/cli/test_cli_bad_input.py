@@ -97,3 +97,22 @@ def test_a_remedy_due_date_out_of_range_is_refused(
     )
     assert done.exit_code == 1
     assert "9999-12-31 is out of range; give a date from 2000 to 2199" in str(done.exception)
+
+
+def test_a_reimport_during_a_cycle_lists_its_changes_and_needs_confirm(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.factories import MEMBERS, ORGS, member
+
+    _district(tmp_path, monkeypatch)
+    files = [str(p) for p in write_district(tmp_path, ORGS, [*MEMBERS, member("N1", "C1")])]
+    now = ["--now", "2026-11-12T09:00:00+07:00"]
+    refused = runner.invoke(app, ["org", "import", *files, *now])
+    assert refused.exit_code == 1
+    assert "M:N1: cycle TT-2026 is running and has no such unit" in str(refused.exception)
+    assert "import again with --confirm" in str(refused.exception)
+    confirmed = runner.invoke(app, ["org", "import", *files, "--confirm", *now])
+    assert confirmed.exit_code == 0, confirmed.output
+    assert "M:N1: cycle TT-2026" in confirmed.output and "members: 1 new" in confirmed.output
+    shown = runner.invoke(app, ["unit", "show", "TT-2026", "M:N1", *now])
+    assert shown.exit_code == 0 and "M:N1 (member): plan_issued" in shown.output
