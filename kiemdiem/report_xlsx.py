@@ -17,10 +17,10 @@ from openpyxl.utils import get_column_letter
 
 from models.cycle import Level, UnitKind
 from models.errors import StorageFailed
-from models.organization import OrgLevel
 from models.remediation import RemediationStatus
 from states.report import CycleReport, LevelCounts, OrgCounts
-from vocabulary import _
+from vocabulary import _, names, use_language
+from vocabulary.names import capitalized
 
 SUMMARY = "Tổng quan"
 BY_ORGANIZATION = "Tổng hợp theo tổ chức"
@@ -41,54 +41,9 @@ SHEETS = (
     REMEDIATION_BY_ORG,
 )
 
-LEVELS = {
-    Level.EXCELLENT: "Hoàn thành xuất sắc nhiệm vụ",
-    Level.GOOD: "Hoàn thành tốt nhiệm vụ",
-    Level.COMPLETED: "Hoàn thành nhiệm vụ",
-    Level.NOT_COMPLETED: "Không hoàn thành nhiệm vụ",
-}
-UNDECIDED = "Chưa xếp loại"
 TOTAL = "Tổng số"
-KINDS = {
-    UnitKind.ORGANIZATION: "Tổ chức đảng",
-    UnitKind.LEADERSHIP: "Tập thể lãnh đạo, quản lý",
-    UnitKind.MEMBER: "Đảng viên",
-    UnitKind.LEADER: "Cá nhân lãnh đạo, quản lý",
-}
-ORG_LEVELS = {
-    OrgLevel.PROVINCE: "Tỉnh",
-    OrgLevel.DISTRICT: "Huyện",
-    OrgLevel.GRASSROOTS: "Cơ sở",
-    OrgLevel.CELL: "Chi bộ",
-}
-STAGES = {
-    "self_review": "Tự kiểm điểm",
-    "peer_review": "Phê bình, góp ý",
-    "vote": "Biểu quyết",
-    "approval": "Cấp trên quyết định xếp loại",
-    "re_review": "Kiểm điểm lại",
-    "remediation": "Khắc phục hạn chế",
-}
-STATES = {
-    "plan_issued": "Đã ban hành kế hoạch",
-    "self_review": "Đang tự kiểm điểm",
-    "peer_review": "Đang phê bình, góp ý",
-    "vote": "Đang biểu quyết",
-    "approval": "Chờ cấp trên quyết định",
-    "published": "Đã công khai kết quả",
-    "remediation": "Đang khắc phục hạn chế",
-    "closed": "Đã hoàn tất",
-    "returned": "Đã trả lại, đang kiểm điểm lại",
-}
-REMEDIATION_STATUSES = {
-    RemediationStatus.OPEN: "Chưa khắc phục",
-    RemediationStatus.IN_PROGRESS: "Đang khắc phục",
-    RemediationStatus.REMEDIED: "Đã khắc phục",
-    RemediationStatus.OVERDUE: "Quá hạn khắc phục",
-    RemediationStatus.RECURRED: "Tái phạm",
-}
+_STATUSES = [RemediationStatus(s) for s in names.REMEDIATION_STATUSES]
 WITHIN, OVER = "Đạt", "Vượt"
-COUNT_HEADERS = [*LEVELS.values(), UNDECIDED, TOTAL]
 
 HEADER_ROW = 3
 _BOLD = Font(bold=True)
@@ -96,8 +51,20 @@ _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 _OVER = Font(bold=True, color="C00000")
 
 
+def _count_headers() -> list[str]:
+    return [*names.LEVELS.values(), _(names.UNDECIDED), TOTAL]
+
+
 def _counts(counts: LevelCounts) -> list[int]:
-    return [*(counts.by_level[level] for level in LEVELS), counts.undecided, counts.total]
+    return [
+        *(counts.by_level[Level(level)] for level in names.LEVELS),
+        counts.undecided,
+        counts.total,
+    ]
+
+
+def _kind(kind: str) -> str:
+    return capitalized(names.KINDS.name(kind))
 
 
 # A value Excel would read as a formula if anyone re-entered or exported it (=, +, -, @):
@@ -180,10 +147,10 @@ def _org_rows(orgs: Sequence[OrgCounts], totals: OrgCounts) -> list[list[Any]]:
     rows: list[list[Any]] = []
     for org in orgs:
         for kind, counts in sorted(org.kinds.items(), key=lambda kv: list(UnitKind).index(kv[0])):
-            level = ORG_LEVELS[org.level] if org.level else ""
-            rows.append([org.code, org.name, level, KINDS[kind], *_counts(counts)])
+            level = capitalized(names.ORG_LEVELS.name(org.level))
+            rows.append([org.code, org.name, level, _kind(kind), *_counts(counts)])
     for kind, counts in sorted(totals.kinds.items(), key=lambda kv: list(UnitKind).index(kv[0])):
-        rows.append(["", "Toàn đợt", "", KINDS[kind], *_counts(counts)])
+        rows.append(["", "Toàn đợt", "", _kind(kind), *_counts(counts)])
     rows.append(["", "Toàn đợt", "", "Tổng cộng", *_counts(totals.all_kinds)])
     return rows
 
@@ -195,7 +162,7 @@ def _organizations(workbook: Any, report: CycleReport, name: str, orgs: list[Org
         if name == BY_ORGANIZATION
         else "Kết quả xếp loại cộng theo đảng bộ cơ sở (gồm các chi bộ trực thuộc)"
     )
-    headers = ["Mã", "Tên tổ chức", "Cấp", "Đối tượng", *COUNT_HEADERS]
+    headers = ["Mã", "Tên tổ chức", "Cấp", "Đối tượng", *_count_headers()]
     ws = _sheet(workbook, report, name, heading, headers, rows)
     totals_from = HEADER_ROW + 1 + len(rows) - len(report.totals.kinds) - 1
     for r in range(totals_from, HEADER_ROW + len(rows) + 1):
@@ -204,7 +171,7 @@ def _organizations(workbook: Any, report: CycleReport, name: str, orgs: list[Org
 
 def _summary(workbook: Any, report: CycleReport) -> None:
     kinds = sorted(report.totals.kinds.items(), key=lambda kv: list(UnitKind).index(kv[0]))
-    rows: list[list[Any]] = [[KINDS[kind], *_counts(counts)] for kind, counts in kinds]
+    rows: list[list[Any]] = [[_kind(kind), *_counts(counts)] for kind, counts in kinds]
     rows.append(["Tổng cộng", *_counts(report.totals.all_kinds)])
     share = report.share_of_good
     facts: list[list[Any]] = [
@@ -219,7 +186,7 @@ def _summary(workbook: Any, report: CycleReport) -> None:
         ["Số nhóm vượt tỷ lệ", len(report.over_cap)],
         [
             "Nhóm vượt tỷ lệ",
-            "; ".join(f"{KINDS[g.kind]} — {g.name} ({g.code})" for g in report.over_cap) or "—",
+            "; ".join(f"{_kind(g.kind)} — {g.name} ({g.code})" for g in report.over_cap) or "—",
         ],
         ["Số đơn vị quá hạn", len(report.overdue)],
         ["Số lượt trả lại kiểm điểm", len(report.returned)],
@@ -230,7 +197,7 @@ def _summary(workbook: Any, report: CycleReport) -> None:
         report,
         SUMMARY,
         "Tổng quan kết quả xếp loại",
-        ["Đối tượng", *COUNT_HEADERS],
+        ["Đối tượng", *_count_headers()],
         [*rows, *facts],
     )
     _bold_row(ws, HEADER_ROW + len(rows))
@@ -250,13 +217,13 @@ def _groups(workbook: Any, report: CycleReport) -> None:
         "Đối tượng",
         "Mã",
         "Tên tổ chức",
-        *COUNT_HEADERS,
+        *_count_headers(),
         "Tối đa được xuất sắc",
         "Kết quả kiểm tra tỷ lệ",
     ]
     rows = [
         [
-            KINDS[g.kind],
+            _kind(g.kind),
             g.code,
             g.name,
             *_counts(g.counts),
@@ -277,7 +244,13 @@ def _groups(workbook: Any, report: CycleReport) -> None:
 
 
 def write_report(report: CycleReport, path: Path) -> None:
-    """Write the report to `path` as an .xlsx workbook, one sheet per part."""
+    """Write the report to `path` as an .xlsx workbook, one sheet per part. The workbook is
+    the district office's paper, in Vietnamese whatever the command's language."""
+    with use_language("vi"):
+        _write_report(report, path)
+
+
+def _write_report(report: CycleReport, path: Path) -> None:
     workbook = Workbook()
     workbook.remove(workbook.active)
     _summary(workbook, report)
@@ -291,7 +264,14 @@ def write_report(report: CycleReport, path: Path) -> None:
         "Đơn vị quá hạn ở bước đang thực hiện",
         ["Mã", "Tên", "Tổ chức", "Bước", "Hạn", "Số ngày quá hạn"],
         (
-            [o.code, o.name, o.organization, STAGES.get(o.stage, o.stage), o.due, o.days_late]
+            [
+                o.code,
+                o.name,
+                o.organization,
+                capitalized(names.STAGES.name(o.stage)),
+                o.due,
+                o.days_late,
+            ]
             for o in report.overdue
         ),
     )
@@ -319,7 +299,7 @@ def write_report(report: CycleReport, path: Path) -> None:
                 r.returned_by,
                 # Excel has no time zones: the local wall-clock time of the report's clock.
                 r.at.astimezone(zone).replace(tzinfo=None),
-                STATES.get(r.state, r.state),
+                capitalized(names.STATES.name(r.state)),
             ]
             for r in report.returned
         ),
@@ -346,25 +326,28 @@ def write_report(report: CycleReport, path: Path) -> None:
                 i.text,
                 i.owner,
                 i.due,
-                REMEDIATION_STATUSES[i.status],
+                capitalized(names.REMEDIATION_STATUSES.name(i.status)),
             ]
             for i in report.remediation_items
         ),
     )
     totals = report.remediation_totals
     by_org = [
-        [r.code, r.name, *(r.by_status[s] for s in REMEDIATION_STATUSES), sum(r.by_status.values())]
+        [r.code, r.name, *(r.by_status[s] for s in _STATUSES), sum(r.by_status.values())]
         for r in report.remediation
     ]
-    by_org.append(
-        ["", "Toàn đợt", *(totals.get(s, 0) for s in REMEDIATION_STATUSES), sum(totals.values())]
-    )
+    by_org.append(["", "Toàn đợt", *(totals.get(s, 0) for s in _STATUSES), sum(totals.values())])
     ws = _sheet(
         workbook,
         report,
         REMEDIATION_BY_ORG,
         "Số hạn chế, khuyết điểm theo tình trạng khắc phục",
-        ["Mã", "Tên tổ chức", *REMEDIATION_STATUSES.values(), TOTAL],
+        [
+            "Mã",
+            "Tên tổ chức",
+            *(capitalized(v) for v in names.REMEDIATION_STATUSES.values()),
+            TOTAL,
+        ],
         by_org,
     )
     _bold_row(ws, HEADER_ROW + len(by_org))

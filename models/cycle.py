@@ -112,6 +112,10 @@ class AuditEntry(SQLModel, table=True):
     from_state: str = Field(max_length=32)
     to_state: str = Field(max_length=32)
     reason: str | None = None
+    # How it came (states.acting): "page" (the person, signed in), "cli" (an operator acting
+    # for them with --as, named in `operator`) or "system" (the tick, the demo's people).
+    via: str = Field(default="system", max_length=8, sa_column_kwargs={"server_default": "system"})
+    operator: str | None = Field(default=None, max_length=64)
 
 
 class Escalation(SQLModel, table=True):

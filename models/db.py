@@ -16,7 +16,8 @@ from sqlmodel import Session, SQLModel, create_engine
 import models.cycle
 import models.organization
 import models.outbox
-import models.remediation  # noqa: F401  (registers the tables on SQLModel.metadata)
+import models.remediation
+import models.signin  # noqa: F401  (registers the tables on SQLModel.metadata)
 from models.errors import ConfigError, StorageFailed
 from models.settings import load_settings
 from vocabulary import _

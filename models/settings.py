@@ -27,6 +27,24 @@ class Settings(BaseSettings):
     # Secrets kept outside the database (the ballot keys, the key that signs sign-in links):
     # whoever holds a copy of the database must not hold these too.
     keys_dir: str = "kiemdiem-keys"
+    # The key that signs sign-in links and session cookies. Unset: a random key made once in
+    # keys_dir (web-signing.key); several processes behind a proxy share that directory or
+    # this setting. Changing it signs everyone out and voids every link not yet used.
+    secret_key: str | None = None
+    # How long a sign-in link in a mail stays good, and a session after it is used.
+    signin_link_days: int = 14
+    session_hours: int = 12
+    # Fresh sign-in links asked for by e-mail: at most this many per address, and per client,
+    # in any hour (counted in the database, so every process shares the count).
+    signin_requests_per_hour: int = 5
+    # Whether `--as` may act for people from the command line (an operator acting on their
+    # behalf, recorded as such); an office that runs the pages turns it off.
+    cli_people_actions: bool = True
+    # `kiemdiem serve`: where the pages listen, and the local hour of every cycle's morning tick.
+    serve_host: str = "127.0.0.1"
+    serve_port: int = 8000
+    tick_hour: int = 6
+    tick_timezone: str = "Asia/Ho_Chi_Minh"
 
 
 def load_settings() -> Settings:

@@ -9,6 +9,8 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from vocabulary import names, use_language
+
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 LANGUAGES = ("vi", "en")
 # Every mail kind is a template file in each language; `_`-prefixed files are shared parts.
@@ -25,7 +27,7 @@ class Rendered:
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
     # Autoescape is on for every template; the text and subject blocks turn it off themselves.
-    return Environment(
+    env = Environment(
         loader=FileSystemLoader(TEMPLATE_DIR),
         autoescape=True,
         undefined=StrictUndefined,
@@ -33,17 +35,21 @@ def _environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    # Level, stage and kind names from the one vocabulary (the workbook and the CLI use it too).
+    env.globals["names"] = names
+    return env
 
 
 def render(kind: str, context: dict[str, Any], *, lang: str = "vi") -> Rendered:
     """Render the subject, text and HTML blocks of `{lang}/{kind}.j2`."""
     if lang not in LANGUAGES:
         raise ValueError(f"language {lang!r} is not one of {', '.join(LANGUAGES)}")
-    template = _environment().get_template(f"{lang}/{kind}.j2")
-    ctx = template.new_context(dict(context))
+    with use_language(lang):
+        template = _environment().get_template(f"{lang}/{kind}.j2")
+        ctx = template.new_context(dict(context))
 
-    def block(name: str) -> str:
-        return "".join(template.blocks[name](ctx))
+        def block(name: str) -> str:
+            return "".join(template.blocks[name](ctx))
 
-    subject = " ".join(block("subject").split())
-    return Rendered(subject=subject, text=block("text").strip() + "\n", html=block("html"))
+        subject = " ".join(block("subject").split())
+        return Rendered(subject=subject, text=block("text").strip() + "\n", html=block("html"))

@@ -15,6 +15,7 @@ from models.errors import NotFound
 from models.organization import Member
 from states.plan import Plan
 from states.rule_set import RuleSet
+from vocabulary import dates
 
 Lock = Literal["share", "update"] | None
 
@@ -98,7 +99,7 @@ def days_late(due_at: datetime, now: datetime, plan: Plan) -> int:
 
 
 def format_day(instant: datetime, plan: Plan) -> str:
-    return local_day(instant, plan).strftime("%d/%m/%Y")
+    return dates.day(local_day(instant, plan))
 
 
 def mail_context(cycle: Cycle, launched_by_name: str) -> dict[str, str]:

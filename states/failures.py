@@ -13,6 +13,7 @@ from states._mail import mail_to
 from states.cycles import mail_context, plan_of
 from states.directory import Directory
 from states.recipients import UnitRef, resolve
+from vocabulary import dates
 
 
 def queue_failure_digest(
@@ -44,7 +45,7 @@ def queue_failure_digest(
             "recipient_name": m.recipient_name,
             "subject": m.subject,
             "error": m.last_error or "",
-            "failed_local": (m.failed_at or now).astimezone(plan.zone).strftime("%d/%m/%Y %H:%M"),
+            "failed_local": dates.moment(m.failed_at or now, plan.zone),
         }
         for m in failed
     ]

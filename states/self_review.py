@@ -23,6 +23,7 @@ from states.rule_set import RuleSet
 from states.service import ActionResult, apply_moves, check_action
 from states.suggestions import describe, issuer_names, suggestions_for
 from states.text_limits import check_lengths
+from vocabulary import dates
 
 
 @dataclass(frozen=True)
@@ -260,7 +261,7 @@ def self_review_form(session: Session, cycle_code: str, unit_code: str) -> dict[
                 "id": s.id,
                 "from": names.get(s.issued_by_id, ""),
                 "role": s.issuer_role,
-                "at": s.at.astimezone(plan.zone).strftime("%d/%m/%Y %H:%M"),
+                "at": dates.moment(s.at, plan.zone),
                 "text": s.text,
             }
             for s in suggestions

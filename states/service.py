@@ -18,6 +18,7 @@ from sqlmodel import Session
 from models.cycle import AuditEntry, Cycle, Unit
 from models.errors import ActionRefused
 from models.organization import Member
+from states.acting import audit_fields, check_people_may_act
 from states.cycles import Lock, get_cycle, get_member, get_units
 from states.guards import PERSON_GUARDS, GuardContext
 from states.machine import Move, machine_for
@@ -48,6 +49,7 @@ def check_action(
     trigger: str,
     lock: Lock = None,
 ) -> Checked:
+    check_people_may_act()
     if not unit_codes:
         raise ActionRefused("name at least one unit")
     cycle = get_cycle(session, cycle_code)
@@ -90,6 +92,7 @@ def apply_moves(
     some units a reason of their own instead of `reason`."""
     moved: dict[str, tuple[str, str]] = {}
     audit = []
+    how = audit_fields()
     for unit, move in zip(checked.units, checked.moves, strict=True):
         if move.dest is None and not values:
             continue  # a comment or a ballot: its own row is the record, the unit is unchanged
@@ -106,6 +109,7 @@ def apply_moves(
                     "from_state": unit.state,
                     "to_state": move.dest.value,
                     "reason": (reasons or {}).get(unit.code, reason),
+                    **how,
                 }
             )
             unit.state = move.dest.value

@@ -14,6 +14,7 @@ from states.cycles import format_day, get_cycle, get_units, plan_of
 from states.remediation import remediation_items
 from states.suggestions import describe, issuer_names, suggestions_for
 from states.vote_standing import vote_standing
+from vocabulary import dates
 
 
 def unit_view(session: Session, cycle_code: str, unit_code: str) -> dict[str, Any]:
@@ -69,7 +70,7 @@ def unit_view(session: Session, cycle_code: str, unit_code: str) -> dict[str, An
         "self_review": None
         if review is None
         else {
-            "submitted_local": review.submitted_at.astimezone(local).strftime("%d/%m/%Y %H:%M"),
+            "submitted_local": dates.moment(review.submitted_at, local),
             "proposed_level": review.proposed_level.value,
             "score": review.score,
             "strengths": review.strengths,
@@ -90,8 +91,10 @@ def unit_view(session: Session, cycle_code: str, unit_code: str) -> dict[str, An
         "shortcomings": remediation_items(session, cycle_code, unit_code=unit.code),
         "history": [
             {
-                "at_local": e.at.astimezone(local).strftime("%d/%m/%Y %H:%M"),
+                "at_local": dates.moment(e.at, local),
                 "actor": e.actor,
+                "via": e.via,
+                "operator": e.operator,
                 "move": f"{e.from_state} → {e.to_state}",
                 "reason": e.reason or "",
             }

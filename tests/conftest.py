@@ -36,6 +36,12 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
 
 
 @pytest.fixture
+def english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """For a test that asserts English words: Vietnamese is the product's default."""
+    monkeypatch.setenv("KIEMDIEM_LANG", "en")
+
+
+@pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'kiemdiem.db'}"
 

@@ -15,7 +15,7 @@ import pytest
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("flows", "states", "notifications", "models", "kiemdiem")
+PACKAGES = ("flows", "states", "notifications", "models", "kiemdiem", "vocabulary", "web")
 
 
 def test_the_wheel_holds_every_source_file(tmp_path: Path) -> None:
@@ -23,6 +23,8 @@ def test_the_wheel_holds_every_source_file(tmp_path: Path) -> None:
     # would hide a file the package configuration leaves out.
     source = tmp_path / "src"
     ignored = (".git", ".venv", "build", "*.egg-info", "__pycache__", ".*_cache", "*.db*")
+    # Nor the checkout's compiled catalogs: the build must compile its own.
+    ignored += ("*.mo",)
     shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*ignored))
     command = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", str(source)]
     subprocess.run([*command, "-w", str(tmp_path)], check=True, capture_output=True)
@@ -32,7 +34,10 @@ def test_the_wheel_holds_every_source_file(tmp_path: Path) -> None:
         str(path.relative_to(ROOT))
         for package in PACKAGES
         for path in (ROOT / package).rglob("*")
-        if path.is_file() and path.suffix in (".py", ".j2", ".yaml")
+        if path.is_file() and path.suffix in (".py", ".j2", ".yaml", ".html", ".css", ".js")
     }
     assert wanted - shipped == set()
     assert any(name.endswith("templates/vi/digest.j2") for name in shipped)
+    for lang in ("vi", "en"):
+        assert f"vocabulary/locale/{lang}/LC_MESSAGES/kiemdiem.mo" in shipped
+        assert f"vocabulary/locale/{lang}/LC_MESSAGES/kiemdiem.po" in shipped

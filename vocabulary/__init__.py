@@ -11,6 +11,7 @@ This package imports nothing of the project's, so every layer may use it.
 from __future__ import annotations
 
 import gettext
+import io
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -43,7 +44,23 @@ def use_language(lang: str) -> Iterator[None]:
 
 @lru_cache(maxsize=len(LANGUAGES))
 def translations(lang: str) -> gettext.NullTranslations:
-    return gettext.translation(DOMAIN, LOCALE_DIR, languages=[lang], fallback=True)
+    """The compiled catalog of `lang`. A checkout whose .po is newer than its .mo (after a
+    pull or a merge) compiles it here, so the words are never older than the catalog."""
+    po = LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+    mo = po.with_suffix(".mo")
+    if mo.exists() and (not po.exists() or mo.stat().st_mtime >= po.stat().st_mtime):
+        with mo.open("rb") as f:
+            return gettext.GNUTranslations(f)
+    if not po.exists():
+        return gettext.NullTranslations()
+    from vocabulary.catalog import compiled
+
+    data = compiled(lang)
+    try:
+        mo.write_bytes(data)
+    except OSError:  # an installed package may be read-only; the words are in memory anyway
+        pass
+    return gettext.GNUTranslations(io.BytesIO(data))
 
 
 def _(message: str) -> str:

@@ -15,7 +15,7 @@ from models import load_settings, resolve_now
 from states import cycle_status
 from states.cycles import get_cycle
 from states.plan_references import check_plan_file, past_due_warning
-from vocabulary import _
+from vocabulary import _, names
 
 app = typer.Typer(help="Yearly review cycles.", no_args_is_help=True)
 
@@ -68,7 +68,7 @@ def render_status(status: dict[str, Any]) -> None:
     table.add_column("state")
     table.add_column("units", justify="right")
     for state, n in status["states"].items():
-        table.add_row(state, str(n))
+        table.add_row(names.STATES.name(state), str(n))
     console.print(table)
     overdue = Table(title="overdue by organization")
     for column in ("organization", "name", *status["overdue"], "total"):

@@ -12,7 +12,7 @@ from rich.table import Table
 from kiemdiem.cli._common import NowOption, console, transaction
 from states import ActionResult
 from states.unit_view import unit_view
-from vocabulary import _
+from vocabulary import _, names
 
 app = typer.Typer(
     help="Act on units. Unit codes: O:<org>, T:<org> (leadership), M:<member>, L:<member>.",
@@ -50,8 +50,10 @@ def show(
         print(json.dumps(view, ensure_ascii=False, indent=2))
         return
     console.print(
-        f"{view['unit']} ({view['kind']}): {view['state']}; score {view['score']}, "
-        f"proposed {view['proposed_level']}, final {view['final_level']}; can: "
+        f"{view['unit']} ({names.KINDS.name(view['kind'])}): "
+        f"{names.STATES.name(view['state'])}; score {view['score']}, "
+        f"proposed {names.LEVELS.name(view['proposed_level']) or '—'}, "
+        f"final {names.LEVELS.name(view['final_level']) or '—'}; can: "
         f"{', '.join(view['can']) or 'nothing (the tick moves it)'}"
     )
     for d in view["deadlines"]:
@@ -72,7 +74,14 @@ def show(
             f"  shortcoming #{item['id']} ({item['status']}, owner {item['owner'] or '—'}, "
             f"due {item['due_local']}): {item['text']}"
         )
-    table = Table("at (local)", "actor", "move", "reason")
+    table = Table("at (local)", "actor", "via", "move", "reason")
     for entry in view["history"]:
-        table.add_row(entry["at_local"], entry["actor"], entry["move"], entry["reason"])
+        via = entry["via"] + (f" ({entry['operator']})" if entry["operator"] else "")
+        table.add_row(
+            entry["at_local"],
+            entry["actor"],
+            via,
+            entry["move"],
+            entry["reason"] or "",
+        )
     console.print(table)

@@ -11,6 +11,7 @@ from kiemdiem.cli.unit import Units, app, perform
 from models import ActionRefused, Level, load_settings, resolve_now
 from states import approve, return_for_review
 from states.publication import published_results
+from vocabulary import names
 
 
 def _per_unit(pairs: list[str]) -> dict[str, Level]:
@@ -85,6 +86,10 @@ def results(cycle: str, as_: AsOption) -> None:
     table = Table("unit", "name", "kind", "level", "reason")
     for row in rows:
         table.add_row(
-            row["unit_code"], row["unit_name"], row["kind"], row["level"], row["reason"] or ""
+            row["unit_code"],
+            row["unit_name"],
+            names.KINDS.name(row["kind"]),
+            names.LEVELS.name(row["level"]),
+            row["reason"] or "",
         )
     console.print(table)

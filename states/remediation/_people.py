@@ -13,6 +13,7 @@ from models.errors import ActionRefused, NotFound, Refusal
 from models.organization import Member
 from models.remediation import RemediationNote, Shortcoming
 from models.settings import Settings, load_settings
+from states.acting import audit_fields, check_people_may_act
 from states.cycles import get_member, plan_of
 from states.directory import Directory
 from states.guards import GuardContext, person_guard
@@ -21,6 +22,7 @@ from states.remediation._mail import queue_assigned_mail
 from states.remediation._record import _sync_deadlines
 from states.service import ActionResult, apply_moves, check_action
 from states.text_limits import check_lengths
+from vocabulary import dates
 
 
 @person_guard("actor_heads_or_approves")
@@ -143,6 +145,7 @@ def assign_shortcomings(
             from_state=unit.state,
             to_state=unit.state,
             reason=f"shortcoming {item.id} to {', '.join(codes)}",
+            **audit_fields(),
         )
     )
     _sync_deadlines(session, [item.unit_id])
@@ -178,6 +181,7 @@ def report_remediation(
     remedied: bool = False,
 ) -> Shortcoming:
     """The owner reports what was done (evidence); `remedied` closes the item."""
+    check_people_may_act()
     check_lengths([("note", note, "note")])
     item, unit, cycle = _item(session, shortcoming_id)
     actor = get_member(session, actor_code)
@@ -208,7 +212,7 @@ def report_remediation(
         assert item.remedied_at is not None
         problems.append(
             f"shortcoming {shortcoming_id} was already remedied on "
-            f"{item.remedied_at.astimezone(plan_of(cycle).zone):%d/%m/%Y}"
+            + dates.day(item.remedied_at, plan_of(cycle).zone)
         )
     elif item.status == R.RECURRED:
         successor = session.exec(
@@ -240,6 +244,7 @@ def supervise(
     *, session: Session, shortcoming_id: int, actor_code: str, now: datetime, note: str
 ) -> RemediationNote:
     """A supervision note by a member of the cycle's inspection commission (002_, 004_)."""
+    check_people_may_act()
     check_lengths([("note", note, "note")])
     item, _, cycle = _item(session, shortcoming_id)
     actor = get_member(session, actor_code)

@@ -47,7 +47,8 @@ def test_every_template_renders_in_both_languages(kind: str, lang: str) -> None:
         },
         lang=lang,
     )
-    assert "TT-2026" in rendered.subject or "131-KH/HU" in rendered.subject
+    if kind != "signin_link":  # the one mail about no cycle: a fresh sign-in link
+        assert "TT-2026" in rendered.subject or "131-KH/HU" in rendered.subject
     assert "Lê Thị Hà" in rendered.text and "Lê Thị Hà" in rendered.html
     assert "\n" not in rendered.subject
 

@@ -194,6 +194,7 @@ def _key_file(engine: Engine) -> Path:
     return found
 
 
+@pytest.mark.usefixtures("english")
 def test_a_missing_or_wrong_key_is_refused_and_changes_nothing(
     cell: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

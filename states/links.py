@@ -1,0 +1,75 @@
+"""Where each action is done: the path of its page, for mail and for the pages themselves.
+
+Paths only (no host): mail prefixes `KIEMDIEM_BASE_URL` and a sign-in link at delivery.
+Unit codes contain `:`, so they are percent-encoded.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+# The page of each person's action (by the transition tables' trigger names).
+_UNIT_PAGES = {
+    "submit_self_review": "self-review",
+    "suggest": "suggestions",
+    "give_opinion": "opinions",
+    "comment": "meeting",
+    "open_vote": "meeting",
+    "close_vote": "meeting",
+    "call_revote": "meeting",
+    "vote": "ballot",
+}
+
+
+def _seg(code: str) -> str:
+    return quote(code, safe="")
+
+
+def my_tasks() -> str:
+    return "/"
+
+
+def cycle_page(cycle: str) -> str:
+    return f"/cycles/{_seg(cycle)}"
+
+
+def unit_page(cycle: str, unit: str) -> str:
+    return f"{cycle_page(cycle)}/units/{_seg(unit)}"
+
+
+def self_review(cycle: str, unit: str) -> str:
+    return f"{unit_page(cycle, unit)}/self-review"
+
+
+def approval(cycle: str, org: str) -> str:
+    return f"{cycle_page(cycle)}/approval/{_seg(org)}"
+
+
+def remediation(cycle: str) -> str:
+    return f"{cycle_page(cycle)}/remediation"
+
+
+def action_page(trigger: str, cycle: str, unit: str, *, approving_org: str | None = None) -> str:
+    """The page where `trigger` is done to `unit`; approval is per approving committee."""
+    if trigger in ("approve", "return_for_review"):
+        return approval(cycle, approving_org) if approving_org else unit_page(cycle, unit)
+    if trigger in ("assign_shortcomings", "report_remediation", "supervise"):
+        return remediation(cycle)
+    page = _UNIT_PAGES.get(trigger)
+    return f"{unit_page(cycle, unit)}/{page}" if page else unit_page(cycle, unit)
+
+
+def signin(token: str) -> str:
+    return f"/signin/{token}"
+
+
+__all__ = [
+    "action_page",
+    "approval",
+    "cycle_page",
+    "my_tasks",
+    "remediation",
+    "self_review",
+    "signin",
+    "unit_page",
+]

@@ -1,0 +1,147 @@
+"""Who a person is to the process: their roles, from the organization tree and the cycles.
+
+A person is either a member (by member code) or the office of an organization (whoever
+reads that organization's office address; it launches cycles and watches them, it never acts
+on a unit). Roles are read, never claimed: the pages ask here, and every action still goes
+through the same guards the CLI's actions do (`states.service.check_action`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from sqlmodel import Session, col, func, select
+
+from models.cycle import Cycle, Unit
+from models.errors import NotFound
+from models.organization import Member, Organization, OrgLevel
+from states.cycles import plan_of
+from states.directory import Directory
+from states.machine import UnitState
+from states.plan import Plan
+
+
+class Role(StrEnum):
+    MEMBER = "member"
+    SECRETARY = "secretary"  # heads a cell (bí thư chi bộ)
+    COMMITTEE = "committee"  # sits on a committee above the cells (cấp ủy)
+    INSPECTION = "inspection"  # on a cycle's inspection commission (UBKT)
+    DIRECTING_TEAM = "directing_team"  # leads a cycle's directing team (tổ chỉ đạo)
+    OFFICE = "office"  # an organization's office (ban tổ chức)
+
+
+@dataclass(frozen=True)
+class Person:
+    """A signed-in person: `key` is what a sign-in link names (`m:CODE` or `o:ORG`)."""
+
+    key: str
+    name: str
+    roles: frozenset[Role]
+    member_code: str | None = None
+    # The organization whose office this is (office people), or that the member heads.
+    office_of: str | None = None
+    leads: str | None = None
+    email: str | None = None
+    # Cycles still running (any unit not closed), newest first: the pages' default scope.
+    cycles: tuple[str, ...] = field(default_factory=tuple)
+
+    def has(self, role: Role) -> bool:
+        return role in self.roles
+
+
+def member_key(code: str) -> str:
+    return f"m:{code}"
+
+
+def office_key(org_code: str) -> str:
+    return f"o:{org_code}"
+
+
+def active_cycles(session: Session) -> list[Cycle]:
+    """Cycles with a unit not yet closed, newest first (one query)."""
+    running = select(Unit.cycle_id).where(Unit.state != UnitState.CLOSED.value).distinct()
+    return list(
+        session.exec(
+            select(Cycle).where(col(Cycle.id).in_(running)).order_by(col(Cycle.launched_at).desc())
+        )
+    )
+
+
+def _plans(cycles: list[Cycle]) -> list[Plan]:
+    return [plan_of(c) for c in cycles]
+
+
+def person(session: Session, key: str) -> Person:
+    """The person a sign-in link or session names, with their roles as they are now.
+
+    Raises NotFound when the member or organization no longer exists (a link outlived them).
+    """
+    kind, _, code = key.partition(":")
+    cycles = active_cycles(session)
+    codes = tuple(c.code for c in cycles)
+    if kind == "o":
+        org = session.exec(select(Organization).where(Organization.code == code)).first()
+        if org is None or not org.email:
+            raise NotFound(code)
+        return Person(
+            key, org.name, frozenset({Role.OFFICE}), office_of=code, email=org.email, cycles=codes
+        )
+    if kind != "m":
+        raise NotFound(key)
+    member = session.exec(select(Member).where(Member.code == code)).first()
+    if member is None:
+        raise NotFound(code)
+    roles: set[Role] = {Role.MEMBER}
+    directory = Directory.load(session)
+    leads = directory.orgs.get(member.leads_id) if member.leads_id is not None else None
+    if leads is not None:
+        roles.add(Role.SECRETARY if leads.level is OrgLevel.CELL else Role.COMMITTEE)
+    elif member.id is not None and _on_a_committee(directory, member.id):
+        roles.add(Role.COMMITTEE)
+    for plan in _plans(cycles):
+        if code in plan.inspection_commission:
+            roles.add(Role.INSPECTION)
+        if any(team.lead == code for team in plan.directing_teams):
+            roles.add(Role.DIRECTING_TEAM)
+    return Person(
+        key,
+        member.full_name,
+        frozenset(roles),
+        member_code=code,
+        leads=leads.code if leads else None,
+        email=member.email,
+        cycles=codes,
+    )
+
+
+def _on_a_committee(directory: Directory, member_id: int) -> bool:
+    return any(member_id in directory.committee(org) for org in directory.children)
+
+
+def people_for_email(session: Session, email: str) -> list[str]:
+    """The person keys an address signs in as: the members who have it, and the offices of
+    the organizations that have it as their office address (case-insensitive)."""
+    address = email.strip().lower()
+    if not address:
+        return []
+    members = session.exec(
+        select(Member.code).where(func.lower(Member.email) == address).order_by(col(Member.code))
+    ).all()
+    offices = session.exec(
+        select(Organization.code)
+        .where(func.lower(Organization.email) == address)
+        .order_by(col(Organization.code))
+    ).all()
+    return [member_key(c) for c in members] + [office_key(c) for c in offices]
+
+
+__all__ = [
+    "Person",
+    "Role",
+    "active_cycles",
+    "member_key",
+    "office_key",
+    "people_for_email",
+    "person",
+]

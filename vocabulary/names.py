@@ -1,0 +1,119 @@
+"""The names of the process's things, from one place: levels, stages, states, kinds of unit,
+organization levels and remediation statuses, for the mail, the CLI, pages and the workbook.
+
+Each table maps the stored value (a `StrEnum` value of `models` or `states`) to an English
+msgid; looking a name up translates it into the current language, so a table defined once at
+import speaks whichever language the caller is in (`use_language`). Names are written as they
+read inside a sentence ("tự kiểm điểm"); `capitalized` makes a table cell or heading of one.
+Level names are titles and always start with a capital.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+from vocabulary import N_, _
+
+
+class Names(Mapping[str, str]):
+    """Stored value -> its name in the current language; an unknown value names itself."""
+
+    def __init__(self, msgids: dict[str, str]) -> None:
+        self.msgids = msgids
+
+    def __getitem__(self, key: str) -> str:
+        return _(self.msgids[key])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.msgids)
+
+    def __len__(self) -> int:
+        return len(self.msgids)
+
+    def name(self, key: str | None) -> str:
+        """The name of `key`, or `key` itself when it has none (never a KeyError)."""
+        if key is None:
+            return ""
+        return self[key] if key in self.msgids else key
+
+
+LEVELS = Names(
+    {
+        "excellent": N_("Excellently completed duties"),
+        "good": N_("Well completed duties"),
+        "completed": N_("Completed duties"),
+        "not_completed": N_("Did not complete duties"),
+    }
+)
+UNDECIDED = N_("Not yet classified")
+
+STAGES = Names(
+    {
+        "self_review": N_("self-review"),
+        "peer_review": N_("peer review"),
+        "vote": N_("vote on the level"),
+        "approval": N_("higher-level approval"),
+        "re_review": N_("re-review"),
+        "remediation": N_("remediation of shortcomings"),
+    }
+)
+
+STATES = Names(
+    {
+        "plan_issued": N_("plan issued"),
+        "self_review": N_("in self-review"),
+        "peer_review": N_("in peer review"),
+        "vote": N_("in the vote"),
+        "approval": N_("awaiting the higher level's decision"),
+        "published": N_("result published"),
+        "remediation": N_("remedying shortcomings"),
+        "closed": N_("closed"),
+        "returned": N_("returned, in re-review"),
+    }
+)
+
+KINDS = Names(
+    {
+        "organization": N_("party organization"),
+        "leadership": N_("leadership collective"),
+        "member": N_("member"),
+        "leader": N_("leader"),
+    }
+)
+
+ORG_LEVELS = Names(
+    {
+        "province": N_("province"),
+        "district": N_("district"),
+        "grassroots": N_("grassroots"),
+        "cell": N_("cell"),
+    }
+)
+
+REMEDIATION_STATUSES = Names(
+    {
+        "open": N_("not remedied"),
+        "in_progress": N_("being remedied"),
+        "remedied": N_("remedied"),
+        "overdue": N_("remediation overdue"),
+        "recurred": N_("recurred"),
+    }
+)
+
+
+def capitalized(text: str) -> str:
+    """`text` with a capital first letter, for a table cell or a heading."""
+    return text[:1].upper() + text[1:]
+
+
+__all__ = [
+    "KINDS",
+    "LEVELS",
+    "ORG_LEVELS",
+    "REMEDIATION_STATUSES",
+    "STAGES",
+    "STATES",
+    "UNDECIDED",
+    "Names",
+    "capitalized",
+]

@@ -1,0 +1,314 @@
+"""The pages' application: every router in `web/pages/`, the layout's static files, and one
+middleware that reads the session, sets the language, checks CSRF on every POST and adds
+strict security headers.
+
+Errors a person can meet (nobody signed in, a bad link, a forbidden action, an unknown
+page, a form that makes no sense, anything unexpected) become a page in their language that
+says what to do next; the request's transaction is rolled back, so nothing changes.
+"""
+
+from __future__ import annotations
+
+import hmac
+import importlib
+import logging
+import pkgutil
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import parse_qs, quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.base import BaseHTTPMiddleware
+
+import web.pages
+from models.errors import NotFound
+from models.settings import Settings, load_settings
+from states.acting import acting
+from vocabulary import LANGUAGES, _, use_language
+from web.auth import (
+    LANG_COOKIE,
+    SESSION_COOKIE,
+    Forbidden,
+    LinkProblem,
+    Signer,
+    SignInRequired,
+    new_session,
+)
+from web.render import STATIC, error_page
+
+log = logging.getLogger("kiemdiem.web")
+
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    # Sign-in links carry a token in their path: never send it on to another site.
+    "Referrer-Policy": "no-referrer",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+def language_of(request: Request) -> str:
+    chosen = request.cookies.get(LANG_COOKIE)
+    if chosen in LANGUAGES:
+        return str(chosen)
+    settings: Settings = request.app.state.settings
+    return settings.lang if settings.lang in LANGUAGES else "vi"
+
+
+def _secure(request: Request) -> bool:
+    settings: Settings = request.app.state.settings
+    return request.url.scheme == "https" or settings.base_url.startswith("https://")
+
+
+async def _posted_token(request: Request) -> str | None:
+    header = request.headers.get("x-csrf-token")
+    if header:
+        return header
+    body = await request.body()  # kept by Starlette: the page reads the same body again
+    kind = request.headers.get("content-type", "")
+    if kind.startswith("application/x-www-form-urlencoded"):
+        values = parse_qs(body.decode("utf-8", "replace")).get("csrf_token")
+        return values[0] if values else None
+    if kind.startswith("multipart/form-data"):
+
+        async def replay() -> dict[str, Any]:
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        form = await Request(request.scope, replay).form()
+        value = form.get("csrf_token")
+        return value if isinstance(value, str) else None
+    return None
+
+
+class PageMiddleware(BaseHTTPMiddleware):
+    """Session, language, CSRF and security headers for every request."""
+
+    async def dispatch(
+        self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        signer: Signer = request.app.state.signer
+        state = signer.read_session(request.cookies.get(SESSION_COOKIE))
+        request.state.session = state or new_session()
+        request.state.session_changed = state is None
+        lang = language_of(request)
+        with use_language(lang), acting("page"):
+            if request.method not in ("GET", "HEAD", "OPTIONS"):
+                posted = await _posted_token(request)
+                expected = signer.csrf_token(request.state.session["sid"])
+                if not posted or not hmac.compare_digest(posted, expected):
+                    response: Response = _csrf_refused(request)
+                    return _finish(request, response)
+            response = await call_next(request)
+        return _finish(request, response)
+
+
+def _finish(request: Request, response: Response) -> Response:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if request.url.path.startswith("/static/"):
+        return response
+    response.headers.setdefault("Cache-Control", "no-store")
+    if request.state.session_changed:
+        signer: Signer = request.app.state.signer
+        settings: Settings = request.app.state.settings
+        response.set_cookie(
+            SESSION_COOKIE,
+            signer.session_cookie(request.state.session),
+            max_age=settings.session_hours * 3600,
+            httponly=True,
+            samesite="lax",
+            secure=_secure(request),
+            path="/",
+        )
+    return response
+
+
+def _csrf_refused(request: Request) -> Response:
+    return error_page(
+        request,
+        status_code=403,
+        title=_("This form has expired"),
+        explanation=_(
+            "The form was sent without its security code, or with one from an older visit, "
+            "so it was not accepted. Nothing was changed."
+        ),
+        next_steps=[
+            _("Go back, reload the page and send the form again."),
+            _("If it happens again, open the link in your latest mail again."),
+        ],
+    )
+
+
+def _link_problem(request: Request, exc: Exception) -> Response:
+    kind = exc.kind if isinstance(exc, LinkProblem) else "tampered"
+    titles = {
+        "expired": _("This sign-in link has expired"),
+        "tampered": _("This sign-in link is not valid"),
+        "foreign": _("This sign-in link is for someone else"),
+    }
+    explanations = {
+        "expired": _("Sign-in links are good for a limited time, for your safety."),
+        "tampered": _(
+            "The link is not one kiemdiem sent, or it was cut or changed on the way "
+            "(some mail programs break long links)."
+        ),
+        "foreign": _(
+            "You are signed in as another person on this device. A link only signs in "
+            "the person it was sent to."
+        ),
+    }
+    steps = [_("Ask for a fresh link with your e-mail address on the sign-in page.")]
+    if kind == "foreign":
+        steps.insert(0, _("Sign out first, then open the link again."))
+    elif kind == "tampered":
+        steps.insert(0, _("Copy the whole link from the mail into the browser's address bar."))
+    return _in_language(
+        request,
+        lambda: error_page(
+            request,
+            status_code=403 if kind == "foreign" else 400,
+            title=titles[kind],
+            explanation=explanations[kind] + " " + _("Nothing was changed."),
+            next_steps=steps,
+        ),
+    )
+
+
+def _forbidden(request: Request, exc: Exception) -> Response:
+    detail = str(exc)
+    return _in_language(
+        request,
+        lambda: error_page(
+            request,
+            status_code=403,
+            title=_("You may not do this"),
+            explanation=(detail + " " if detail else "")
+            + _("This page or action belongs to someone else's role. Nothing was changed."),
+            next_steps=[
+                _("Go to My tasks to see what you can do."),
+                _("If you think you should be able to, ask your organization's office."),
+            ],
+        ),
+    )
+
+
+def _sign_in_required(request: Request, exc: Exception) -> Response:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/signin?next={quote(target, safe='')}", status_code=303)
+
+
+def _not_found(request: Request, exc: Exception) -> Response:
+    return _in_language(
+        request,
+        lambda: error_page(
+            request,
+            status_code=404,
+            title=_("Page not found"),
+            explanation=_("There is no such page, cycle or unit. Nothing was changed."),
+            next_steps=[_("Go to My tasks and follow a link from there.")],
+        ),
+    )
+
+
+def _http_error(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, StarletteHTTPException) and exc.status_code == 404:
+        return _not_found(request, exc)
+    code = exc.status_code if isinstance(exc, StarletteHTTPException) else 400
+    return _in_language(
+        request,
+        lambda: error_page(
+            request,
+            status_code=code,
+            title=_("This request cannot be handled"),
+            explanation=_(
+                "The page was asked for in a way it does not accept. Nothing was changed."
+            ),
+            next_steps=[_("Go to My tasks and follow a link from there.")],
+        ),
+    )
+
+
+def _bad_form(request: Request, exc: Exception) -> Response:
+    return _in_language(
+        request,
+        lambda: error_page(
+            request,
+            status_code=400,
+            title=_("This form could not be read"),
+            explanation=_(
+                "Some of what was sent is missing or not in the expected form. Nothing was changed."
+            ),
+            next_steps=[_("Go back, reload the page and send the form again.")],
+        ),
+    )
+
+
+def _unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    return _in_language(
+        request,
+        lambda: error_page(
+            request,
+            status_code=500,
+            title=_("Something went wrong"),
+            explanation=_(
+                "The page could not be made because of a fault on the server. Nothing was changed."
+            ),
+            next_steps=[
+                _("Try again in a few minutes."),
+                _("If it keeps happening, tell your organization's office the time it happened."),
+            ],
+        ),
+    )
+
+
+def _in_language(request: Request, make: Callable[[], Response]) -> Response:
+    if not hasattr(request.state, "session"):  # an error before the middleware ran
+        request.state.session = new_session()
+        request.state.session_changed = True
+    with use_language(language_of(request)):
+        return _finish(request, make())
+
+
+def page_modules() -> list[str]:
+    """Every module of `web.pages`, by name: each may define a `router`."""
+    return sorted(f"web.pages.{m.name}" for m in pkgutil.iter_modules(web.pages.__path__))
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The pages on `settings` (default: the environment's)."""
+    settings = settings or load_settings()
+    app = FastAPI(title="kiemdiem", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.settings = settings
+    app.state.signer = Signer(settings)
+    for name in page_modules():
+        router = getattr(importlib.import_module(name), "router", None)
+        if router is not None:
+            app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(PageMiddleware)
+    handlers: dict[Any, Callable[[Request, Exception], Response]] = {
+        SignInRequired: _sign_in_required,
+        LinkProblem: _link_problem,
+        Forbidden: _forbidden,
+        NotFound: _not_found,
+        StarletteHTTPException: _http_error,
+        RequestValidationError: _bad_form,
+        Exception: _unexpected,
+    }
+    for kind, handler in handlers.items():
+        app.add_exception_handler(kind, handler)
+    return app
+
+
+__all__ = ["CSP", "SECURITY_HEADERS", "create_app", "page_modules"]

@@ -1,0 +1,116 @@
+"""Signing in and out: a mail's link exchanged for a session, a fresh link by e-mail, the
+language of the pages."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
+
+from models import resolve_now
+from models.errors import NotFound
+from states.people import person
+from states.signin import request_link
+from vocabulary import LANGUAGES, _
+from web.auth import LANG_COOKIE, LinkProblem, new_session, set_session, signed_in_key
+from web.db import db_session, settings_of
+from web.render import error_page, render
+
+router = APIRouter()
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path of this site: never send someone on to another one after signing in."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+@router.get("/signin/{token}")
+def use_link(
+    request: Request,
+    token: str,
+    session: Annotated[Session, Depends(db_session)],
+    next: str = "/",
+) -> Response:
+    key = request.app.state.signer.read_link(token)
+    current = signed_in_key(request)
+    if current is not None and current != key:
+        raise LinkProblem("foreign")
+    try:
+        person(session, key)
+    except NotFound:
+        raise LinkProblem("tampered") from None
+    if current is None:
+        set_session(request, new_session(key))
+    # Leave the address with the token at once: it stays out of history and bookmarks.
+    return RedirectResponse(safe_next(next), status_code=303)
+
+
+@router.get("/signin")
+def signin_page(request: Request, next: str = "/", sent: bool = False) -> Response:
+    return render(
+        request, "signin.html", title=_("Sign in"), next=safe_next(next), sent=sent, email=""
+    )
+
+
+@router.post("/signin")
+def ask_for_link(
+    request: Request,
+    session: Annotated[Session, Depends(db_session)],
+    email: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    address = email.strip()
+    if "@" not in address or len(address) > 320:
+        return render(
+            request,
+            "signin.html",
+            status_code=400,
+            title=_("Sign in"),
+            next=safe_next(next),
+            sent=False,
+            email=address,
+            problems=_("Enter the e-mail address the review's mails are sent to."),
+        )
+    client = request.client.host if request.client else "unknown"
+    outcome = request_link(
+        session, email=address, client=client, now=resolve_now(), settings=settings_of(request)
+    )
+    if outcome == "limited":
+        return error_page(
+            request,
+            status_code=429,
+            title=_("Too many requests for a sign-in link"),
+            explanation=_(
+                "A link was asked for too often from here or for this address in the last "
+                "hour. Nothing was sent."
+            ),
+            next_steps=[
+                _("Look for the link in the mails already sent to you."),
+                _("Try again in an hour."),
+            ],
+        )
+    target = quote(safe_next(next), safe="")
+    return RedirectResponse(f"/signin?sent=1&next={target}", status_code=303)
+
+
+@router.post("/signout")
+def sign_out(request: Request) -> Response:
+    set_session(request, new_session())
+    return RedirectResponse("/signin", status_code=303)
+
+
+@router.post("/lang")
+def choose_language(
+    lang: Annotated[str, Form()] = "vi", next: Annotated[str, Form()] = "/"
+) -> Response:
+    response = RedirectResponse(safe_next(next), status_code=303)
+    if lang in LANGUAGES:
+        response.set_cookie(
+            LANG_COOKIE, lang, max_age=365 * 86400, httponly=True, samesite="lax", path="/"
+        )
+    return response
