@@ -115,4 +115,4 @@ def test_a_reimport_during_a_cycle_lists_its_changes_and_needs_confirm(
     assert confirmed.exit_code == 0, confirmed.output
     assert "M:N1: cycle TT-2026" in confirmed.output and "members: 1 new" in confirmed.output
     shown = runner.invoke(app, ["unit", "show", "TT-2026", "M:N1", *now])
-    assert shown.exit_code == 0 and "M:N1 (member): plan_issued" in shown.output
+    assert shown.exit_code == 0 and "M:N1 (member): plan issued" in shown.output

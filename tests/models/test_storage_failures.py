@@ -92,7 +92,9 @@ def test_a_read_only_database_is_one_line_and_writes_nothing(
     assert _members(postgres_url) == 0
 
 
-def test_a_workbook_that_cannot_be_written_leaves_the_old_one_whole(tmp_path: Path) -> None:
+def test_a_workbook_that_cannot_be_written_leaves_the_old_one_whole(
+    tmp_path: Path, english: None
+) -> None:
     from openpyxl import Workbook
 
     from kiemdiem.report_xlsx import _save

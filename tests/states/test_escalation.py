@@ -174,7 +174,9 @@ def test_escalations_to_the_committee_above_copy_the_directing_team(
     assert "M:E2" in {m.recipient: m for m in outbox(district, "digest")}["b4@example.vn"].body_text
 
 
-def test_a_plan_naming_unknown_teams_members_is_refused(district: Engine, tmp_path: Path) -> None:
+def test_a_plan_naming_unknown_teams_members_is_refused(
+    english: None, district: Engine, tmp_path: Path
+) -> None:
     from models import PlanInvalid
 
     teams = [{**TEAMS[1], "lead": "NOBODY", "organizations": ["G2", "GX"]}]

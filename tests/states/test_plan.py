@@ -157,7 +157,7 @@ def test_offsets(text: str, delta: timedelta) -> None:
 
 
 def test_launch_refuses_unknown_organizations_and_writes_nothing(
-    district: Engine, tmp_path: Path
+    english: None, district: Engine, tmp_path: Path
 ) -> None:
     plan = load_plan(
         write_plan(
@@ -190,7 +190,7 @@ def test_launch_refuses_unknown_organizations_and_writes_nothing(
         assert session.exec(select(func.count()).select_from(Unit)).one() == 0
 
 
-def test_a_previous_cycle_must_exist(district: Engine, tmp_path: Path) -> None:
+def test_a_previous_cycle_must_exist(english: None, district: Engine, tmp_path: Path) -> None:
     plan = load_plan(write_plan(tmp_path, previous_cycle="TT-2025"))
     with pytest.raises(PlanInvalid) as invalid, session_scope(district) as session:
         launch(
