@@ -140,3 +140,39 @@ def test_a_text_at_its_limit_passes_the_check(district: Engine, tmp_path: Path) 
             district, comment, unit_codes=["M:A3"], actor_code="A1", now=NOW, text="x" * limits.TEXT
         )
     assert all(r.code != "text_too_long" for r in refused.value.refusals)  # refused for its state
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x1b", "\u2028", "\x7f"])
+def test_a_control_character_in_a_text_is_refused_not_stored(
+    district: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, char: str
+) -> None:
+    monkeypatch.setenv("KIEMDIEM_LANG", "en")
+    launch_cycle(district, tmp_path, NOW)
+    before = snapshot(district)
+    with pytest.raises(ActionRefused) as refused:
+        act(
+            district,
+            suggest,
+            unit_codes=["M:A3"],
+            actor_code="B4",
+            now=NOW,
+            text=f"dòng 1\ndòng 2\tcó tab{char}",
+            settings=load_settings(),
+        )
+    (refusal,) = refused.value.refusals
+    assert refusal.code == "text_control_character"
+    assert f"text holds the control character U+{ord(char):04X}" in word(refusal)
+    assert snapshot(district) == before
+
+
+def test_line_breaks_and_tabs_are_kept(district: Engine, tmp_path: Path) -> None:
+    launch_cycle(district, tmp_path, NOW)
+    act(
+        district,
+        suggest,
+        unit_codes=["M:A3"],
+        actor_code="B4",
+        now=NOW,
+        text="dòng 1\r\ndòng 2\tcó tab",
+        settings=load_settings(),
+    )

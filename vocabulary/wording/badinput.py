@@ -9,6 +9,10 @@ WORDS: dict[str, str] = {
         "{field} is {length} characters long; it may be at most {limit} characters. Shorten "
         "it and try again. Nothing was changed."
     ),
+    "text_control_character": N_(
+        "{field} holds the control character {character}; remove it and try again. Nothing "
+        "was changed."
+    ),
     "date_out_of_range": N_(
         "{date} is out of range; give a date from {first} to {last}. Nothing was changed."
     ),
