@@ -32,7 +32,7 @@ def bad_character(value: str) -> str | None:
     """The first character `value` must not hold, as U+XXXX with its name, or None."""
     for ch in value:
         if unicodedata.category(ch) in _FORBIDDEN_CATEGORIES or ch in _BIDI:
-            name = unicodedata.name(ch, "control character")
+            name = unicodedata.name(ch, "") or _("control character")
             return f"U+{ord(ch):04X} ({name})"
     return None
 

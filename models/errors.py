@@ -17,6 +17,8 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
+from vocabulary import ngettext
+
 
 class KiemdiemError(Exception):
     """Root of every error the product raises on purpose."""
@@ -44,7 +46,12 @@ class ImportRejected(_ManyProblems):
 
     def __init__(self, problems: list[str]) -> None:
         super().__init__(
-            problems, f"{len(problems)} problem(s); nothing was imported. Fix the rows and rerun."
+            problems,
+            ngettext(
+                "{n} problem; nothing was imported. Fix the row and rerun.",
+                "{n} problems; nothing was imported. Fix the rows and rerun.",
+                len(problems),
+            ).format(n=len(problems)),
         )
 
 
@@ -52,7 +59,14 @@ class PlanInvalid(_ManyProblems):
     """The plan file is not a valid plan; nothing was written."""
 
     def __init__(self, problems: list[str]) -> None:
-        super().__init__(problems, f"{len(problems)} problem(s) in the plan; nothing was launched.")
+        super().__init__(
+            problems,
+            ngettext(
+                "{n} problem in the plan; nothing was launched.",
+                "{n} problems in the plan; nothing was launched.",
+                len(problems),
+            ).format(n=len(problems)),
+        )
 
 
 class RuleSetInvalid(_ManyProblems):
