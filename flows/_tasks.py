@@ -33,14 +33,16 @@ def create_cycle(plan_path: str, now: datetime, database_url: str | None) -> dic
             settings=load_settings(),
             source=Path(plan_path).name,
         )
-    return summary.__dict__
+    return {**summary.__dict__, "timezone": plan.timezone}
 
 
-@task(cache_policy=NO_CACHE)
+@task(cache_policy=NO_CACHE, task_run_name="advance-{cycle_code}")
 def advance_units(cycle_code: str, now: datetime, database_url: str | None) -> dict[str, Any]:
     """Record the tick and make every move that is due, in one transaction."""
     with session_scope(get_engine(database_url)) as session:
         cycle = get_cycle(session, cycle_code)
+        if cycle.closed_at is not None:  # closed: nothing moves again, and no tick is recorded
+            return {"tick_id": None, "closed": True, "moved": {}, "earlier_open": []}
         tick = begin_tick(session, cycle, now)
         moved = advance(session=session, cycle=cycle, now=now)
         earlier = [c.code for c in earlier_open_cycles(session, cycle)]
@@ -53,7 +55,7 @@ def advance_units(cycle_code: str, now: datetime, database_url: str | None) -> d
     }
 
 
-@task(cache_policy=NO_CACHE)
+@task(cache_policy=NO_CACHE, task_run_name="escalate-{cycle_code}")
 def queue_escalations(
     cycle_code: str, tick_id: int, now: datetime, database_url: str | None
 ) -> dict[str, Any]:
@@ -97,7 +99,7 @@ def _artifact_key(cycle_code: str, what: str) -> str:
     return f"{slug}-{what}"
 
 
-@task(cache_policy=NO_CACHE)
+@task(cache_policy=NO_CACHE, task_run_name="status-{cycle_code}")
 def publish_status(cycle_code: str, now: datetime, database_url: str | None) -> dict[str, Any]:
     """Publish counts per state and overdue per organization as Prefect table artifacts."""
     with session_scope(get_engine(database_url)) as session:

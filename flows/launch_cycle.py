@@ -1,24 +1,69 @@
-"""Launch a yearly review cycle from its plan file and send the plan-issued mail."""
+"""Launch a yearly review cycle from its plan file: the cycle in one transaction, its own morning
+schedule, and its plan-issued mail handed to the deliver-outbox flow."""
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any
 
-from prefect import flow
+import yaml
+from prefect import flow, tags, task
+from prefect.cache_policies import NO_CACHE
 
-from flows._tasks import create_cycle, deliver_outbox
-from models import resolve_now
+from flows._schedules import cycle_tag, hand_off_delivery, schedule_cycle, tag_this_run
+from flows._tasks import create_cycle
+from flows.deliver_outbox import deliver_mail
+from models import load_settings, resolve_now
 
 
-@flow(name="launch-cycle")
+def _run_name() -> str:
+    from prefect.runtime import flow_run
+
+    try:  # the plan's code, read cheaply; a plan that cannot be read fails in the run itself
+        code = yaml.safe_load(Path(flow_run.parameters["plan_path"]).read_text())["code"]
+    except Exception:
+        code = "cycle"
+    return f"{code}-launch"
+
+
+@task(cache_policy=NO_CACHE, task_run_name="schedule-{cycle_code}")
+def schedule_ticks(cycle_code: str, timezone: str) -> dict[str, Any] | None:
+    """Give the cycle its own deployment ticking every morning (none on the embedded API)."""
+    return schedule_cycle(cycle_code=cycle_code, cron=load_settings().tick_cron, timezone=timezone)
+
+
+@flow(name="launch-cycle", flow_run_name=_run_name)
 def launch_cycle(
-    plan_path: str, now: str | None = None, database_url: str | None = None
+    plan_path: str,
+    now: str | None = None,
+    database_url: str | None = None,
+    deliver: bool = True,
 ) -> dict[str, Any]:
-    """Create the cycle and all its units in bulk, queue and deliver the plan-issued mail."""
+    """Create the cycle and all its units, deadlines and mail in one transaction (committed,
+    so visible at once), schedule its ticks, then have its mail delivered: by a
+    `deliver-outbox` run on a worker when that deployment exists (not waited for), otherwise
+    here, after the launch (`deliver=False` leaves it to the next tick)."""
     instant = resolve_now(now)
     summary = create_cycle(plan_path, instant, database_url)
-    summary["delivery"] = deliver_outbox(instant, database_url)
+    code = summary["cycle"]
+    tag_this_run(code)
+    with tags(cycle_tag(code)):
+        summary["schedule"] = schedule_ticks(code, summary["timezone"])
+        handed = hand_off_delivery(
+            cycle_code=code, now=instant.isoformat(), database_url=database_url
+        )
+    if handed is not None:
+        summary["delivery"] = {"run": handed}
+    elif deliver:
+        summary["delivery"] = deliver_mail(
+            cycle_code=code,
+            now=instant.isoformat(),
+            database_url=database_url,
+            report_failures=False,
+        )
+    else:
+        summary["delivery"] = {"queued": summary["mails_queued"]}
     return summary
 
 

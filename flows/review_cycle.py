@@ -4,11 +4,13 @@ deliver, report."""
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from typing import Any
 
-from prefect import flow, get_run_logger
+from prefect import flow, get_run_logger, tags
 from prefect.states import Completed
 
+from flows._schedules import cycle_tag, tag_this_run, unschedule_cycle
 from flows._tasks import (
     advance_units,
     deliver_outbox,
@@ -28,7 +30,20 @@ def review_cycle(
     flow returns the tick's summary (a dict), `return_state=True` the state itself.
     """
     instant = resolve_now(now)
+    tag_this_run(cycle_code)
+    with tags(cycle_tag(cycle_code)):
+        return _tick(cycle_code, instant, database_url)
+
+
+def _tick(cycle_code: str, instant: datetime, database_url: str | None) -> dict[str, Any]:
     advanced = advance_units(cycle_code, instant, database_url)
+    if advanced.get("closed"):
+        # A cycle closed from the CLI without a Prefect server stops ticking here.
+        stopped = unschedule_cycle(cycle_code)
+        message = f"cycle {cycle_code} is closed; " + (
+            "its schedule is now off" if stopped else "it has no schedule"
+        )
+        return Completed(message=message, data={"advanced": advanced})  # type: ignore[return-value]
     escalated = queue_escalations(cycle_code, advanced["tick_id"], instant, database_url)
     # Last year's remediation goes on with this year's tick: its overdue items escalate and
     # its units close once remedied, without a deployment of its own.

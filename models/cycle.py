@@ -56,6 +56,8 @@ class Cycle(SQLModel, table=True):
     # The public half of the cycle's ballot key (hex) when its rule set votes by secret ballot:
     # each choice is sealed with it; the private half lives in a file outside the database.
     ballot_public_key: str | None = Field(default=None, max_length=64)
+    # When the launching committee closed the cycle: its ticks stop and nothing moves again.
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Unit(SQLModel, table=True):

@@ -8,10 +8,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, inspect
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import Session, create_engine
 
 import models.cycle
 import models.organization
@@ -19,6 +19,7 @@ import models.outbox
 import models.remediation
 import models.signin  # noqa: F401  (registers the tables on SQLModel.metadata)
 from models.errors import ConfigError, StorageFailed
+from models.migrate import upgrade
 from models.settings import load_settings
 from vocabulary import _
 
@@ -108,27 +109,12 @@ def _storage_errors(engine: Engine) -> Iterator[None]:
         raise failure from exc
 
 
-def init_db(engine: Engine) -> None:
-    """Create every table that does not exist yet; refuse a database from an older version."""
+def init_db(engine: Engine) -> str:
+    """Bring the database to the newest schema (models.migrate): created if empty, upgraded
+    in place keeping its rows if older, left alone if current; returns which. A full disk or
+    a read-only database is one StorageFailed line."""
     with _storage_errors(engine):
-        SQLModel.metadata.create_all(engine)
-        existing = inspect(engine)
-        _check_columns(engine, existing)
-
-
-def _check_columns(engine: Engine, existing: Any) -> None:
-    missing = [
-        f"{table.name}.{column.name}"
-        for table in SQLModel.metadata.sorted_tables
-        for column in table.columns
-        if column.name not in {c["name"] for c in existing.get_columns(table.name)}
-    ]
-    if missing:
-        raise ConfigError(
-            f"the database {engine.url.render_as_string(hide_password=True)} was made by an older "
-            f"kiemdiem and lacks {', '.join(missing)}; there are no migrations yet: point "
-            "KIEMDIEM_DATABASE_URL at a new database and import the organizations again"
-        )
+        return upgrade(engine)
 
 
 @contextmanager

@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     serve_port: int = 8000
     tick_hour: int = 6
     tick_timezone: str = "Asia/Ho_Chi_Minh"
+    # Each launched cycle's tick, as cron in the plan's time zone (a Prefect server only).
+    tick_cron: str = "0 8 * * *"
+    # Deliverers draining the outbox at once on PostgreSQL (SKIP LOCKED claims); SQLite: one.
+    deliverers: int = 2
 
 
 def load_settings() -> Settings:

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, select
 
 from models.cycle import Level, StageDeadline, Unit
-from models.errors import ActionRefused
+from models.errors import ActionRefused, Refusal
 from models.organization import Member
 from models.settings import Settings, load_settings
 from notifications import queue
@@ -63,8 +63,8 @@ def approve(
     reason = reason.strip() if reason and reason.strip() else None
     per_unit = dict(levels or {})
     named = {u.code for u in checked.units}
-    problems = [
-        f"{code}: --set names a unit that is not among the units decided; name it too"
+    problems: list[str | Refusal] = [
+        Refusal("level_for_unit_not_decided", unit=code, field="set")
         for code in per_unit
         if code not in named
     ]
@@ -79,7 +79,7 @@ def approve(
     members = _members_of(session, checked.units)
     problems += rule_problems(session, checked, decided, rules_of(checked.cycle), members)
     if problems:
-        raise ActionRefused("\n".join([*problems, "Nothing was changed."]))
+        raise ActionRefused(*problems, Refusal("nothing_changed"))
     for unit in checked.units:
         unit.final_level = decided[unit.code]
     # Only a lowered level carries the reason; a confirmed one is the vote's own result.
@@ -123,7 +123,7 @@ def return_for_review(
     check_lengths([("reason", reason, "reason")])
     if not reason.strip():
         raise ActionRefused(
-            "returning a review needs a reason the unit will read; nothing was changed"
+            Refusal("return_needs_reason", field="reason"), Refusal("nothing_changed")
         )
     checked = check_action(
         session,

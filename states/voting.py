@@ -76,7 +76,7 @@ def vote(
         else:
             chosen[unit.code] = level
     if problems:
-        raise ActionRefused("\n".join([*problems, "Nothing was changed."]))
+        raise ActionRefused(*problems, Refusal("nothing_changed"))
     voter = checked.actor.id
     session.execute(
         insert(VoterRoll),
@@ -344,7 +344,7 @@ def _check_each(
     if problems:
         rank = {code: i for i, code in enumerate(order)}
         problems.sort(key=lambda p: rank.get(p.split(": ", 1)[0], 0))
-        raise ActionRefused("\n".join([*problems, "Nothing was changed."]))
+        raise ActionRefused(*problems, Refusal("nothing_changed"))
     return checks
 
 
@@ -362,7 +362,7 @@ def close_vote(
     A secret round's boxes are opened here, with the key file in KIEMDIEM_KEYS_DIR, and only
     after the actor is known to run every named vote; its tally is stored only then."""
     if not unit_codes:
-        raise ActionRefused("name at least one unit")
+        raise ActionRefused(Refusal("no_units"))
     codes = list(dict.fromkeys(unit_codes))
     cycle = get_cycle(session, cycle_code)
     units = get_units(session, cycle, codes, lock="update")

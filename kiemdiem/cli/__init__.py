@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 import typer
 from rich.text import Text
@@ -17,10 +18,11 @@ from kiemdiem.cli import (  # noqa: F401  (the unit_* modules add their commands
     unit_review,
     unit_vote,
 )
-from kiemdiem.cli._common import NowOption, console, errors, transaction
+from kiemdiem.cli._common import NowOption, console, errors
 from kiemdiem.cli.report import report_command
 from models import KiemdiemError, resolve_now
 from states import MACHINES
+from vocabulary import _
 
 app = typer.Typer(
     help="Workflow orchestration for the yearly review, evaluation and classification cycle.",
@@ -46,10 +48,35 @@ app.command("report")(report_command)
 
 @app.command()
 def init() -> None:
-    """Create the database tables (KIEMDIEM_DATABASE_URL, default ./kiemdiem.db)."""
-    with transaction():
-        pass
-    console.print("database ready", style="green")
+    """Create the database, or upgrade it to the newest schema keeping its rows
+    (KIEMDIEM_DATABASE_URL, default ./kiemdiem.db)."""
+    from models import get_engine, init_db
+    from models.migrate import head
+
+    done = init_db(get_engine())
+    console.print(f"database ready ({done}, schema revision {head()})", style="green")
+
+
+@app.command()
+def backup(target: Path) -> None:
+    """Back up the database while it runs (SQLite online backup; pg_dump on PostgreSQL)."""
+    from models import get_engine
+    from models.backup import backup as take
+
+    take(get_engine(), target)
+    console.print(f"backed up to {target}", style="green")
+
+
+@app.command()
+def restore(source: Path) -> None:
+    """Replace the database with a backup (stop ticks, workers and pages first), then upgrade
+    it to the newest schema."""
+    from models import get_engine, init_db
+    from models.backup import restore as put_back
+
+    engine = get_engine()
+    put_back(engine, source)
+    console.print(f"restored from {source} ({init_db(engine)})", style="green")
 
 
 @app.command()
@@ -81,5 +108,6 @@ def main() -> None:
     try:
         app()
     except KiemdiemError as exc:
-        errors.print(Text.assemble(("error:", "bold red"), " ", str(exc)), soft_wrap=True)
+        # The words may quote what a person typed (a code, a reason): printed as text.
+        errors.print(Text.assemble((_("error") + ":", "bold red"), " ", str(exc)), soft_wrap=True)
         sys.exit(1)

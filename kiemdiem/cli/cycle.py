@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,13 @@ app = typer.Typer(help="Yearly review cycles.", no_args_is_help=True)
 
 
 @app.command()
-def launch(plan: Path, now: NowOption = None) -> None:
+def launch(
+    plan: Path,
+    now: NowOption = None,
+    deliver: bool = typer.Option(
+        True, help="Deliver the plan-issued mail after the launch (--no-deliver: the next tick)."
+    ),
+) -> None:
     """Launch a cycle from its plan file (runs the launch-cycle flow)."""
     # Every problem of the plan, its keys and what it names, before Prefect starts: a flow
     # that failed on them would print its traceback above the message.
@@ -37,12 +44,44 @@ def launch(plan: Path, now: NowOption = None) -> None:
         str(plan.resolve()),
         now=resolve_now(now).isoformat(),
         database_url=load_settings().database_url,
+        deliver=deliver,
     )
     verb = "launched" if summary["created"] else "already launched with this plan"
+    delivery = summary["delivery"]
+    if "run" in delivery:
+        sent = f"delivering in deployment run {delivery['run']}"
+    elif "queued" in delivery:
+        sent = "delivered by the next tick"
+    else:
+        sent = f"sent {delivery['sent']}"
+    schedule = summary["schedule"]
+    ticks = (
+        f"; ticks every day at {schedule['cron']} ({schedule['timezone']}): deployment "
+        f"{schedule['deployment']}"
+        if schedule
+        else ""
+    )
     console.print(
         f"cycle {summary['cycle']} {verb}: units {summary['units']}, "
-        f"mails queued {summary['mails_queued']}, sent {summary['delivery']['sent']}"
+        f"mails queued {summary['mails_queued']}, {sent}{ticks}"
     )
+
+
+@app.command()
+def close(code: str, now: NowOption = None) -> None:
+    """Close a cycle whose units are all closed: its scheduled ticks stop."""
+    from states.closing import close_cycle
+
+    with transaction() as session:
+        closed = close_cycle(session=session, cycle=get_cycle(session, code), now=resolve_now(now))
+    stopped = ""
+    if os.environ.get("PREFECT_API_URL"):  # a Prefect server: stop the schedule now
+        from flows._schedules import unschedule_cycle
+
+        stopped = "; its schedule is off" if unschedule_cycle(code) else ""
+    else:
+        stopped = "; a scheduled tick of it turns its schedule off"
+    console.print(f"cycle {code} {'closed' if closed else 'was already closed'}{stopped}")
 
 
 @app.command()

@@ -106,7 +106,7 @@ def test_a_rejected_recipient_is_failed_with_the_reason_and_the_rest_arrive(
     with FaultySMTPServer(handler) as server:
         monkeypatch.setenv("KIEMDIEM_SMTP_PORT", str(server.port))
         launched = launch_cycle(str(write_plan(tmp_path)), now=LAUNCH.isoformat(), database_url=url)
-        assert launched["delivery"] == {
+        assert {k: launched["delivery"][k] for k in ("sent", "failed", "retried", "errors")} == {
             "sent": 13,
             "failed": 1,
             "retried": 0,

@@ -120,6 +120,7 @@ def test_deployments_run_on_workers_against_postgresql(
     _prefect(["work-pool", "create", "kiemdiem", "--type", "process"], env)
     deployed = _prefect(["--no-prompt", "deploy", "--all"], env)
     assert "launch-cycle/launch-cycle" in deployed and "review-cycle/review-cycle" in deployed
+    assert "deliver-outbox/deliver-outbox" in deployed
     workers = [
         _start(
             [PREFECT, "worker", "start", "--pool", "kiemdiem", "--name", f"w{i}"],
@@ -145,14 +146,18 @@ def test_deployments_run_on_workers_against_postgresql(
             env,
         )
         assert "finished successfully in 'Completed'" in launched, launched
+        # The launch handed its mail to a deliver-outbox run on a worker, without waiting.
+        deadline = time.monotonic() + 120
+        while len(smtp_server.messages) < 14 and time.monotonic() < deadline:
+            time.sleep(0.5)
         assert len(smtp_server.messages) == 14
+        # and gave the cycle its own deployment, ticking every morning: run that one
+        assert "review-cycle/TT-2026" in _prefect(["deployment", "ls"], env)
         ticked = _prefect(
             [
                 "deployment",
                 "run",
-                "review-cycle/review-cycle",
-                "-p",
-                "cycle_code=TT-2026",
+                "review-cycle/TT-2026",
                 "-p",
                 "now=2026-11-19T08:00:00+07:00",
                 "-p",

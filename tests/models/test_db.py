@@ -28,16 +28,3 @@ def test_a_relative_sqlite_file_is_where_the_command_ran(
 
 def test_a_postgresql_url_uses_psycopg() -> None:
     assert get_engine("postgresql://postgres@127.0.0.1/x").url.drivername == "postgresql+psycopg"
-
-
-def test_a_database_from_an_older_version_is_refused_by_name(tmp_path: Path) -> None:
-    from sqlalchemy import text
-
-    from models import ConfigError, init_db
-
-    engine = get_engine(f"sqlite:///{tmp_path / 'old.db'}")
-    init_db(engine)
-    with engine.begin() as connection:
-        connection.execute(text("ALTER TABLE outboxmessage DROP COLUMN recipient_ref"))
-    with pytest.raises(ConfigError, match="lacks outboxmessage.recipient_ref; there are no migr"):
-        init_db(engine)
