@@ -116,3 +116,20 @@ def test_a_reimport_during_a_cycle_lists_its_changes_and_needs_confirm(
     assert "M:N1: cycle TT-2026" in confirmed.output and "members: 1 new" in confirmed.output
     shown = runner.invoke(app, ["unit", "show", "TT-2026", "M:N1", *now])
     assert shown.exit_code == 0 and "M:N1 (member): plan issued" in shown.output
+
+
+def test_no_command_puts_rich_markup_in_what_it_prints() -> None:
+    """The consoles read no markup (a person's "[/x]" prints as written), so a style must be
+    given as `style=` or rich.text.Text: markup written into a string would print literally."""
+    import re
+
+    cli = Path(__file__).resolve().parents[2] / "kiemdiem" / "cli"
+    styles = "bold|italic|dim|red|green|yellow|blue|cyan|magenta|link"
+    tag = re.compile(rf"\[/(?:{styles})?\]|\[(?:{styles})\b[^\]]*\]")
+    found = [
+        f"{path.name}:{n}: {line.strip()}"
+        for path in sorted(cli.glob("*.py"))
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if tag.search(line)
+    ]
+    assert found == []
