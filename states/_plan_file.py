@@ -10,6 +10,7 @@ is known.
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,31 @@ def _duplicates(node: Node, path: str, source: str, problems: list[str]) -> None
     elif isinstance(node, SequenceNode):
         for i, item in enumerate(node.value):
             _duplicates(item, f"{path}[{i}]", source, problems)
+
+
+def control_characters(data: Any, source: str, path: str = "") -> list[str]:
+    """A problem for each string of the plan (keys and values, wherever they are) holding a
+    control character other than a line break or tab: stored with the cycle, it would break
+    the database (PostgreSQL refuses NUL), mail headers and workbook cells."""
+    problems: list[str] = []
+    if isinstance(data, str):
+        for ch in data:
+            if ch not in "\n\t" and (unicodedata.category(ch) == "Cc" or ch in "\u2028\u2029"):
+                problems.append(
+                    _(
+                        "{source}: {key}: holds the control character U+{code:04X}; remove it"
+                    ).format(source=source, key=path or "(the document)", code=ord(ch))
+                )
+                break
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            where = f"{path}.{key}" if path else str(key)
+            problems += control_characters(key, source, where) if isinstance(key, str) else []
+            problems += control_characters(value, source, where)
+    elif isinstance(data, list):
+        for i, item in enumerate(data):
+            problems += control_characters(item, source, f"{path}[{i}]")
+    return problems
 
 
 def _timestamp(loader: _PlanLoader, node: Node) -> Any:

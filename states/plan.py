@@ -22,7 +22,7 @@ from models import limits
 from models.errors import PlanInvalid, RuleSetInvalid
 from models.org_import import EMAIL
 from states._keys import key_path
-from states._plan_file import read_plan_data
+from states._plan_file import control_characters, read_plan_data
 from states.machine import STAGES
 from states.rule_set import known_rule_sets, load_rule_set
 
@@ -285,10 +285,10 @@ def parse_plan(data: Any, *, source: str = "plan") -> Plan:
     """Validate a plan mapping; PlanInvalid lists every wrong key."""
     if not isinstance(data, dict):
         raise PlanInvalid([f"{source}: the plan must be a mapping of keys (code, title, due, …)"])
+    problems = control_characters(data, source)
     try:
-        return Plan.model_validate(data)
+        plan = Plan.model_validate(data)
     except ValidationError as exc:
-        problems = []
         for err in exc.errors():
             key = key_path(err["loc"])
             message = err["msg"].removeprefix("Value error, ")
@@ -298,6 +298,9 @@ def parse_plan(data: Any, *, source: str = "plan") -> Plan:
                 message = "is not a stage; stages are " + ", ".join(STAGES)
             problems.append(f"{source}: {key}: {message}")
         raise PlanInvalid(problems) from None
+    if problems:
+        raise PlanInvalid(problems)
+    return plan
 
 
 def load_plan(path: Path) -> Plan:

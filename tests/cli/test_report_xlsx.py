@@ -10,11 +10,12 @@ from typing import Any
 import pytest
 import typer
 from openpyxl import load_workbook
+from sqlmodel import select
 from typer.testing import CliRunner
 
 from kiemdiem.cli.report import report_command
 from kiemdiem.report_xlsx import SHEETS, write_report
-from models import Level, get_engine, init_db, load_settings, session_scope
+from models import Cycle, Level, get_engine, init_db, load_settings, session_scope
 from models.org_import import import_organizations
 from states import return_for_review
 from states.report import cycle_report
@@ -180,11 +181,11 @@ def test_text_that_looks_like_a_formula_is_written_as_text(tmp_path: Path, start
     with session_scope(engine) as session:
         import_organizations(session=session, organizations_csv=orgs_csv, members_csv=members_csv)
     launch = local("2026-11-10 08:00")
-    # A plan's title may hold what Excel cannot (YAML writes BEL as "\a"), as may rows stored
-    # before texts were checked.
-    launch_cycle(
-        engine, tmp_path, launch, title=f'{start}HYPERLINK("http://x.example","bấm") \x07chuông'
-    )
+    launch_cycle(engine, tmp_path, launch, title=f'{start}HYPERLINK("http://x.example","bấm")')
+    with session_scope(engine) as session:  # a title stored before texts were checked
+        cycle = session.exec(select(Cycle)).one()
+        cycle.title += " \x07chuông"
+        session.add(cycle)
     place(engine, "L:E1", "approval", proposed_level=Level.GOOD, score=80)
     reason = f"{start}cmd|' /C calc'!A0 đỏ"
     act(

@@ -158,3 +158,17 @@ def test_the_cli_prints_every_plan_problem_and_no_traceback(tmp_path: Path) -> N
     assert "plan.yaml: return_days:" in done.stderr
     assert "plan.yaml: launched_by: 'NOPE' is not an imported organization" in done.stderr
     assert "prefect" not in (done.stderr + done.stdout).lower()
+
+
+def test_control_characters_anywhere_in_the_plan_are_refused_in_the_same_pass(
+    tmp_path: Path,
+) -> None:
+    data = {**copy.deepcopy(PLAN), "title": "Kế hoạch\x00", "ghi_chu": {"a": "x\x1by"}}
+    data["return_days"] = 0
+    text = yaml.safe_dump(data, allow_unicode=True)
+    problems = _problems(_write(tmp_path, text))
+    assert "plan.yaml: title: holds the control character U+0000; remove it" in problems
+    assert "plan.yaml: ghi_chu.a: holds the control character U+001B; remove it" in problems
+    assert any(p.startswith("plan.yaml: return_days:") for p in problems)
+    multi_line = {**copy.deepcopy(PLAN), "ghi_chu": "dòng 1\ndòng 2\tcột"}
+    assert load_plan(_write(tmp_path, yaml.safe_dump(multi_line, allow_unicode=True)))
