@@ -9,8 +9,9 @@ from pathlib import Path
 import typer
 from rich.text import Text
 
-from kiemdiem.cli import (  # noqa: F401  (the unit_* modules add their commands to `unit`)
+from kiemdiem.cli import (  # noqa: F401  (the unit_* modules add their commands to `unit`, cycle_insights to `cycle`)
     cycle,
+    cycle_insights,
     org,
     remediation,
     unit,
