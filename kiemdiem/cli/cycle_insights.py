@@ -17,7 +17,7 @@ from vocabulary import _, names
 
 
 def _cells(*values: Any) -> list[str]:
-    """Every value as text; the console reads no markup, so names and codes print as written."""
+    """Every value as text (the console reads no markup: names and codes print as written)."""
     return ["" if v is None else str(v) for v in values]
 
 
