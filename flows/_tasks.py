@@ -29,7 +29,13 @@ def create_cycle(plan_path: str, now: datetime, database_url: str | None) -> dic
     engine = get_engine(database_url)
     init_db(engine)
     with session_scope(engine) as session:
-        summary = launch(session=session, plan=plan, now=now, settings=load_settings())
+        summary = launch(
+            session=session,
+            plan=plan,
+            now=now,
+            settings=load_settings(),
+            source=Path(plan_path).name,
+        )
     return {**summary.__dict__, "timezone": plan.timezone}
 
 

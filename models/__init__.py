@@ -31,6 +31,7 @@ from models.errors import (
     NotFound,
     PlanInvalid,
     RuleSetInvalid,
+    StorageFailed,
 )
 from models.organization import Member, Organization, OrgLevel
 from models.outbox import MailStatus, OutboxMessage
@@ -69,6 +70,7 @@ __all__ = [
     "SelfReviewDraft",
     "Settings",
     "StageDeadline",
+    "StorageFailed",
     "Tick",
     "UTCDateTime",
     "Unit",

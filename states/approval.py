@@ -20,6 +20,7 @@ from states.machine import RE_REVIEW, STAGES
 from states.publication import published_results, queue_published_mail
 from states.recipients import UnitRef, resolve
 from states.service import ActionResult, Checked, apply_moves, check_action
+from states.text_limits import check_lengths
 
 # published_results lives in states.publication; re-exported for existing importers.
 __all__ = ["approve", "published_results", "return_for_review"]
@@ -46,6 +47,10 @@ def approve(
     written; a refusal lists every broken rule. Then the units are published, their
     shortcomings recorded with the committee's `conclusions`, and the results mailed.
     """
+    check_lengths(
+        [("reason", reason, "reason")]
+        + [(f"conclusion[{i}]", c, "conclusion") for i, c in enumerate(conclusions, start=1)]
+    )
     checked = check_action(
         session,
         cycle_code=cycle_code,
@@ -115,6 +120,7 @@ def return_for_review(
     settings: Settings,
 ) -> ActionResult:
     """Send units back to self-review with a new due date, and tell each unit why."""
+    check_lengths([("reason", reason, "reason")])
     if not reason.strip():
         raise ActionRefused(
             Refusal("return_needs_reason", field="reason"), Refusal("nothing_changed")

@@ -29,6 +29,7 @@ from states.directory import Directory
 from states.guards import GuardContext, person_guard
 from states.recipients import Recipient, UnitRef, resolve
 from states.service import ActionResult, apply_moves, check_action
+from states.text_limits import check_lengths
 
 RESIDENCE, OFFICE = "residence", "office"
 
@@ -199,6 +200,7 @@ def give_opinion(
     text: str,
 ) -> ActionResult:
     """Record the opinion `source` gives of a unit (entered by whoever speaks for it)."""
+    check_lengths([("text", text, "text")])
     if not text.strip():
         raise ActionRefused(Refusal("opinion_needs_text", field="text"), Refusal("nothing_changed"))
     checked = check_action(

@@ -24,6 +24,7 @@ from states.remediation import carried_over
 from states.rule_set import RuleSet
 from states.service import ActionResult, apply_moves, check_action
 from states.suggestions import describe, issuer_names, suggestions_for
+from states.text_limits import check_lengths
 from vocabulary import dates
 
 
@@ -194,6 +195,20 @@ def submit_self_review(
     scores; `answers` answers each review suggestion the unit got (by id); `carried` says what
     was done about each of last year's shortcomings (by id). Every problem is refused at once.
     """
+    check_lengths(
+        [
+            *((f"criteria.{k}", v, "criterion") for k, v in (criteria or {}).items()),
+            ("strengths", strengths, "strengths"),
+            ("remedies", remedies, "remedies"),
+            *(
+                (f"shortcoming[{i}]{part}", value, kind)
+                for i, s in enumerate(shortcomings, start=1)
+                for part, value, kind in (("", s.text, "shortcoming"), (".cause", s.cause, "cause"))
+            ),
+            *((f"answer.{k}", v, "answer") for k, v in (answers or {}).items()),
+            *((f"carried.{k}", v, "carried") for k, v in (carried or {}).items()),
+        ]
+    )
     checked = check_action(
         session,
         cycle_code=cycle_code,

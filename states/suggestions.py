@@ -21,6 +21,7 @@ from states.guards import GuardContext, person_guard
 from states.machine import RE_REVIEW, UnitState
 from states.recipients import UnitRef, resolve
 from states.service import ActionResult, Checked, apply_moves, check_action
+from states.text_limits import check_lengths
 
 # Who writes: the committee above the unit (or one above that), the launching organization's
 # standing committee, or the inspection commission (UBKT).
@@ -105,6 +106,7 @@ def suggest(
     `role` says in which capacity the actor writes (committee, standing, inspection); by
     default the first the actor holds for each unit.
     """
+    check_lengths([("text", text, "text")])
     if not text.strip():
         raise ActionRefused(
             Refusal("suggestion_needs_text", field="text"), Refusal("nothing_changed")

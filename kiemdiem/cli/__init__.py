@@ -7,10 +7,11 @@ import sys
 from pathlib import Path
 
 import typer
-from rich.markup import escape
+from rich.text import Text
 
-from kiemdiem.cli import (  # noqa: F401  (the unit_* modules add their commands to `unit`)
+from kiemdiem.cli import (  # noqa: F401  (the unit_* modules add their commands to `unit`, cycle_insights to `cycle`)
     cycle,
+    cycle_insights,
     org,
     remediation,
     unit,
@@ -54,7 +55,7 @@ def init() -> None:
     from models.migrate import head
 
     done = init_db(get_engine())
-    console.print(f"[green]database ready[/] ({done}, schema revision {head()})")
+    console.print(f"database ready ({done}, schema revision {head()})", style="green")
 
 
 @app.command()
@@ -64,7 +65,7 @@ def backup(target: Path) -> None:
     from models.backup import backup as take
 
     take(get_engine(), target)
-    console.print(f"[green]backed up[/] to {target}")
+    console.print(f"backed up to {target}", style="green")
 
 
 @app.command()
@@ -76,7 +77,7 @@ def restore(source: Path) -> None:
 
     engine = get_engine()
     put_back(engine, source)
-    console.print(f"[green]restored[/] from {source} ({init_db(engine)})")
+    console.print(f"restored from {source} ({init_db(engine)})", style="green")
 
 
 @app.command()
@@ -132,7 +133,6 @@ def main() -> None:
     try:
         app()
     except KiemdiemError as exc:
-        # The words may quote what a person typed (a code, a reason): never read as markup.
-        label = _("error")
-        errors.print(f"[bold red]{label}:[/] {escape(str(exc))}", highlight=False)
+        # The words may quote what a person typed (a code, a reason): printed as text.
+        errors.print(Text.assemble((_("error") + ":", "bold red"), " ", str(exc)), soft_wrap=True)
         sys.exit(1)
