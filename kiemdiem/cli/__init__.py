@@ -1,13 +1,17 @@
-"""The `kiemdiem` command line: set-up, import, cycles, people's actions and the demo."""
+"""The `kiemdiem` command line: set-up, import, cycles, people's actions and the demo.
+
+Commands are listed in the order of the process. Help is in the person's language
+(`kiemdiem/cli/_words.py`); what a command needs beyond typer is imported in its body.
+"""
 
 from __future__ import annotations
 
 import os
 import sys
 from pathlib import Path
+from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from kiemdiem.cli import (  # noqa: F401  (the unit_* modules add their commands to `unit`)
     cycle,
@@ -18,97 +22,126 @@ from kiemdiem.cli import (  # noqa: F401  (the unit_* modules add their commands
     unit_review,
     unit_vote,
 )
-from kiemdiem.cli._common import NowOption, console, errors
+from kiemdiem.cli._common import NowOption, console, errors, text
+from kiemdiem.cli._words import App
 from kiemdiem.cli.report import report_command
-from models import KiemdiemError, resolve_now
-from states import MACHINES
-from vocabulary import _
+from vocabulary import N_, _
 
-app = typer.Typer(
-    help="Workflow orchestration for the yearly review, evaluation and classification cycle.",
-    no_args_is_help=True,
+app = App(
+    help=N_("The yearly review, evaluation and classification of party organizations and members."),
     pretty_exceptions_enable=False,
 )
 
 
 @app.callback()
 def _root(now: NowOption = None) -> None:
-    """`kiemdiem --now T COMMAND` sets the clock for any command, like KIEMDIEM_NOW."""
     if now:
+        from models import resolve_now
+
         resolve_now(now)  # refuse a malformed time here, before the command runs
         os.environ["KIEMDIEM_NOW"] = now
+
+
+@app.command(
+    help=N_(
+        "Create the database, or upgrade it to the newest schema keeping its rows "
+        "(KIEMDIEM_DATABASE_URL, default ./kiemdiem.db)."
+    )
+)
+def init() -> None:
+    from models import get_engine, init_db
+    from models.migrate import head
+
+    done = init_db(get_engine())
+    console.print(
+        _("[green]database ready[/] ({done}, schema revision {revision})").format(
+            done=text(done), revision=text(head())
+        )
+    )
 
 
 app.add_typer(org.app, name="org")
 app.add_typer(cycle.app, name="cycle")
 app.add_typer(unit.app, name="unit")
 app.add_typer(remediation.app, name="remediation")
-app.command("report")(report_command)
+app.command("report", help=N_("Write the cycle's report workbook for the standing committee."))(
+    report_command
+)
 
 
-@app.command()
-def init() -> None:
-    """Create the database, or upgrade it to the newest schema keeping its rows
-    (KIEMDIEM_DATABASE_URL, default ./kiemdiem.db)."""
-    from models import get_engine, init_db
-    from models.migrate import head
-
-    done = init_db(get_engine())
-    console.print(f"[green]database ready[/] ({done}, schema revision {head()})")
-
-
-@app.command()
-def backup(target: Path) -> None:
-    """Back up the database while it runs (SQLite online backup; pg_dump on PostgreSQL)."""
-    from models import get_engine
-    from models.backup import backup as take
-
-    take(get_engine(), target)
-    console.print(f"[green]backed up[/] to {target}")
-
-
-@app.command()
-def restore(source: Path) -> None:
-    """Replace the database with a backup (stop ticks, workers and pages first), then upgrade
-    it to the newest schema."""
-    from models import get_engine, init_db
-    from models.backup import restore as put_back
-
-    engine = get_engine()
-    put_back(engine, source)
-    console.print(f"[green]restored[/] from {source} ({init_db(engine)})")
-
-
-@app.command()
-def diagram(
-    kind: str = typer.Option("all", help="individual, collective or all"),
-) -> None:
-    """Print the unit state machines as Mermaid diagrams, generated from their tables."""
-    chosen = [m for m in MACHINES if kind in ("all", m.name)]
-    if not chosen:
-        raise typer.BadParameter(f"{kind!r}: choose individual, collective or all")
-    for machine in chosen:
-        print(f"```mermaid\n{machine.mermaid()}\n```")
-
-
-@app.command()
+@app.command(
+    help=N_("Generate a district, run a whole cycle against a local SMTP server, print a summary.")
+)
 def demo(
-    json_output: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
-    members: int = typer.Option(2000, min=5, help="Members in the generated district."),
-    seed: int = typer.Option(2026, help="Seed for names and behaviour."),
-    keep: str | None = typer.Option(None, help="Run in this directory and keep it."),
+    json_output: bool = typer.Option(False, "--json", help=N_("Print the summary as JSON.")),
+    members: int = typer.Option(2000, min=5, help=N_("Members in the generated district.")),
+    seed: int = typer.Option(2026, help=N_("Seed for names and behaviour.")),
+    keep: str | None = typer.Option(None, help=N_("Run in this directory and keep it.")),
 ) -> None:
-    """Generate a district, run a whole cycle against a local SMTP server, print a summary."""
     from kiemdiem.demo.run import run_demo
 
     run_demo(json_output=json_output, members=members, seed=seed, keep=keep)
 
 
+@app.command(
+    help=N_("Back up the database while it runs (SQLite online backup; pg_dump on PostgreSQL).")
+)
+def backup(
+    target: Annotated[Path, typer.Argument(help=N_("The backup file to write."))],
+) -> None:
+    from models import get_engine
+    from models.backup import backup as take
+
+    take(get_engine(), target)
+    console.print(_("[green]backed up[/] to {path}").format(path=text(target)))
+
+
+@app.command(
+    help=N_(
+        "Replace the database with a backup (stop ticks, workers and pages first), then "
+        "upgrade it to the newest schema."
+    )
+)
+def restore(
+    source: Annotated[Path, typer.Argument(help=N_("The backup file to restore."))],
+) -> None:
+    from models import get_engine, init_db
+    from models.backup import restore as put_back
+
+    engine = get_engine()
+    put_back(engine, source)
+    console.print(
+        _("[green]restored[/] from {path} ({done})").format(
+            path=text(source), done=text(init_db(engine))
+        )
+    )
+
+
+@app.command(
+    help=N_("Print the unit state machines as Mermaid diagrams, generated from their tables.")
+)
+def diagram(
+    kind: str = typer.Option("all", help=N_("individual, collective or all")),
+) -> None:
+    from states import MACHINES
+
+    chosen = [m for m in MACHINES if kind in ("all", m.name)]
+    if not chosen:
+        raise typer.BadParameter(
+            _("{kind}: choose individual, collective or all").format(kind=kind)
+        )
+    for machine in chosen:
+        print(f"```mermaid\n{machine.mermaid()}\n```")
+
+
 def main() -> None:
     try:
         app()
-    except KiemdiemError as exc:
+    except Exception as exc:
+        from models import KiemdiemError  # not before: `kiemdiem --help` needs no database
+
+        if not isinstance(exc, KiemdiemError):
+            raise
         # The words may quote what a person typed (a code, a reason): never read as markup.
-        label = _("error")
-        errors.print(f"[bold red]{label}:[/] {escape(str(exc))}", highlight=False)
+        errors.print(f"[bold red]{_('error')}:[/] {text(exc)}")
         sys.exit(1)

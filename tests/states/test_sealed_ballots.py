@@ -165,7 +165,7 @@ def test_counts_are_hidden_from_the_command_line_until_the_round_closes(
         act(cell, vote, ballots={"M:V1": G}, actor_code=voter, now=LAUNCH)
     text, shown, status = show()
     assert "3 voted; how each voted stays sealed until the secretary closes the vote" in text
-    assert "vote round 1 (secret): 3 voted; how" in text and "good 3" not in text
+    assert "vote round 1 (secret ballot): 3 voted; how" in text and "good 3" not in text
     assert shown["vote"] == {
         "round": 1,
         "ballot": "secret",
@@ -181,7 +181,10 @@ def test_counts_are_hidden_from_the_command_line_until_the_round_closes(
         act(cell, vote, ballots={"M:V1": E}, actor_code=voter, now=LAUNCH)
     act(cell, close_vote, unit_codes=["M:V1"], actor_code="B2", now=LAUNCH)
     text, shown, _ = show()
-    assert "vote round 1 (secret): 5 voted; excellent 2, good 3" in text
+    assert (
+        "vote round 1 (secret ballot): 5 voted; Excellently completed duties 2, "
+        "Well completed duties 3"
+    ) in text
     assert shown["vote"]["tally"] == {"excellent": 2, "good": 3}
     assert shown["vote"]["counted"] == [{"round": 1, "tally": {"excellent": 2, "good": 3}}]
 
