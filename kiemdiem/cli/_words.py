@@ -21,8 +21,8 @@ from vocabulary import N_, _
 
 if TYPE_CHECKING:  # typer carries its own click; the one installed beside it is not loaded
     from typer._click.core import Context, Parameter
-    from typer.core import TyperOption as Option
     from typer._click.formatting import HelpFormatter
+    from typer.core import TyperOption as Option
 
 # typer's and click's own words, as they write them.
 _TYPER_WORDS = {
