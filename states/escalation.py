@@ -23,6 +23,7 @@ from models.cycle import Cycle, Escalation, StageDeadline, Tick, Unit
 from models.organization import Member
 from models.settings import Settings
 from notifications import Mail, queue
+from states import links
 from states._mail import mail_to
 from states.cycles import days_late, format_day, mail_context, plan_of
 from states.directory import Directory
@@ -158,6 +159,16 @@ def _kind(roles: set[str]) -> str:
     return "digest"
 
 
+def _page(kind: str, cycle: Cycle, items: list[dict[str, Any]]) -> str:
+    """A reminder or notice links to where the work is done; a committee's digest to the
+    cycle's dashboard."""
+    if kind == "digest":
+        return links.cycle_page(cycle.code)
+    return links.one_or_tasks(
+        {links.stage_page(i["stage"], cycle.code, i["unit_code"]) for i in items}
+    )
+
+
 def _digests(
     cycle: Cycle,
     tick: Tick,
@@ -177,7 +188,10 @@ def _digests(
                 key=f"digest:{cycle.code}:{email}:tick-{tick.id}",
                 cycle_id=cycle.id,
                 cycle=context,
-                context={"items": items, "link": f"{settings.base_url}/cycles/{cycle.code}"},
+                context={
+                    "items": items,
+                    "link": links.url(settings.base_url, _page(kind, cycle, items)),
+                },
                 settings=settings,
                 # Committees' digests are escalations: they go out in quiet hours too.
                 urgent=kind == "digest",

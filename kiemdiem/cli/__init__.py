@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.text import Text
 
 from kiemdiem.cli import (  # noqa: F401  (the unit_* modules add their commands to `unit`)
     cycle,
@@ -54,9 +55,10 @@ def init() -> None:
 
     done = init_db(get_engine())
     console.print(
-        _("[green]database ready[/] ({done}, schema revision {revision})").format(
+        _("database ready ({done}, schema revision {revision})").format(
             done=text(done), revision=text(head())
-        )
+        ),
+        style="green",
     )
 
 
@@ -77,10 +79,39 @@ def demo(
     members: int = typer.Option(2000, min=5, help=N_("Members in the generated district.")),
     seed: int = typer.Option(2026, help=N_("Seed for names and behaviour.")),
     keep: str | None = typer.Option(None, help=N_("Run in this directory and keep it.")),
+    serve: bool = typer.Option(
+        False, "--serve", help=N_("Then leave the pages running, with a sign-in link per role.")
+    ),
 ) -> None:
     from kiemdiem.demo.run import run_demo
 
-    run_demo(json_output=json_output, members=members, seed=seed, keep=keep)
+    run_demo(json_output=json_output, members=members, seed=seed, keep=keep, serve=serve)
+
+
+@app.command(
+    "serve", help=N_("Serve the pages people act through, with the morning ticks and the outbox.")
+)
+def serve_command(
+    host: str | None = typer.Option(None, help=N_("Listen here (default KIEMDIEM_SERVE_HOST).")),
+    port: int | None = typer.Option(None, help=N_("Port (default KIEMDIEM_SERVE_PORT, 8000).")),
+    ticks: bool = typer.Option(
+        True, help=N_("Run each cycle's morning tick (KIEMDIEM_TICK_HOUR, Asia/Ho_Chi_Minh).")
+    ),
+    mail: bool = typer.Option(True, help=N_("Deliver the outbox as the pages run.")),
+    mail_every: float = typer.Option(30.0, min=0.2, help=N_("Seconds between outbox deliveries.")),
+) -> None:
+    from models import load_settings
+    from web.serve import serve
+
+    settings = load_settings()
+    changes = {k: v for k, v in {"serve_host": host, "serve_port": port}.items() if v}
+    settings = settings.model_copy(update=changes)
+    console.print(
+        _("kiemdiem pages at {url}").format(
+            url=f"http://{settings.serve_host}:{settings.serve_port}"
+        )
+    )
+    serve(settings, ticks=ticks, mail=mail, mail_interval=mail_every)
 
 
 @app.command(
@@ -93,7 +124,7 @@ def backup(
     from models.backup import backup as take
 
     take(get_engine(), target)
-    console.print(_("[green]backed up[/] to {path}").format(path=text(target)))
+    console.print(_("backed up to {path}").format(path=text(target)), style="green")
 
 
 @app.command(
@@ -111,9 +142,8 @@ def restore(
     engine = get_engine()
     put_back(engine, source)
     console.print(
-        _("[green]restored[/] from {path} ({done})").format(
-            path=text(source), done=text(init_db(engine))
-        )
+        _("restored from {path} ({done})").format(path=text(source), done=text(init_db(engine))),
+        style="green",
     )
 
 
@@ -142,6 +172,6 @@ def main() -> None:
 
         if not isinstance(exc, KiemdiemError):
             raise
-        # The words may quote what a person typed (a code, a reason): never read as markup.
-        errors.print(f"[bold red]{_('error')}:[/] {text(exc)}")
+        # The words may quote what a person typed (a code, a reason): printed as text.
+        errors.print(Text.assemble((_("error") + ":", "bold red"), " ", str(exc)), soft_wrap=True)
         sys.exit(1)

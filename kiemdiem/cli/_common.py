@@ -16,15 +16,18 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 
 from vocabulary import N_, names
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-console = Console(highlight=False)
-errors = Console(stderr=True, highlight=False)
+# Everything printed is text: names, suggestions, reasons and paths come from people and
+# files, so "[/x]" or ":smile:" in them must print as written, never as rich markup (a stray
+# closing tag made `unit show` crash for every viewer of the unit). Styles are given as
+# `style=` or rich.text.Text, never inside the string.
+console = Console(markup=False, emoji=False, highlight=False)
+errors = Console(stderr=True, markup=False, emoji=False, highlight=False)
 
 # The levels and remediation statuses as the command line takes them (the stored values,
 # the same as models.Level and models.RemediationStatus), without importing models.
@@ -63,8 +66,9 @@ JsonOption = Annotated[bool, typer.Option("--json", help=N_("Print it as JSON.")
 
 
 def text(value: Any) -> str:
-    """Free text (a name, a reason, what a person wrote) made safe to print as markup."""
-    return escape("" if value is None else str(value))
+    """Free text (a name, a reason, what a person wrote) as printed: as written, since the
+    consoles read no markup; nothing for None."""
+    return "" if value is None else str(value)
 
 
 @contextmanager

@@ -31,7 +31,7 @@ _TYPER_WORDS = {
     "COMMANDS_PANEL_TITLE": N_("Commands"),
     "ERRORS_PANEL_TITLE": N_("Error"),
     "ABORTED_TEXT": N_("Aborted."),
-    "RICH_HELP": N_("Try [blue]'{command_path} {help_option}'[/] for help."),
+    "RICH_HELP": N_("Try '{command_path} {help_option}' for help."),
     "DEFAULT_STRING": N_("[default: {}]"),
     "ENVVAR_STRING": N_("[env var: {}]"),
     "REQUIRED_LONG_STRING": N_("[required]"),

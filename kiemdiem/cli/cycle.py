@@ -11,7 +11,15 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from kiemdiem.cli._common import CycleArg, JsonOption, NowOption, console, text, transaction
+from kiemdiem.cli._common import (
+    CycleArg,
+    JsonOption,
+    NowOption,
+    console,
+    errors,
+    text,
+    transaction,
+)
 from kiemdiem.cli._words import App
 from vocabulary import N_, _, dates, names
 
@@ -70,11 +78,16 @@ def launch(
     with steps(3) as bar:
         bar.step(_("Reading the plan…"))
         from kiemdiem.prefect_env import prepare_prefect
-        from models import get_engine, init_db, load_settings, resolve_now
-        from states import load_plan
+        from models import load_settings, resolve_now
+        from states.plan_references import check_plan_file, past_due_warning
 
-        load_plan(plan)  # refuse a bad plan before starting Prefect
-        init_db(get_engine())
+        # Every problem of the plan, its keys and what it names, before Prefect starts: a
+        # flow that failed on them would print its traceback above the message.
+        with transaction() as session:
+            checked = check_plan_file(session, plan)
+        warning = past_due_warning(checked, resolve_now(now))
+        if warning:
+            errors.print(_("warning: {text}").format(text=warning), style="yellow")
         bar.step(_("Starting Prefect…"))
         prepare_prefect()
         from flows import launch_cycle
@@ -89,7 +102,9 @@ def launch(
     words = {"cycle": text(summary["cycle"]), "units": summary["units"]}
     words["queued"] = summary["mails_queued"]
     verb = (
-        _("cycle {cycle} launched") if summary["created"] else _("cycle {cycle} already launched")
+        _("cycle {cycle} launched")
+        if summary["created"]
+        else _("cycle {cycle} already launched with this plan")
     ).format(**words)
     delivery = summary["delivery"]
     if "run" in delivery:
@@ -194,9 +209,10 @@ def render_status(status: dict[str, Any]) -> None:
         console.print(gaps)
     for row in status["mail_retrying"]:
         console.print(
-            _("[yellow]{n} mail(s) waiting to be retried[/] (next at {at}): {error}").format(
+            _("{n} mail(s) waiting to be retried (next at {at}): {error}").format(
                 n=row["messages"], at=_moment(row["next_attempt_at"]), error=text(row["error"])
-            )
+            ),
+            style="yellow",
         )
     if status["mail_failures"]:
         failed = Table(

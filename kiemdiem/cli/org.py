@@ -22,7 +22,9 @@ OrgArg = Annotated[str, typer.Argument(help=N_("The organization's code, e.g. C1
     "import",
     help=N_(
         "Import organizations.csv and members.csv: all or nothing; importing again updates "
-        "what changed in place."
+        "what changed in place. While a cycle runs, a re-import that changes it (new members "
+        "without units, moved cells or members, changed heads, open votes whose voters change) "
+        "is refused with the list of changes; with --confirm they are applied."
     ),
 )
 def import_(
@@ -33,18 +35,34 @@ def import_(
         Path, typer.Argument(help=N_("The members: code, full name, organization, email, ..."))
     ],
     now: NowOption = None,
+    confirm: bool = typer.Option(
+        False,
+        "--confirm",
+        help=N_("Apply the changes a re-import makes to running cycles (listed without it)."),
+    ),
 ) -> None:
     from kiemdiem.cli._progress import steps
 
     with steps(2) as bar:
         bar.step(_("Opening the database…"))
-        from models.org_import import import_organizations
+        from models import resolve_now
+        from states.reimport import reimport_organizations
+        from vocabulary.refusals import word
 
         with transaction() as session:
             bar.step(_("Importing the organizations and members…"))
-            summary = import_organizations(
-                session=session, organizations_csv=organizations_csv, members_csv=members_csv
+            summary, impacts = reimport_organizations(
+                session=session,
+                organizations_csv=organizations_csv,
+                members_csv=members_csv,
+                now=resolve_now(now),
+                confirm=confirm,
             )
+    if impacts:
+        console.print(_("applied to the running cycles, as confirmed:"))
+    for impact in impacts:
+        for change in impact.changes:
+            console.print(f"  {word(change)}")
     console.print(
         _(
             "organizations: {org_new} new, {org_updated} updated; "
@@ -92,7 +110,8 @@ def show(code: OrgArg, json_output: JsonOption = False) -> None:
         print(json.dumps(org, ensure_ascii=False, indent=2))
         return
     console.print(
-        f"[bold]{text(org['code'])}[/] {text(org['name'])} ({names.ORG_LEVELS.name(org['level'])})"
+        f"{text(org['code'])} {text(org['name'])} ({names.ORG_LEVELS.name(org['level'])})",
+        style="bold",
     )
     if org["parent"]:
         console.print(

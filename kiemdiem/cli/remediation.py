@@ -6,6 +6,7 @@ from datetime import datetime
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from kiemdiem.cli._common import (
     AsOption,
@@ -64,7 +65,7 @@ def list_(
             text(i["text"]) + (f" ({text(i['cause'])})" if i["cause"] else ""),
             f"{text(i['owner'])} {text(i['owner_name'])}"
             if i["owner"]
-            else f"[red]{_('nobody yet')}[/]",
+            else Text(_("nobody yet"), style="red"),
             text(i["due_local"]),
             names.REMEDIATION_STATUSES.name(i["status"]),
             str(i["notes"]),

@@ -64,7 +64,7 @@ def show(
         return
     console.print(
         _(
-            "{unit} ({kind}): [bold]{state}[/]; score {score}, proposed {proposed}, "
+            "{unit} ({kind}): {state}; score {score}, proposed {proposed}, "
             "final {final}; can: {can}"
         ).format(
             unit=text(view["unit"]),

@@ -39,7 +39,9 @@ def _at(day: date, hour: int) -> str:
     return datetime.combine(day, clock(hour), tzinfo=ZONE).isoformat()
 
 
-def run_demo(*, json_output: bool, members: int, seed: int, keep: str | None) -> dict[str, Any]:
+def run_demo(
+    *, json_output: bool, members: int, seed: int, keep: str | None, serve: bool = False
+) -> dict[str, Any]:
     started = time.perf_counter()
     console = Console(stderr=json_output)
     workdir = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="kiemdiem-demo-"))
@@ -157,7 +159,28 @@ def run_demo(*, json_output: bool, members: int, seed: int, keep: str | None) ->
     summary["seconds_in_people"] = round(spent["people"], 1)
     summary["directory"] = str(workdir)
     _print(console, summary, timeline, workdir, json_output)
+    if serve:  # a recording SMTP server again, for the mail the pages send (fresh links)
+        with SMTPServerProcess(workdir / "smtp-received.txt") as smtp:
+            os.environ["KIEMDIEM_SMTP_PORT"] = str(smtp.port)
+            serve_demo(console, district.cycle_code, final_now)
     return summary
+
+
+def serve_demo(console: Console, cycle_code: str, now: str) -> None:
+    """Leave the pages running on the demo's database, at the demo's last day, and print one
+    ready sign-in link per kind of person."""
+    from states.people import one_per_role
+    from states.signin import sign_in_url
+    from web.serve import serve
+
+    os.environ["KIEMDIEM_NOW"] = now
+    settings = load_settings()
+    with session_scope(get_engine(settings.database_url)) as session:
+        people = one_per_role(session, cycle_code)
+    console.print(f"\nThe pages are at {settings.base_url} (Ctrl-C stops them). Sign in as:")
+    for role, key in people.items():
+        console.print(f"  {role.value:>9}: {sign_in_url(settings, key)}", soft_wrap=True)
+    serve(settings, ticks=False)
 
 
 def _print(
