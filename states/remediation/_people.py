@@ -26,15 +26,15 @@ from vocabulary import dates
 
 
 @person_guard("actor_heads_or_approves")
-def _heads_or_approves(ctx: GuardContext, unit: Unit) -> str | None:
+def _heads_or_approves(ctx: GuardContext, unit: Unit) -> Refusal | None:
     # Heading the unit's organization or any above it covers the approving committee too.
     if ctx.directory.leads_within(ctx.actor.leads_id, unit.organization_id):
         return None
     org = ctx.directory.orgs[unit.organization_id]
     approving = ctx.directory.approving(unit.organization_id)
-    return (
-        f"{ctx.who()} neither heads {org.code} nor sits on its approving committee "
-        f"({approving.code} or above); ask its secretary to assign its shortcomings"
+    return Refusal(
+        "not_head_or_approver",
+        fields={"who": ctx.who(), "org": org.code, "approving": approving.code},
     )
 
 

@@ -256,7 +256,10 @@ def test_the_key_is_not_read_for_someone_who_does_not_run_the_vote(
     _key_file(cell).unlink()
     with pytest.raises(ActionRefused) as refused:
         act(cell, close_vote, unit_codes=["M:V1"], actor_code="V2", now=LAUNCH)
-    assert "V2 (Nguyễn Văn V2) does not run this vote" in str(refused.value)
+    assert [(r.code, r.fields.get("who")) for r in refused.value.refusals][0] == (
+        "does_not_run_vote",
+        "V2 (Nguyễn Văn V2)",
+    )
 
 
 def test_sealed_ballots_changed_outside_kiemdiem_are_refused(cell: Engine, tmp_path: Path) -> None:
