@@ -61,7 +61,7 @@ def vote(
     )
     rules = rules_of(checked.cycle)
     chosen: dict[str, Level] = {}
-    problems = []
+    problems: list[Refusal] = []
     for unit in checked.units:
         value = ballots[unit.code]
         try:
@@ -70,8 +70,15 @@ def vote(
             level = None
         if level is None or level not in rules.levels:
             problems.append(
-                f"{unit.code}: {str(value)!r} is not a level of the rule set {rules.name}; "
-                f"vote one of: {', '.join(rules.levels)}"
+                Refusal(
+                    "not_a_level_of_the_rules",
+                    unit=unit.code,
+                    fields={
+                        "value": str(value),
+                        "rules": rules.name,
+                        "levels": ", ".join(rules.levels),
+                    },
+                )
             )
         else:
             chosen[unit.code] = level

@@ -27,6 +27,9 @@ WORDS: dict[str, str] = {
         "more than {quorum} before the vote can close"
     ),
     "vote_did_not_carry": N_("the vote did not carry ({counted}); it goes to a revote"),
+    "not_a_level_of_the_rules": N_(
+        "{value!r} is not a level of the rule set {rules}; vote one of: {levels}"
+    ),
     "vote_carried": N_("the vote carried ({outcome}); close it instead of a revote"),
     "not_head_or_approver": N_(
         "{who} neither heads {org} nor sits on its approving committee ({approving} or "
