@@ -15,6 +15,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from kiemdiem import report_insights
 from models.cycle import Level, UnitKind
 from models.errors import StorageFailed
 from models.remediation import RemediationStatus
@@ -39,6 +40,7 @@ SHEETS = (
     RETURNED,
     REMEDIATION,
     REMEDIATION_BY_ORG,
+    *report_insights.SHEETS,
 )
 
 TOTAL = "Tổng số"
@@ -351,6 +353,14 @@ def _write_report(report: CycleReport, path: Path) -> None:
         by_org,
     )
     _bold_row(ws, HEADER_ROW + len(by_org))
+    if report.insights is not None:
+        headings = {
+            report_insights.FORMALISM: "Dấu hiệu để cấp trên xem xét (không phải kết luận)",
+            report_insights.FORECAST: "Dự báo tiến độ theo tổ chức và bước",
+            report_insights.POSITIONS: "Xếp loại theo nhóm chức danh tương đương toàn huyện",
+        }
+        for name, (headers, rows) in report_insights.rows(report.insights).items():
+            report_insights.as_text(_sheet(workbook, report, name, headings[name], headers, rows))
     _save(workbook, path)
 
 

@@ -245,6 +245,7 @@ def _write(
             summary.members_updated += 1
         member.full_name, member.email = row["full_name"], row["email"]
         member.position = row.get("position") or None
+        member.position_group = row.get("position_group") or None
         member.organization_id = by_code[row["organization_code"]].id  # type: ignore[assignment]
         leads = row.get("leads")
         member.leads_id = by_code[leads].id if leads else None

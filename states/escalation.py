@@ -27,6 +27,7 @@ from states import links
 from states._mail import mail_to
 from states.cycles import days_late, format_day, mail_context, plan_of
 from states.directory import Directory
+from states.insights import at_risk
 from states.machine import STAGE_OF_STATE
 from states.plan import Plan
 from states.recipients import Recipient, UnitRef, resolve, team_contacts, team_for
@@ -134,14 +135,22 @@ def escalate(
                 result.unresolved.append(f"{unit.code}: no address for {role} anywhere up the tree")
                 continue
             box = inbox.setdefault(
-                to.email, {"name": to.name, "ref": to.ref, "items": [], "roles": set()}
+                to.email,
+                {"name": to.name, "ref": to.ref, "items": [], "roles": set(), "orgs": set()},
             )
+            box["orgs"].add(directory.rollup(unit.organization_id).code)
             box["roles"].add("reminder" if rung.offset.total_seconds() < 0 else role)
             if item not in box["items"]:
                 box["items"].append(item)
+    # Organizations whose pace will miss a coming deadline, for the committees' digests.
+    warnings = (
+        at_risk(session=session, cycle=cycle, now=now)
+        if any(_kind(box["roles"]) == "digest" for box in inbox.values())
+        else []
+    )
     result.digests = queue(
         session,
-        _digests(cycle, tick, inbox, directory, settings),
+        _digests(cycle, tick, inbox, directory, settings, warnings),
         now=now,
         sender=settings.smtp_from,
         quiet_until=plan.quiet_until(now),
@@ -175,12 +184,24 @@ def _digests(
     inbox: dict[str, dict[str, Any]],
     directory: Directory,
     settings: Settings,
+    warnings: list[dict[str, Any]],
 ) -> list[Mail]:
     context = mail_context(cycle, directory.orgs[cycle.launched_by_id].name)
     mails = []
     for email, box in sorted(inbox.items()):
         kind = _kind(box["roles"])
         items = sorted(box["items"], key=lambda i: (i["org_name"], i["stage"], i["unit_code"]))
+        extra: dict[str, Any] = {
+            "items": items,
+            "link": links.url(settings.base_url, _page(kind, cycle, items)),
+        }
+        if kind == "digest":
+            # The launching committee hears of every organization at risk; others of theirs.
+            extra["at_risk"] = [
+                w
+                for w in warnings
+                if "standing" in box["roles"] or w["organization"] in box["orgs"]
+            ]
         mails.append(
             mail_to(
                 Recipient(email, box["name"], box["ref"]),
@@ -188,10 +209,7 @@ def _digests(
                 key=f"digest:{cycle.code}:{email}:tick-{tick.id}",
                 cycle_id=cycle.id,
                 cycle=context,
-                context={
-                    "items": items,
-                    "link": links.url(settings.base_url, _page(kind, cycle, items)),
-                },
+                context=extra,
                 settings=settings,
                 # Committees' digests are escalations: they go out in quiet hours too.
                 urgent=kind == "digest",

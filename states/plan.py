@@ -218,6 +218,9 @@ class Plan(BaseModel):
     previous_cycle: str | None = None
     # Days after approval that a shortcoming's remediation is due, unless the approver says.
     remediation_days: int = Field(default=90, ge=1, le=3650)
+    # Days before a stage's due date from which an organization whose pace will not make it
+    # is warned of in the committee's digest (the forecast, states.insights).
+    forecast_warning_days: int = Field(default=3, ge=0)
 
     @model_validator(mode="after")
     def _pilots_earlier(self) -> Plan:

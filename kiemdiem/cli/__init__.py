@@ -14,8 +14,9 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from kiemdiem.cli import (  # noqa: F401  (the unit_* modules add their commands to `unit`)
+from kiemdiem.cli import (  # noqa: F401  (the unit_* modules add their commands to `unit`, cycle_insights to `cycle`)
     cycle,
+    cycle_insights,
     org,
     remediation,
     unit,

@@ -80,8 +80,8 @@ class Command(_Words, TyperCommand):
 
 # Commands in the order of the process, wherever typer registered them.
 PROCESS_ORDER = (
-    "init", "org", "cycle", "unit", "remediation", "report",
-    "import", "list", "show", "launch", "tick", "status", "close",
+    "init", "org", "cycle", "unit", "remediation", "report", "serve",
+    "import", "list", "show", "launch", "tick", "status", "insights", "close",
     "form", "suggest", "submit", "comment", "opinion", "vote", "close-vote",
     "approve", "return", "results",
     "assign", "progress", "supervise",

@@ -79,12 +79,14 @@ def launch(
         bar.step(_("Reading the plan…"))
         from kiemdiem.prefect_env import prepare_prefect
         from models import load_settings, resolve_now
+        from models.db import probe_writable
         from states.plan_references import check_plan_file, past_due_warning
 
         # Every problem of the plan, its keys and what it names, before Prefect starts: a
         # flow that failed on them would print its traceback above the message.
         with transaction() as session:
             checked = check_plan_file(session, plan)
+            probe_writable(session)
         warning = past_due_warning(checked, resolve_now(now))
         if warning:
             errors.print(_("warning: {text}").format(text=warning), style="yellow")
@@ -135,10 +137,12 @@ def launch(
 def tick(code: CycleArg, now: NowOption = None) -> None:
     from kiemdiem.prefect_env import prepare_prefect
     from models import load_settings, resolve_now
+    from models.db import probe_writable
     from states.cycles import get_cycle
 
     with transaction() as session:
         get_cycle(session, code)
+        probe_writable(session)  # a read-only database: one line, before Prefect starts
     prepare_prefect()
     from flows import review_cycle
 
