@@ -285,10 +285,12 @@ def _refusal(ctx: GuardContext, unit: Unit, source: str) -> str | None:
 
 
 @person_guard("actor_speaks_for_source")
-def _speaks_for_source(ctx: GuardContext, unit: Unit) -> str | None:
+def _speaks_for_source(ctx: GuardContext, unit: Unit) -> Refusal | None:
     awaited = ctx.session.exec(
         select(Opinion.source).where(Opinion.unit_id == unit.id, col(Opinion.received_at).is_(None))
     ).all()
     if not awaited or any(_refusal(ctx, unit, s) is None for s in awaited):
         return None  # nothing awaited: the action says so, naming the source asked for
-    return f"{ctx.who()} speaks for none of the opinions awaited ({', '.join(awaited)})"
+    return Refusal(
+        "speaks_for_no_awaited_opinion", fields={"who": ctx.who(), "awaited": ", ".join(awaited)}
+    )

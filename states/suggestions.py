@@ -43,17 +43,16 @@ def roles_for(ctx: GuardContext, unit: Unit) -> list[str]:
 
 
 @person_guard("actor_may_suggest")
-def _may_suggest(ctx: GuardContext, unit: Unit) -> str | None:
+def _may_suggest(ctx: GuardContext, unit: Unit) -> Refusal | None:
     if roles_for(ctx, unit):
         return None
     if ctx.actor.id == unit.member_id:
-        return f"{ctx.who()} may not write review suggestions to their own review"
+        return Refusal("suggests_to_own_review", fields={"who": ctx.who()})
     approving = ctx.directory.approving(unit.organization_id)
     launching = ctx.directory.orgs[ctx.cycle.launched_by_id]
-    return (
-        f"{ctx.who()} may not write review suggestions to this unit: only the head of its "
-        f"approving committee ({approving.code}) or of one above it, the standing committee of "
-        f"{launching.code}, or a member of the plan's inspection_commission may"
+    return Refusal(
+        "may_not_suggest",
+        fields={"who": ctx.who(), "approving": approving.code, "launching": launching.code},
     )
 
 
