@@ -102,11 +102,11 @@ def serve_command(
     mail_every: float = typer.Option(30.0, min=0.2, help=N_("Seconds between outbox deliveries.")),
 ) -> None:
     from models import load_settings
-    from web.serve import serve
+    from web.serve import serve, served_settings
 
     settings = load_settings()
     changes = {k: v for k, v in {"serve_host": host, "serve_port": port}.items() if v}
-    settings = settings.model_copy(update=changes)
+    settings = served_settings(settings.model_copy(update=changes))
     console.print(
         _("kiemdiem pages at {url}").format(
             url=f"http://{settings.serve_host}:{settings.serve_port}"

@@ -29,7 +29,7 @@ from models.org_import import import_organizations
 from states import cycle_status
 from states.cycles import get_cycle
 from states.report import cycle_report
-from vocabulary import _, dates
+from vocabulary import _, dates, names
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 START = date(2026, 11, 23)
@@ -178,15 +178,20 @@ def serve_demo(console: Console, cycle_code: str, now: str) -> None:
     ready sign-in link per kind of person."""
     from states.people import one_per_role
     from states.signin import sign_in_url
-    from web.serve import serve
+    from web.serve import serve, served_settings
 
     os.environ["KIEMDIEM_NOW"] = now
-    settings = load_settings()
+    settings = served_settings(load_settings())
     with session_scope(get_engine(settings.database_url)) as session:
         people = one_per_role(session, cycle_code)
-    console.print(f"\nThe pages are at {settings.base_url} (Ctrl-C stops them). Sign in as:")
+    console.print(
+        "\n"
+        + _("The pages are at {url} (Ctrl-C stops them). Sign in as:").format(url=settings.base_url)
+    )
     for role, key in people.items():
-        console.print(f"  {role.value:>9}: {sign_in_url(settings, key)}", soft_wrap=True)
+        console.print(
+            f"  {names.ROLES.name(role.value):>22}: {sign_in_url(settings, key)}", soft_wrap=True
+        )
     serve(settings, ticks=False)
 
 
