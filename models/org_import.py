@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from sqlmodel import Session, select
@@ -154,7 +155,11 @@ def _validate_members(members: _Rows, org_codes: set[str]) -> None:
 
 
 def import_organizations(
-    *, session: Session, organizations_csv: Path, members_csv: Path
+    *,
+    session: Session,
+    organizations_csv: Path,
+    members_csv: Path,
+    now: datetime | None = None,
 ) -> ImportSummary:
     """Validate both files completely, then upsert by code; raise ImportRejected on any problem."""
     existing = {o.code: o for o in session.exec(select(Organization)).all()}
@@ -166,7 +171,7 @@ def import_organizations(
     problems = orgs.problems + members.problems
     if problems:
         raise ImportRejected(problems)
-    return _write(session, orgs, members, existing, parent_of)
+    return _write(session, orgs, members, existing, parent_of, now or utcnow())
 
 
 def _write(
@@ -175,9 +180,9 @@ def _write(
     members: _Rows,
     existing: dict[str, Organization],
     parent_of: dict[str, str | None],
+    now: datetime,
 ) -> ImportSummary:
     summary = ImportSummary()
-    now = utcnow()
     by_code = dict(existing)
     for _line, row in orgs.rows:
         org = by_code.get(row["code"])

@@ -19,6 +19,7 @@ from states.cycles import format_day, mail_context, plan_of, rules_of
 from states.machine import RE_REVIEW, STAGES
 from states.publication import published_results, queue_published_mail
 from states.recipients import UnitRef, resolve
+from states.refusing import refuse_batch
 from states.service import ActionResult, Checked, apply_moves, check_action
 
 # published_results lives in states.publication; re-exported for existing importers.
@@ -74,7 +75,7 @@ def approve(
     members = _members_of(session, checked.units)
     problems += rule_problems(session, checked, decided, rules_of(checked.cycle), members)
     if problems:
-        raise ActionRefused("\n".join([*problems, "Nothing was changed."]))
+        refuse_batch(problems, [u.code for u in checked.units])
     for unit in checked.units:
         unit.final_level = decided[unit.code]
     # Only a lowered level carries the reason; a confirmed one is the vote's own result.

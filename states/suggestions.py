@@ -19,6 +19,7 @@ from states.cycles import format_day, mail_context, plan_of
 from states.guards import GuardContext, person_guard
 from states.machine import RE_REVIEW, UnitState
 from states.recipients import UnitRef, resolve
+from states.refusing import refuse_batch
 from states.service import ActionResult, Checked, apply_moves, check_action
 
 # Who writes: the committee above the unit (or one above that), the launching organization's
@@ -133,7 +134,7 @@ def suggest(
         assert unit.id is not None
         chosen[unit.id] = role or held[0]
     if problems:
-        raise ActionRefused("\n".join([*problems, "Nothing was changed."]))
+        refuse_batch(problems, [u.code for u in checked.units])
     assert checked.actor.id is not None
     rows = [
         Suggestion(

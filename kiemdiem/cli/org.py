@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from kiemdiem.cli._common import NowOption, console, transaction
+from models import resolve_now
 from models.org_import import import_organizations
 
 app = typer.Typer(help="The organization tree and its members.", no_args_is_help=True)
@@ -17,7 +18,10 @@ def import_(organizations_csv: Path, members_csv: Path, now: NowOption = None) -
     """Import organizations.csv and members.csv: all or nothing; re-importing updates in place."""
     with transaction() as session:
         summary = import_organizations(
-            session=session, organizations_csv=organizations_csv, members_csv=members_csv
+            session=session,
+            organizations_csv=organizations_csv,
+            members_csv=members_csv,
+            now=resolve_now(now),
         )
     console.print(
         f"organizations: {summary.organizations_created} new, {summary.organizations_updated} "

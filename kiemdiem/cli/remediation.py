@@ -29,6 +29,7 @@ def list_(
     unit: str | None = typer.Option(None, help="Only this unit's items (e.g. O:C1)."),
     owner: str | None = typer.Option(None, help="Only items this member owns."),
     status: RemediationStatus | None = typer.Option(None, help="Only items in this status."),
+    now: NowOption = None,
 ) -> None:
     """The cycle's remediation items with their owners, due dates (local) and status."""
     with transaction() as session:
@@ -38,6 +39,7 @@ def list_(
             unit_code=unit,
             owner_code=owner,
             status=status.value if status else None,
+            now=resolve_now(now),
         )
     table = Table("id", "unit", "shortcoming", "owner", "due", "status", "notes", "carried from")
     for i in items:

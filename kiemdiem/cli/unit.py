@@ -11,6 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from kiemdiem.cli._common import NowOption, console, transaction
+from models import resolve_now
 from states import ActionResult
 from states.unit_view import unit_view
 from vocabulary import _, names
@@ -46,7 +47,7 @@ def show(
 ) -> None:
     """A unit's state, deadlines, suggestions, opinions, vote, shortcomings and history."""
     with transaction() as session:
-        view = unit_view(session, cycle, unit)
+        view = unit_view(session, cycle, unit, now=resolve_now(now))
     if json_output:
         print(json.dumps(view, ensure_ascii=False, indent=2))
         return
@@ -58,7 +59,8 @@ def show(
         f"{', '.join(view['can']) or 'nothing (the tick moves it)'}"
     )
     for d in view["deadlines"]:
-        console.print(f"  {d['stage']}: due by the end of {d['due_local']}")
+        late = _(" (passed)") if d["passed"] else ""
+        console.print(f"  {d['stage']}: due by the end of {d['due_local']}{late}")
     for line in view["suggestions"]:
         console.print(f"  suggestion {escape(line)}")
     for o in view["opinions"]:

@@ -77,10 +77,10 @@ def return_(
 
 
 @app.command("results")
-def results(cycle: str, as_: AsOption) -> None:
+def results(cycle: str, as_: AsOption, now: NowOption = None) -> None:
     """The published results a member may see: their own and their organization's."""
     with transaction() as session:
-        rows = published_results(session, cycle, as_)
+        rows = published_results(session, cycle, as_, now=resolve_now(now) if now else None)
     if not rows:
         console.print(f"No results published for {as_} in {cycle} yet.")
         return

@@ -16,6 +16,7 @@ from states import comment, submit_self_review
 from states.peer_review import give_opinion
 from states.self_review import ShortcomingInput, self_review_form
 from states.suggestions import suggest
+from vocabulary import _
 
 Criteria = Annotated[
     list[str] | None,
@@ -137,16 +138,18 @@ def form_(
     cycle: str,
     unit: str,
     json_output: bool = typer.Option(False, "--json", help="Print the form as JSON."),
+    now: NowOption = None,
 ) -> None:
     """What a unit's self-review must answer: criteria, score bands, suggestions, last year."""
     with transaction() as session:
-        form = self_review_form(session, cycle, unit)
+        form = self_review_form(session, cycle, unit, now=resolve_now(now))
     if json_output:
         print(json.dumps(form, ensure_ascii=False, indent=2))
         return
     console.print(
         f"{form['unit']} ({form['kind']}), {form['state']}; self-review due by the end of "
-        f"{form['due_local']}; rules {form['rule_set']}: {form['rule_set_title']}",
+        f"{form['due_local']}{_(' (passed)') if form['overdue'] else ''}; "
+        f"rules {form['rule_set']}: {form['rule_set_title']}",
         highlight=False,
     )
     console.print('Criteria (--criterion "NAME=answer" each):', highlight=False)

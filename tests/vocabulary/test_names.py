@@ -52,8 +52,12 @@ def test_the_same_level_name_in_mail_cli_and_workbook(
     context["results"][0]["level"] = "excellent"
     mail = render(
         "published",
-        {"recipient_name": "X", "cycle": {"code": "TT-2026", "title": "t", "document": "d"},
-         "link": "l", **context},
+        {
+            "recipient_name": "X",
+            "cycle": {"code": "TT-2026", "title": "t", "document": "d"},
+            "link": "l",
+            **context,
+        },
         lang=lang,
     )
     assert name in mail.text and name in mail.html
