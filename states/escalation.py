@@ -28,7 +28,14 @@ from states.cycles import days_late, format_day, mail_context, plan_of
 from states.directory import Directory
 from states.machine import STAGE_OF_STATE
 from states.plan import Plan
-from states.recipients import Recipient, UnitRef, resolve, team_contacts, team_for
+from states.recipients import (
+    Recipient,
+    UnitRef,
+    resolve,
+    team_contacts,
+    team_for,
+    who_acts,
+)
 
 
 @dataclass
@@ -128,7 +135,8 @@ def escalate(
                     continue  # no team follows this organization
                 to = Recipient(team.email, team.name) if team.email else None
             else:
-                to = resolve(role, ref, directory, standing_org_id=cycle.launched_by_id)
+                acting_role, acting = who_acts(role, stage, ref, directory)
+                to = resolve(acting_role, acting, directory, standing_org_id=cycle.launched_by_id)
             if to is None:
                 result.unresolved.append(f"{unit.code}: no address for {role} anywhere up the tree")
                 continue
@@ -153,7 +161,7 @@ def _kind(roles: set[str]) -> str:
     answer for, an overdue notice; anyone told of units above them, the escalation digest."""
     if roles == {"reminder"}:
         return "reminder"
-    if roles <= {"unit", "secretary"}:
+    if roles <= {"reminder", "unit", "secretary"}:
         return "overdue"
     return "digest"
 

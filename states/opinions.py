@@ -106,10 +106,18 @@ def request_opinions(
     return len(asked)
 
 
-def _recipient(source: str, cycle: Cycle, directory: Directory) -> Recipient | None:
+def _recipient(
+    source: str, cycle: Cycle, directory: Directory, contacts: dict[str, str]
+) -> Recipient | None:
+    """The organization that must give the opinion: the residence cell itself (its
+    secretary, else its own office; only a cell with neither falls back up the tree), or the
+    office named in the plan (its address, else its named contact's)."""
     kind, _, code = source.partition(":")
     if kind == RESIDENCE:
         org = directory.by_code[code]
+        own = org.secretary_email or org.email
+        if own:
+            return Recipient(own, org.name)
         return resolve(
             "secretary",
             UnitRef(UnitKind.ORGANIZATION, org.id),
@@ -117,7 +125,17 @@ def _recipient(source: str, cycle: Cycle, directory: Directory) -> Recipient | N
             standing_org_id=cycle.launched_by_id,
         )
     office = next(o for o in plan_of(cycle).opinions.offices if o.code == code)
-    return Recipient(office.email, office.name)
+    email = office.email or contacts.get(office.contact or "")
+    return Recipient(email, office.name) if email else None
+
+
+def _contacts(session: Session, cycle: Cycle) -> dict[str, str]:
+    """Each opinion office's named contact: member code -> e-mail address."""
+    codes = [o.contact for o in plan_of(cycle).opinions.offices if o.contact]
+    if not codes:
+        return {}
+    rows = session.exec(select(Member.code, Member.email).where(col(Member.code).in_(codes)))
+    return {code: email for code, email in rows if email}
 
 
 def _source_name(source: str, cycle: Cycle, directory: Directory) -> str:
@@ -139,11 +157,17 @@ def _queue_requests(
 ) -> None:
     """One mail per recipient listing the units whose opinion it is asked for."""
     plan = plan_of(cycle)
+    contacts = _contacts(session, cycle)
     grouped: dict[str, tuple[Recipient, list[dict[str, Any]]]] = {}
+    earliest: dict[str, datetime] = {}
     for unit, source in sorted(asked, key=lambda a: (a[1], a[0].code)):
-        to = _recipient(source, cycle, directory)
+        assert unit.id is not None
+        if due[unit.id] <= now:
+            continue  # already due: asking now could only arrive too late; it is missing
+        to = _recipient(source, cycle, directory, contacts)
         if to is None:
             continue
+        earliest[to.email] = min(earliest.get(to.email, due[unit.id]), due[unit.id])
         member = members.get(unit.member_id)
         assert unit.id is not None
         grouped.setdefault(to.email, (to, []))[1].append(
@@ -160,10 +184,13 @@ def _queue_requests(
             }
         )
     context = mail_context(cycle, directory.orgs[cycle.launched_by_id].name)
+    quiet = plan.quiet_until(now)
     mails = [
         mail_to(
             to,
             kind="opinion_request",
+            # Quiet hours never hold a request past the time its opinion is due.
+            urgent=quiet is not None and quiet >= earliest[to.email],
             # Each (unit, source) is asked once, so its first item names the mail for good.
             key=f"opinion:{cycle.code}:{items[0]['source']}:{items[0]['unit_code']}",
             cycle_id=cycle.id,
@@ -173,7 +200,7 @@ def _queue_requests(
         )
         for to, items in grouped.values()
     ]
-    queue(session, mails, now=now, sender=settings.smtp_from, quiet_until=plan.quiet_until(now))
+    queue(session, mails, now=now, sender=settings.smtp_from, quiet_until=quiet)
 
 
 def give_opinion(
@@ -257,6 +284,9 @@ def _refusal(ctx: GuardContext, unit: Unit, source: str) -> str | None:
             f"{ctx.who()} does not speak for {source}: the residence cell's opinion is entered "
             f"by the head of {code} or of a committee above it"
         )
+    office = next((o for o in plan_of(ctx.cycle).opinions.offices if o.code == code), None)
+    if office is not None and office.contact and office.contact == ctx.actor.code:
+        return None  # the office's own named contact gives its opinion
     approving = ctx.directory.approving(unit.organization_id)
     launching = ctx.directory.orgs[ctx.cycle.launched_by_id]
     if ctx.actor.leads_id == launching.id or ctx.directory.leads_within(

@@ -117,15 +117,23 @@ class OpinionOffice(BaseModel):
 
     code: str = Field(min_length=1)
     name: str = Field(min_length=1)
-    email: str
+    # Where the office is asked; or else its named contact's address (a member code).
+    email: str | None = None
+    contact: str | None = None
     organizations: list[str] = Field(min_length=1)
 
     @field_validator("email")
     @classmethod
-    def _email(cls, value: str) -> str:
-        if not EMAIL.match(value):
+    def _email(cls, value: str | None) -> str | None:
+        if value is not None and not EMAIL.match(value):
             raise ValueError(f"{value!r} is not an e-mail address")
         return value
+
+    @model_validator(mode="after")
+    def _reachable(self) -> OpinionOffice:
+        if not self.email and not self.contact:
+            raise ValueError("give the office an email, or a contact (a member code), or both")
+        return self
 
 
 class Opinions(BaseModel):

@@ -79,6 +79,30 @@ def resolve(
     return Recipient(email, node.name, ref)
 
 
+# The stages at which the unit itself waits on others, and who must act there instead.
+_WAITING_STAGES = ("peer_review", "vote", "approval")
+
+
+def who_acts(role: str, stage: str, unit: UnitRef, directory: Directory) -> tuple[str, UnitRef]:
+    """The role and unit to resolve for a ladder's `unit`/`secretary` step at `stage`: whoever
+    must act there, never a member waiting on others.
+
+    At the peer review the unit's collective must meet (its secretary); at the vote the
+    secretary of where the vote is held (for a collective, the committee above) must close
+    it; at approval the approving committee must decide. Other stages are the unit's own work.
+    """
+    if role not in ("unit", "secretary") or stage not in _WAITING_STAGES:
+        return role, unit
+    org = unit.organization_id
+    if stage == "approval":
+        approving = directory.approving(org)
+        return "unit", UnitRef(UnitKind.ORGANIZATION, approving.id)
+    if stage == "vote" and unit.kind.is_collective:
+        above = directory.parent(org)
+        org = above.id if above else org
+    return "secretary", UnitRef(unit.kind, org)
+
+
 def readdress(session: Session, rows: Sequence[OutboxMessage]) -> list[OutboxMessage]:
     """Find each row's address again in the tree as it is now (a corrected address in a new
     import reaches mail not yet sent); return the rows for which none exists any more."""
