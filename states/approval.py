@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, select
 
 from models.cycle import Level, StageDeadline, Unit
-from models.errors import ActionRefused
+from models.errors import ActionRefused, Refusal
 from models.organization import Member
 from models.settings import Settings, load_settings
 from notifications import queue
@@ -59,8 +59,8 @@ def approve(
     reason = reason.strip() if reason and reason.strip() else None
     per_unit = dict(levels or {})
     named = {u.code for u in checked.units}
-    problems = [
-        f"{code}: --set names a unit that is not among the units decided; name it too"
+    problems: list[str | Refusal] = [
+        Refusal("level_for_unit_not_decided", unit=code, field="set")
         for code in per_unit
         if code not in named
     ]
@@ -118,7 +118,7 @@ def return_for_review(
     """Send units back to self-review with a new due date, and tell each unit why."""
     if not reason.strip():
         raise ActionRefused(
-            "returning a review needs a reason the unit will read; nothing was changed"
+            Refusal("return_needs_reason", field="reason"), Refusal("nothing_changed")
         )
     checked = check_action(
         session,

@@ -17,6 +17,7 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from models.cycle import Level, Unit, UnitKind
+from models.errors import Refusal
 from models.organization import Member, Organization
 from models.remediation import Shortcoming
 from states import remediation
@@ -69,13 +70,10 @@ def cap_problem(
 
 def choice_problem(
     code: str, proposed: Level | None, decided: Level | None, reason: str | None
-) -> str | None:
+) -> str | Refusal | None:
     """The committee confirms or lowers the proposal; lowering needs a reason."""
     if decided is None:
-        return (
-            f"{code}: has no proposed level to confirm; decide one with --level or "
-            f"--set {code}=LEVEL"
-        )
+        return Refusal("no_level_to_confirm", unit=code, field="level")
     if proposed is None or decided is proposed:
         return None
     if above(decided, proposed):
@@ -84,9 +82,11 @@ def choice_problem(
             "confirms or lowers the proposed level; to raise it, return the unit for re-review"
         )
     if not reason:
-        return (
-            f"{code}: lowering {proposed.value} to {decided.value} needs --reason "
-            "the unit will read"
+        return Refusal(
+            "lowering_needs_reason",
+            unit=code,
+            field="reason",
+            fields={"proposed": proposed.value, "decided": decided.value},
         )
     return None
 

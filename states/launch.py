@@ -10,7 +10,7 @@ from sqlalchemy import insert
 from sqlmodel import Session, SQLModel, col, select
 
 from models.cycle import Cycle, Unit, UnitKind
-from models.errors import ActionRefused, PlanInvalid
+from models.errors import ActionRefused, PlanInvalid, Refusal
 from models.organization import Member, OrgLevel
 from models.settings import Settings
 from notifications import Mail, queue
@@ -22,6 +22,7 @@ from states.machine import STAGES, UnitState
 from states.plan import Plan
 from states.recipients import Recipient, UnitRef, resolve
 from states.rule_set import load_rule_set
+from vocabulary import dates
 
 
 @dataclass
@@ -71,8 +72,10 @@ def launch(*, session: Session, plan: Plan, now: datetime, settings: Settings) -
     if existing is not None:
         if existing.plan_json != plan_json:
             raise ActionRefused(
-                f"cycle {plan.code} was launched on {existing.launched_at:%Y-%m-%d} with another "
-                "plan; give the new plan another code"
+                Refusal(
+                    "cycle_launched_with_another_plan",
+                    fields={"cycle": plan.code, "day": dates.day(existing.launched_at, plan.zone)},
+                )
             )
         return LaunchSummary(cycle=plan.code, created=False)
     directory = Directory.load(session)

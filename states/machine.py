@@ -13,7 +13,7 @@ from typing import Literal
 from transitions import Machine
 
 from models.cycle import UnitKind
-from models.errors import InvalidMove
+from models.errors import InvalidMove, Refusal
 
 
 class UnitState(StrEnum):
@@ -139,11 +139,19 @@ class UnitMachine:
         if not self._table.get_transitions(trigger=trigger, source=state.name):
             allowed = [m for m in self.moves if m.trigger == trigger]
             if not allowed:
-                raise InvalidMove(f"{trigger!r} is not an action of the {self.name} machine")
+                raise InvalidMove(
+                    Refusal("unknown_action", fields={"action": trigger, "machine": self.name})
+                )
             sources = ", ".join(s.value for m in allowed for s in m.source)
             raise InvalidMove(
-                f"cannot {trigger.replace('_', ' ')} a unit in state {state.value!r}; "
-                f"it is allowed only from: {sources}"
+                Refusal(
+                    "invalid_move",
+                    fields={
+                        "action": trigger.replace("_", " "),
+                        "state": state.value,
+                        "sources": sources,
+                    },
+                )
             )
         return next(m for m in self.moves if m.trigger == trigger and state in m.source)
 

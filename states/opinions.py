@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from models._sql import insert_ignoring_duplicates
 from models.cycle import Cycle, Opinion, StageDeadline, Unit, UnitKind
-from models.errors import ActionRefused
+from models.errors import ActionRefused, Refusal
 from models.organization import Member
 from models.settings import Settings, load_settings
 from notifications import queue
@@ -215,7 +215,7 @@ def give_opinion(
 ) -> ActionResult:
     """Record the opinion `source` gives of a unit (entered by whoever speaks for it)."""
     if not text.strip():
-        raise ActionRefused("an opinion needs text; give --text.\nNothing was changed.")
+        raise ActionRefused(Refusal("opinion_needs_text", field="text"), Refusal("nothing_changed"))
     checked = check_action(
         session,
         cycle_code=cycle_code,

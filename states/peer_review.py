@@ -13,7 +13,7 @@ from sqlalchemy import insert
 from sqlmodel import Session
 
 from models.cycle import Comment
-from models.errors import ActionRefused
+from models.errors import ActionRefused, Refusal
 from states.opinions import (
     give_opinion,
     opinions_settled_clause,
@@ -42,7 +42,7 @@ def comment(
 ) -> ActionResult:
     """Record a peer-review comment on each named unit."""
     if not text.strip():
-        raise ActionRefused("a comment needs text; nothing was changed")
+        raise ActionRefused(Refusal("comment_needs_text", field="text"), Refusal("nothing_changed"))
     checked = check_action(
         session,
         cycle_code=cycle_code,

@@ -29,7 +29,7 @@ def batch_refusals(problems: Sequence[Refusal | str], named: Sequence[str]) -> l
     named = list(dict.fromkeys(named))
     refusals = [as_refusal(p, named) for p in problems if p != "Nothing was changed."]
     refusals = [r for r in refusals if r.code != "nothing_changed" and r.code != "others_unchanged"]
-    blocked = list(dict.fromkeys(r.unit for r in refusals if r.unit))
+    blocked = list(dict.fromkeys(r.unit for r in refusals if r.unit and r.unit in named))
     others = [code for code in named if code not in blocked]
     if blocked and others:
         refusals.append(

@@ -16,7 +16,7 @@ from sqlalchemy import insert
 from sqlmodel import Session
 
 from models.cycle import AuditEntry, Cycle, Unit
-from models.errors import ActionRefused
+from models.errors import ActionRefused, Refusal
 from models.organization import Member
 from states.acting import audit_fields, check_people_may_act
 from states.cycles import Lock, get_cycle, get_member, get_units
@@ -52,7 +52,7 @@ def check_action(
 ) -> Checked:
     check_people_may_act()
     if not unit_codes:
-        raise ActionRefused("name at least one unit")
+        raise ActionRefused(Refusal("no_units"))
     cycle = get_cycle(session, cycle_code)
     actor = get_member(session, actor_code)
     units = get_units(session, cycle, list(dict.fromkeys(unit_codes)), lock=lock)

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from models.cycle import StageDeadline, Suggestion, Unit
-from models.errors import ActionRefused
+from models.errors import ActionRefused, Refusal
 from models.organization import Member
 from models.settings import Settings
 from notifications import queue
@@ -107,13 +107,12 @@ def suggest(
     """
     if not text.strip():
         raise ActionRefused(
-            "a review suggestion needs text the unit will answer in its self-review; "
-            "give --text.\nNothing was changed."
+            Refusal("suggestion_needs_text", field="text"), Refusal("nothing_changed")
         )
     if role is not None and role not in ROLES:
         raise ActionRefused(
-            f"{role!r} is not a role that writes suggestions; roles are {', '.join(ROLES)}.\n"
-            "Nothing was changed."
+            Refusal("unknown_role", field="role", fields={"role": role, "roles": ", ".join(ROLES)}),
+            Refusal("nothing_changed"),
         )
     checked = check_action(
         session,

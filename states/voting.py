@@ -366,7 +366,7 @@ def close_vote(
     A secret round's boxes are opened here, with the key file in KIEMDIEM_KEYS_DIR, and only
     after the actor is known to run every named vote; its tally is stored only then."""
     if not unit_codes:
-        raise ActionRefused("name at least one unit")
+        raise ActionRefused(Refusal("no_units"))
     codes = list(dict.fromkeys(unit_codes))
     cycle = get_cycle(session, cycle_code)
     units = get_units(session, cycle, codes, lock="update")

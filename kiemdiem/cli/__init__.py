@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
 from kiemdiem.cli import (  # noqa: F401  (the unit_* modules add their commands to `unit`)
     cycle,
@@ -21,6 +22,7 @@ from kiemdiem.cli._common import NowOption, console, errors
 from kiemdiem.cli.report import report_command
 from models import KiemdiemError, resolve_now
 from states import MACHINES
+from vocabulary import _
 
 app = typer.Typer(
     help="Workflow orchestration for the yearly review, evaluation and classification cycle.",
@@ -106,5 +108,7 @@ def main() -> None:
     try:
         app()
     except KiemdiemError as exc:
-        errors.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+        # The words may quote what a person typed (a code, a reason): never read as markup.
+        label = _("error")
+        errors.print(f"[bold red]{label}:[/] {escape(str(exc))}", highlight=False)
         sys.exit(1)

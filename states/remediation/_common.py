@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import exists
@@ -9,7 +10,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col, select
 
-from models.errors import ActionRefused
+from models.errors import ActionRefused, Refusal
 from models.organization import Member
 from models.remediation import RemediationStatus, Shortcoming
 from states.machine import STAGE_OF_STATE, UnitState
@@ -18,7 +19,6 @@ R = RemediationStatus
 # Items someone is still working on; a recurred item's remediation continues in its successor.
 OPEN = (R.OPEN, R.IN_PROGRESS, R.OVERDUE)
 STAGE = STAGE_OF_STATE[UnitState.REMEDIATION]
-NOTHING = "Nothing was changed."
 
 
 def _split(item: Any = Shortcoming) -> ColumnElement[bool]:
@@ -27,9 +27,9 @@ def _split(item: Any = Shortcoming) -> ColumnElement[bool]:
     return exists().where(col(copy.split_from_id) == item.id)
 
 
-def _refuse(problems: list[str]) -> None:
+def _refuse(problems: Sequence[str | Refusal]) -> None:
     if problems:
-        raise ActionRefused("\n".join([*problems, NOTHING]))
+        raise ActionRefused(*problems, Refusal("nothing_changed"))
 
 
 def _copies(session: Session, shortcoming_id: int) -> list[str]:

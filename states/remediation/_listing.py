@@ -9,7 +9,7 @@ from sqlalchemy import func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
-from models.errors import ActionRefused
+from models.errors import ActionRefused, Refusal
 from models.organization import Member
 from models.remediation import RemediationNote, Shortcoming
 from states.cycles import format_day, get_cycle, get_member, get_units, plan_of
@@ -51,7 +51,11 @@ def remediation_items(
     if status:
         if status not in {s.value for s in R}:
             raise ActionRefused(
-                f"no status {status!r}; statuses are {', '.join(s.value for s in R)}"
+                Refusal(
+                    "unknown_status",
+                    field="status",
+                    fields={"status": status, "statuses": ", ".join(s.value for s in R)},
+                )
             )
         query = query.where(col(Shortcoming.status) == R(status))
     return [

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlmodel import Session, col, select
 
 from models.cycle import AuditEntry, Cycle, Unit
-from models.errors import NotFound
+from models.errors import NotFound, Refusal
 from models.organization import Member
 from models.remediation import RemediationNote, Shortcoming
 from models.settings import Settings, load_settings
@@ -61,7 +61,7 @@ def assign_shortcomings(
     unit, directory = checked.units[0], checked.guards.directory
     plan = plan_of(checked.cycle)
     item = session.get(Shortcoming, shortcoming_id)
-    problems: list[str] = []
+    problems: list[str | Refusal] = []
     if item is None or item.unit_id != unit.id:
         problems.append(
             f"{unit.code}: shortcoming {shortcoming_id} is not one of its shortcomings; list them "
@@ -81,7 +81,7 @@ def assign_shortcomings(
         )
     codes = list(dict.fromkeys(owner_codes))
     if not codes:
-        problems.append("name at least one owner (--owner MEMBER)")
+        problems.append(Refusal("owner_required", field="owner"))
     members = {
         m.code: m for m in session.exec(select(Member).where(col(Member.code).in_(codes))).all()
     }
@@ -175,7 +175,7 @@ def report_remediation(
     item, unit, cycle = _item(session, shortcoming_id)
     actor = get_member(session, actor_code)
     who = f"{actor.code} ({actor.full_name})"
-    problems: list[str] = []
+    problems: list[str | Refusal] = []
     copies = _copies(session, shortcoming_id)
     if copies:
         problems.append(
@@ -212,7 +212,7 @@ def report_remediation(
             f"{successor}; report on that one"
         )
     if not note.strip():
-        problems.append("say what was done (--note); a report without evidence is not recorded")
+        problems.append(Refusal("evidence_required", field="note"))
     _refuse(problems)
     assert item.id is not None and actor.id is not None
     session.add(
@@ -237,7 +237,7 @@ def supervise(
     item, _, cycle = _item(session, shortcoming_id)
     actor = get_member(session, actor_code)
     commission = plan_of(cycle).inspection_commission
-    problems: list[str] = []
+    problems: list[str | Refusal] = []
     if actor.code not in commission:
         problems.append(
             f"only the inspection commission of {cycle.code} "
@@ -245,7 +245,7 @@ def supervise(
             f"not {actor.code} ({actor.full_name}); the plan's inspection_commission names it"
         )
     if not note.strip():
-        problems.append("write the supervision note (--note)")
+        problems.append(Refusal("supervision_note_required", field="note"))
     _refuse(problems)
     assert item.id is not None and actor.id is not None
     written = RemediationNote(

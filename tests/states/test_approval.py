@@ -19,6 +19,9 @@ from states.publication import published_results
 from tests.factories import MEMBERS, member, write_district
 from tests.states.helpers import CYCLE, act, launch_cycle, local, outbox, place, snapshot, state
 
+# These tests assert the English wording; Vietnamese is the default.
+pytestmark = pytest.mark.usefixtures("english")
+
 LAUNCH = local("2026-11-10 08:00")
 NOW = local("2026-11-27 09:00")
 E, G, C = Level.EXCELLENT, Level.GOOD, Level.COMPLETED
@@ -98,7 +101,7 @@ def test_pure_checks_name_the_numbers() -> None:
     assert choice_problem("M:X", G, G, None) is None
     assert choice_problem("M:X", G, C, "lý do") is None
     assert "raising good to excellent is refused" in str(choice_problem("M:X", G, E, "x"))
-    assert "has no proposed level" in str(choice_problem("M:X", None, None, None))
+    assert "has no proposed level" in str(ActionRefused(choice_problem("M:X", None, None, None)))
 
 
 # The cap on excellent, at the service.
@@ -262,7 +265,9 @@ def test_every_broken_rule_is_reported_at_once(cycle: Engine) -> None:
     place(cycle, "M:A3", "approval", proposed_level=E, score=85)
     place(cycle, "M:A1", "approval", proposed_level=G, score=80)
     message = _refused(cycle, ["M:A3", "M:A1"], "A2", levels={"M:A1": C})
-    assert "M:A1: lowering good to completed needs --reason" in message
+    assert (
+        "M:A1: lowering good to completed needs a reason the unit will read (--reason)" in message
+    )
     assert (
         "M:A3: excellent needs a score of at least 90 under qd366-2025; the self-review "
         "scored 85" in message
@@ -291,13 +296,17 @@ def test_raising_above_the_proposal_is_refused(cycle: Engine) -> None:
     )
 
 
-def test_lowering_needs_a_reason_and_the_unit_reads_it(cycle: Engine) -> None:
+def test_lowering_needs_a_reason_and_the_unit_reads_it(
+    cycle: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _cell_decided(cycle)
     place(cycle, "M:A3", "approval", proposed_level=G, score=80)
     message = _refused(cycle, ["M:A3"], "A2", level=C, reason="  ")
     assert message == (
-        "M:A3: lowering good to completed needs --reason the unit will read\nNothing was changed."
+        "M:A3: lowering good to completed needs a reason the unit will read (--reason)\n"
+        "Nothing was changed."
     )
+    monkeypatch.setenv("KIEMDIEM_LANG", "vi")  # the unit reads the Vietnamese mail
     reason = "Chưa hoàn thành chỉ tiêu phát triển đảng viên."
     _decide(cycle, ["M:A3"], "A2", level=C, reason=reason)
     assert (_final(cycle, "M:A3"), state(cycle, "M:A3")) == (C, "published")
@@ -312,7 +321,7 @@ def test_lowering_needs_a_reason_and_the_unit_reads_it(cycle: Engine) -> None:
 def test_a_set_level_must_name_a_decided_unit(cycle: Engine) -> None:
     _cell_decided(cycle)
     place(cycle, "M:A3", "approval", proposed_level=G, score=80)
-    assert "M:B3: --set names a unit that is not among the units decided" in _refused(
+    assert "M:B3: a level is given for a unit that is not among the units decided" in _refused(
         cycle, ["M:A3"], "A2", levels={"M:B3": G}
     )
 
@@ -320,7 +329,10 @@ def test_a_set_level_must_name_a_decided_unit(cycle: Engine) -> None:
 # Publication.
 
 
-def test_publication_reaches_the_member_and_the_cells_members_once_each(cycle: Engine) -> None:
+def test_publication_reaches_the_member_and_the_cells_members_once_each(
+    cycle: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KIEMDIEM_LANG", "vi")  # it reads the Vietnamese mail
     place(cycle, "O:C1", "approval", proposed_level=G, score=80)
     place(cycle, "M:A3", "approval", proposed_level=G, score=80)
     with Session(cycle) as session:

@@ -8,6 +8,9 @@ from models import InvalidMove, UnitKind
 from states import COLLECTIVE, INDIVIDUAL, MACHINES, UnitMachine, UnitState, machine_for
 from states.guards import PERSON_GUARDS, TICK_CONDITIONS
 
+# These tests assert the English wording; Vietnamese is the default.
+pytestmark = pytest.mark.usefixtures("english")
+
 S = UnitState
 # trigger -> (allowed sources, destination; None keeps the state)
 SPEC: dict[str, tuple[set[UnitState], UnitState | None]] = {

@@ -18,6 +18,9 @@ from tests.factories import MEMBER_HEADER, MEMBERS, ORGS, write_csv
 from tests.states.helpers import act, launch_cycle, local, outbox, review_form, snapshot, state
 from tests.states.helpers import tick as tick_
 
+# These tests assert the English wording; Vietnamese is the default.
+pytestmark = pytest.mark.usefixtures("english")
+
 LAUNCH = local("2026-11-10 08:00")
 # G1's units are pilots: their peer review is due by the end of 23 Nov.
 PEER_REVIEW_DUE = local("2026-11-24 00:00")

@@ -21,6 +21,9 @@ from tests.states.helpers import (
     tick,
 )
 
+# These tests assert the English wording; Vietnamese is the default.
+pytestmark = pytest.mark.usefixtures("english")
+
 LAUNCH = local("2026-11-10 08:00")
 
 

@@ -45,6 +45,9 @@ from tests.states.helpers import (
     tick,
 )
 
+# These tests assert the English wording; Vietnamese is the default.
+pytestmark = pytest.mark.usefixtures("english")
+
 LAUNCH = local("2026-11-10 08:00")
 APPROVED = local("2026-11-27 10:00")
 # remediation_days 30 after 27 Nov: due by the end of 27 Dec, local time.
@@ -321,7 +324,7 @@ def test_progress_then_remedied_closes_the_unit(cycle: Engine) -> None:
             note="Đã nhắc nhở.",
         )
     )
-    assert "say what was done (--note)" in _refused(
+    assert "say what was done; a report without evidence is not recorded (--note)" in _refused(
         cycle, report_remediation, shortcoming_id=first, actor_code="A3", now=APPROVED, note=" "
     )
     assert _report(cycle, first, "A3", "Đã đăng ký học tập chuyên đề.").status is R.IN_PROGRESS
@@ -341,7 +344,10 @@ def test_progress_then_remedied_closes_the_unit(cycle: Engine) -> None:
     )
 
 
-def test_an_item_past_due_is_overdue_and_the_unit_escalates(cycle: Engine) -> None:
+def test_an_item_past_due_is_overdue_and_the_unit_escalates(
+    cycle: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KIEMDIEM_LANG", "vi")  # it reads the Vietnamese mail
     [item, _] = _member_with_shortcomings(cycle)
     tick(cycle, APPROVED)
     tick(cycle, local("2026-12-26 08:00"))  # two days before: a reminder

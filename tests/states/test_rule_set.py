@@ -19,6 +19,9 @@ from states.voting import close_vote
 from tests.factories import PLAN
 from tests.states.helpers import act, launch_cycle, local, place, snapshot, state
 
+# These tests assert the English wording; Vietnamese is the default.
+pytestmark = pytest.mark.usefixtures("english")
+
 OFFICE_RULES = {
     "name": "office-2026",
     "title": "Quy định riêng của huyện",

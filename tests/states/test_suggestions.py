@@ -14,6 +14,9 @@ from states import submit_self_review
 from states.suggestions import suggest, suggestions_for
 from tests.states.helpers import act, launch_cycle, local, outbox, review_form, snapshot, tick
 
+# These tests assert the English wording; Vietnamese is the default.
+pytestmark = pytest.mark.usefixtures("english")
+
 LAUNCH = local("2026-11-10 08:00")
 TEXT = "Làm rõ việc chậm nộp đảng phí quý III và nguyên nhân chủ quan."
 
@@ -75,7 +78,10 @@ def test_the_committee_above_its_standing_committee_and_the_inspection_commissio
     assert [s.text for s in got] == [TEXT, "Tự phê bình sâu hơn."]
 
 
-def test_each_suggested_unit_is_told_what_to_answer(cycle: Engine) -> None:
+def test_each_suggested_unit_is_told_what_to_answer(
+    cycle: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KIEMDIEM_LANG", "vi")  # it reads the Vietnamese mail
     _suggest(cycle, ["M:A3", "O:C1"], "A2")
     mails = {m.recipient: m for m in outbox(cycle, "suggestion")}
     assert set(mails) == {"a3@example.vn", "c1@example.vn"}

@@ -37,6 +37,9 @@ from states.voting import close_vote, tally_of, voters_who_voted
 from tests.factories import MEMBERS, ORGS, member, write_district
 from tests.states.helpers import act, launch_cycle, local, place, snapshot, state
 
+# These tests assert the English wording; Vietnamese is the default.
+pytestmark = pytest.mark.usefixtures("english")
+
 LAUNCH = local("2026-11-10 08:00")
 G, E, C = Level.GOOD, Level.EXCELLENT, Level.COMPLETED
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from vocabulary import N_
 
 WORDS: dict[str, str] = {
-    "nothing_changed": N_("Nothing was changed."),
     "others_unchanged": N_(
         "Nothing was changed: refused for {blocked}; the other units named ({others}) were "
         "not changed either. Act on them again without {blocked}, or once it is allowed."
