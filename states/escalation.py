@@ -27,6 +27,7 @@ from states._mail import mail_to
 from states.cycles import days_late, format_day, mail_context, plan_of
 from states.directory import Directory
 from states.machine import STAGE_OF_STATE
+from states.opinions import ask_opinions
 from states.plan import Plan
 from states.recipients import (
     Recipient,
@@ -42,6 +43,7 @@ from states.recipients import (
 class EscalationResult:
     steps: int = 0
     digests: int = 0
+    opinion_requests: int = 0
     unresolved: list[str] = field(default_factory=list)
 
 
@@ -93,6 +95,10 @@ def escalate(
     """Record due ladder steps and queue one mail per recipient for all of them."""
     plan = plan_of(cycle)
     result = EscalationResult()
+    assert tick.id is not None
+    result.opinion_requests = ask_opinions(
+        session, cycle, tick_id=tick.id, now=now, settings=settings
+    )
     inserted = _record_due_steps(session, cycle, plan, tick, now)
     result.steps = len(inserted)
     if not inserted:

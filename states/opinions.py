@@ -20,7 +20,7 @@ from models._sql import insert_ignoring_duplicates
 from models.cycle import Cycle, Opinion, StageDeadline, Unit, UnitKind
 from models.errors import ActionRefused, Refusal
 from models.organization import Member
-from models.settings import Settings, load_settings
+from models.settings import Settings
 from notifications import queue
 from states._mail import mail_to
 from states.cycles import format_day, mail_context, plan_of
@@ -31,7 +31,13 @@ from states.service import ActionResult, apply_moves, check_action
 
 RESIDENCE, OFFICE = "residence", "office"
 
-__all__ = ["give_opinion", "opinions_settled_clause", "request_opinions", "settle_opinions"]
+__all__ = [
+    "ask_opinions",
+    "give_opinion",
+    "opinions_settled_clause",
+    "request_opinions",
+    "settle_opinions",
+]
 
 
 def request_opinions(
@@ -42,9 +48,10 @@ def request_opinions(
     *,
     settings: Settings | None = None,
 ) -> int:
-    """Ask for the opinions these units' peer reviews wait for; return how many were asked.
+    """Record the opinions these units' peer reviews wait for; return how many were new.
 
-    Asking again is harmless: an opinion already asked for a unit is not asked twice.
+    Recording again is harmless: an opinion already requested for a unit is not requested
+    twice. The next tick mails them (`ask_opinions`), one digest per recipient.
     """
     plan = plan_of(cycle)
     directory = Directory.load(session)
@@ -88,22 +95,53 @@ def request_opinions(
         ]
     if not rows:
         return 0
-    statement = insert_ignoring_duplicates(session, Opinion).returning(
-        col(Opinion.unit_id), col(Opinion.source)
+    statement = insert_ignoring_duplicates(session, Opinion).returning(col(Opinion.id))
+    return len(session.execute(statement, rows).all())
+
+
+def ask_opinions(
+    session: Session, cycle: Cycle, *, tick_id: int, now: datetime, settings: Settings
+) -> int:
+    """The tick: mail every opinion requested and not yet asked, one digest per recipient.
+
+    Only opinions still awaited and not yet due are asked: one given meanwhile, or past its
+    due time (recorded missing), is never asked for. Each is marked asked in the same
+    statement that picks it, so a rerun or a tick beside this one asks nobody twice.
+    """
+    of_cycle = select(Unit.id).where(Unit.cycle_id == cycle.id)
+    statement = (
+        update(Opinion)
+        .where(
+            col(Opinion.unit_id).in_(of_cycle),
+            col(Opinion.asked_at).is_(None),
+            col(Opinion.received_at).is_(None),
+            col(Opinion.missing) == false(),
+            col(Opinion.due_at) > now,
+        )
+        .values(asked_at=now)
+        .returning(col(Opinion.unit_id), col(Opinion.source), col(Opinion.due_at))
+        .execution_options(synchronize_session=False)
     )
-    asked = session.execute(statement, rows).all()
-    by_id = {u.id: u for u in units}
-    _queue_requests(
+    asked = session.execute(statement).all()
+    if not asked:
+        return 0
+    units = {
+        u.id: u for u in session.exec(select(Unit).where(col(Unit.id).in_({a[0] for a in asked})))
+    }
+    member_ids = [u.member_id for u in units.values() if u.member_id is not None]
+    members = {m.id: m for m in session.exec(select(Member).where(col(Member.id).in_(member_ids)))}
+    due = {unit_id: due_at for unit_id, _source, due_at in asked}
+    return _queue_requests(
         session,
         cycle,
-        [(by_id[unit_id], source) for unit_id, source in asked],
+        [(units[unit_id], source) for unit_id, source, _due in asked],
         members,
-        directory,
+        Directory.load(session),
         due,
         now,
-        settings or load_settings(),
+        settings,
+        tick_id=tick_id,
     )
-    return len(asked)
 
 
 def _recipient(
@@ -154,7 +192,9 @@ def _queue_requests(
     due: dict[int, datetime],
     now: datetime,
     settings: Settings,
-) -> None:
+    *,
+    tick_id: int,
+) -> int:
     """One mail per recipient listing the units whose opinion it is asked for."""
     plan = plan_of(cycle)
     contacts = _contacts(session, cycle)
@@ -191,8 +231,7 @@ def _queue_requests(
             kind="opinion_request",
             # Quiet hours never hold a request past the time its opinion is due.
             urgent=quiet is not None and quiet >= earliest[to.email],
-            # Each (unit, source) is asked once, so its first item names the mail for good.
-            key=f"opinion:{cycle.code}:{items[0]['source']}:{items[0]['unit_code']}",
+            key=f"opinions:{cycle.code}:{to.email}:tick-{tick_id}",
             cycle_id=cycle.id,
             cycle=context,
             context={"items": items, "link": f"{settings.base_url}/cycles/{cycle.code}/opinions"},
@@ -200,7 +239,7 @@ def _queue_requests(
         )
         for to, items in grouped.values()
     ]
-    queue(session, mails, now=now, sender=settings.smtp_from, quiet_until=quiet)
+    return queue(session, mails, now=now, sender=settings.smtp_from, quiet_until=quiet)
 
 
 def give_opinion(
