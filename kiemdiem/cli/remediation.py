@@ -44,7 +44,7 @@ def list_(
     table = Table("id", "unit", "shortcoming", "owner", "due", "status", "notes", "carried from")
     for i in items:
         table.add_row(
-            str(i["id"]),
+            str(i["id"]) + (f" (part of #{i['split_from']})" if i["split_from"] else ""),
             i["unit"],
             i["text"] + (f" ({i['cause']})" if i["cause"] else ""),
             f"{i['owner']} {i['owner_name']}" if i["owner"] else "[red]nobody yet[/]",

@@ -74,7 +74,9 @@ def show(
         console.print(f"  vote round {v['round']} ({v['ballot']}): {v['voted']} voted; {counts}")
     for item in view["shortcomings"]:
         console.print(
-            f"  shortcoming #{item['id']} ({item['status']}, owner {item['owner'] or '—'}, "
+            f"  shortcoming #{item['id']}"
+            + (f" (part of #{item['split_from']})" if item["split_from"] else "")
+            + f" ({item['status']}, owner {item['owner'] or '—'}, "
             f"due {item['due_local']}): {escape(item['text'])}"
         )
     table = Table("at (local)", "actor", "via", "move", "reason")
