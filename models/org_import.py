@@ -152,6 +152,18 @@ def _validate_members(members: _Rows, org_codes: set[str]) -> None:
                 members.problems.append(
                     f"{members.name}:{line}: {column} {value!r} is not an organization"
                 )
+        for seat in committee_seats(row.get("committees") or ""):
+            code, _, body = seat.partition(":")
+            if code not in org_codes or body not in ("", "standing"):
+                members.problems.append(
+                    f"{members.name}:{line}: committees {seat!r} is not an organization code "
+                    "or CODE:standing"
+                )
+
+
+def committee_seats(value: str) -> list[str]:
+    """The seats a `committees` field names: `CODE` or `CODE:standing`, space or ; separated."""
+    return [s for s in value.replace(";", " ").split() if s]
 
 
 def import_organizations(
@@ -222,6 +234,7 @@ def _write(
         member.leads_id = by_code[leads].id if leads else None
         residence = row.get("residence")
         member.residence_id = by_code[residence].id if residence else None
+        member.committees = " ".join(committee_seats(row.get("committees") or "")) or None
         member.updated_at = now
         session.add(member)
     session.flush()

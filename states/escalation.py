@@ -141,7 +141,7 @@ def escalate(
                     continue  # no team follows this organization
                 to = Recipient(team.email, team.name) if team.email else None
             else:
-                acting_role, acting = who_acts(role, stage, ref, directory)
+                acting_role, acting = who_acts(role, stage, ref, directory, cycle)
                 to = resolve(acting_role, acting, directory, standing_org_id=cycle.launched_by_id)
             if to is None:
                 result.unresolved.append(f"{unit.code}: no address for {role} anywhere up the tree")

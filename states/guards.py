@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from models.cycle import Cycle, Unit, UnitKind, VoterRoll
 from models.organization import Member
+from states.cycles import approving_committee
 from states.directory import Directory
 
 
@@ -149,9 +150,22 @@ def _not_voted(ctx: GuardContext, unit: Unit) -> str | None:
 
 
 def _approver(ctx: GuardContext, unit: Unit) -> str | None:
-    approving = ctx.directory.approving(unit.organization_id)
+    approving = approving_committee(ctx.directory, ctx.cycle, unit.organization_id)
+    org = ctx.directory.orgs[unit.organization_id]
+    if ctx.actor.id is not None and ctx.actor.id == unit.member_id:
+        return f"{ctx.who()} may not decide their own review; {approving.code} decides it"
+    if unit.kind.is_collective and (
+        ctx.actor.leads_id == unit.organization_id
+        or ctx.actor.id in ctx.directory.committee(unit.organization_id)
+    ):
+        return (
+            f"{ctx.who()} sits on {org.code}'s committee and may not decide its own collective; "
+            f"{approving.code} decides it"
+        )
     if ctx.directory.leads_within(ctx.actor.leads_id, approving.id):
         return None
+    if ctx.directory.on_standing_committee(ctx.actor.id, approving.id):
+        return None  # the import seats the actor on the approving standing committee
     return f"{ctx.who()} is not on the approving committee ({approving.code} or above)"
 
 

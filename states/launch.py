@@ -61,8 +61,33 @@ def _check_references(plan: Plan, directory: Directory, members: set[str]) -> No
                     f"opinions.offices[{o}].organizations[{i}]: {code!r} is not an imported "
                     "organization"
                 )
+    problems += _higher_committee_problems(plan, directory)
     if problems:
         raise PlanInvalid(problems)
+
+
+def _higher_committee_problems(plan: Plan, directory: Directory) -> list[str]:
+    """The launching committee's own units are decided above it: by the plan's
+    `higher_committee`, an imported organization above it, or else by its parent."""
+    launching = directory.by_code.get(plan.launched_by)
+    if launching is None:
+        return []
+    above = [node.code for node in directory.lineage(launching.id)][1:]
+    if plan.higher_committee is None:
+        if above:
+            return []
+        return [
+            f"higher_committee: {plan.launched_by} has no organization above it in the tree, so "
+            "nobody could decide its own collective, leadership and head; import the committee "
+            "above it (as its parent_code) and name it here"
+        ]
+    if plan.higher_committee not in above:
+        where = ", ".join(above) or "none is imported"
+        return [
+            f"higher_committee: {plan.higher_committee!r} is not an imported organization above "
+            f"{plan.launched_by} (above it: {where})"
+        ]
+    return []
 
 
 def launch(*, session: Session, plan: Plan, now: datetime, settings: Settings) -> LaunchSummary:

@@ -23,7 +23,7 @@ from models.organization import Member
 from models.settings import Settings
 from notifications import queue
 from states._mail import mail_to
-from states.cycles import format_day, mail_context, plan_of
+from states.cycles import approving_committee, format_day, mail_context, plan_of
 from states.directory import Directory
 from states.guards import GuardContext, person_guard
 from states.recipients import Recipient, UnitRef, resolve
@@ -326,7 +326,7 @@ def _refusal(ctx: GuardContext, unit: Unit, source: str) -> str | None:
     office = next((o for o in plan_of(ctx.cycle).opinions.offices if o.code == code), None)
     if office is not None and office.contact and office.contact == ctx.actor.code:
         return None  # the office's own named contact gives its opinion
-    approving = ctx.directory.approving(unit.organization_id)
+    approving = approving_committee(ctx.directory, ctx.cycle, unit.organization_id)
     launching = ctx.directory.orgs[ctx.cycle.launched_by_id]
     if ctx.actor.leads_id == launching.id or ctx.directory.leads_within(
         ctx.actor.leads_id, approving.id

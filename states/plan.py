@@ -189,6 +189,9 @@ class Plan(BaseModel):
     title: str = Field(min_length=1)
     document: str = Field(min_length=1)
     launched_by: str = Field(min_length=1)
+    # The committee above the launching one, which decides the launching committee's own
+    # collective, leadership and head (default: its parent in the imported tree).
+    higher_committee: str | None = None
     rule_set: str
     timezone: str = "Asia/Ho_Chi_Minh"
     due: StageDates

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from models.cycle import Unit, UnitKind
+from models.cycle import Cycle, Unit, UnitKind
 from models.organization import Member
 from models.outbox import OutboxMessage
+from states.cycles import approving_committee
 from states.directory import Directory
 from states.plan import Plan
 
@@ -83,7 +84,9 @@ def resolve(
 _WAITING_STAGES = ("peer_review", "vote", "approval")
 
 
-def who_acts(role: str, stage: str, unit: UnitRef, directory: Directory) -> tuple[str, UnitRef]:
+def who_acts(
+    role: str, stage: str, unit: UnitRef, directory: Directory, cycle: Cycle
+) -> tuple[str, UnitRef]:
     """The role and unit to resolve for a ladder's `unit`/`secretary` step at `stage`: whoever
     must act there, never a member waiting on others.
 
@@ -95,7 +98,7 @@ def who_acts(role: str, stage: str, unit: UnitRef, directory: Directory) -> tupl
         return role, unit
     org = unit.organization_id
     if stage == "approval":
-        approving = directory.approving(org)
+        approving = approving_committee(directory, cycle, org)
         return "unit", UnitRef(UnitKind.ORGANIZATION, approving.id)
     if stage == "vote" and unit.kind.is_collective:
         above = directory.parent(org)

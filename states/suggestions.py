@@ -15,7 +15,7 @@ from models.organization import Member
 from models.settings import Settings
 from notifications import queue
 from states._mail import mail_to
-from states.cycles import format_day, mail_context, plan_of
+from states.cycles import approving_committee, format_day, mail_context, plan_of
 from states.guards import GuardContext, person_guard
 from states.machine import RE_REVIEW, UnitState
 from states.recipients import UnitRef, resolve
@@ -32,7 +32,7 @@ def roles_for(ctx: GuardContext, unit: Unit) -> list[str]:
     if ctx.actor.id is not None and ctx.actor.id == unit.member_id:
         return []
     roles = []
-    approving = ctx.directory.approving(unit.organization_id)
+    approving = approving_committee(ctx.directory, ctx.cycle, unit.organization_id)
     if ctx.directory.leads_within(ctx.actor.leads_id, approving.id):
         standing = ctx.actor.leads_id == ctx.cycle.launched_by_id
         roles.append("standing" if standing else "committee")
@@ -47,7 +47,7 @@ def _may_suggest(ctx: GuardContext, unit: Unit) -> str | None:
         return None
     if ctx.actor.id == unit.member_id:
         return f"{ctx.who()} may not write review suggestions to their own review"
-    approving = ctx.directory.approving(unit.organization_id)
+    approving = approving_committee(ctx.directory, ctx.cycle, unit.organization_id)
     launching = ctx.directory.orgs[ctx.cycle.launched_by_id]
     return (
         f"{ctx.who()} may not write review suggestions to this unit: only the head of its "

@@ -130,6 +130,7 @@ def generate(
                 "organization_code": cell,
                 "position": "Đảng viên",
                 "leads": "",
+                "committees": "",
                 "residence": rng.choice([c for c in cell_codes if c != cell])
                 if lives_elsewhere
                 else "",
@@ -153,9 +154,19 @@ def generate(
             "organization_code": PROVINCE,
             "position": "Bí thư Tỉnh ủy",
             "leads": PROVINCE,
+            "committees": "",
             "residence": "",
         }
     )
+    # Who sits on each committee, as the import takes it: each cell's head on its grassroots
+    # committee, each grassroots head on the district committee and its standing committee.
+    for c, code in enumerate(cell_codes):
+        by_cell[code][0]["committees"] = grassroots_codes[c % grassroots]
+    for g in range(grassroots):
+        head = by_cell[cell_codes[g]][1]
+        head["committees"] = " ".join(
+            s for s in (head["committees"], DISTRICT, f"{DISTRICT}:standing") if s
+        )
     # The district's inspection commission: a member of the first cell, who supervises
     # remediation and may write review suggestions.
     inspector = by_cell[cell_codes[0]][3 if len(by_cell[cell_codes[0]]) > 3 else -1]
@@ -169,7 +180,16 @@ def generate(
     _write(orgs_csv, ["code", "name", "level", "parent_code", "email", "secretary_email"], orgs)
     _write(
         members_csv,
-        ["code", "full_name", "email", "organization_code", "position", "leads", "residence"],
+        [
+            "code",
+            "full_name",
+            "email",
+            "organization_code",
+            "position",
+            "leads",
+            "committees",
+            "residence",
+        ],
         people,
     )
     day = start.toordinal()
@@ -179,6 +199,7 @@ def generate(
         "title": f"Kiểm điểm, đánh giá, xếp loại chất lượng năm {start.year}",
         "document": "Kế hoạch số 131-KH/HU",
         "launched_by": DISTRICT,
+        "higher_committee": PROVINCE,
         "rule_set": "qd366-2025",
         "timezone": "Asia/Ho_Chi_Minh",
         "due": {
