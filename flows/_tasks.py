@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -9,14 +10,16 @@ from typing import Any
 from prefect import task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from sqlmodel import Session
 
-from models import get_engine, init_db, load_settings, session_scope
+from models import OutboxMessage, get_engine, init_db, load_settings, session_scope
 from notifications import deliver
 from states import advance, cycle_status, escalate, launch, load_plan
 from states.ballot_box import retire_ballot_key
 from states.cycles import begin_tick, earlier_open_cycles, get_cycle
 from states.failures import queue_failure_digest
 from states.recipients import readdress
+from states.signin import personalize
 
 
 @task(cache_policy=NO_CACHE)
@@ -26,7 +29,13 @@ def create_cycle(plan_path: str, now: datetime, database_url: str | None) -> dic
     engine = get_engine(database_url)
     init_db(engine)
     with session_scope(engine) as session:
-        summary = launch(session=session, plan=plan, now=now, settings=load_settings())
+        summary = launch(
+            session=session,
+            plan=plan,
+            now=now,
+            settings=load_settings(),
+            source=Path(plan_path).name,
+        )
     return {**summary.__dict__, "timezone": plan.timezone}
 
 
@@ -76,7 +85,13 @@ def deliver_outbox(
     launching office (once a local day), and that digest is sent too.
     """
     engine, settings = get_engine(database_url), load_settings()
-    report = deliver(engine, settings, now=now, readdress=readdress).__dict__
+
+    def sign_links(session: Session, rows: Sequence[OutboxMessage]) -> dict[int, tuple[str, str]]:
+        return personalize(session, rows, settings)
+
+    report = deliver(
+        engine, settings, now=now, readdress=readdress, personalize=sign_links
+    ).__dict__
     if cycle_code is not None:
         with session_scope(engine) as session:
             cycle = get_cycle(session, cycle_code)
@@ -84,7 +99,7 @@ def deliver_outbox(
                 session=session, cycle=cycle, now=now, settings=settings
             )
         if report["failure_digests"]:
-            deliver(engine, settings, now=now, readdress=readdress)
+            deliver(engine, settings, now=now, readdress=readdress, personalize=sign_links)
     return report
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from prefect import flow, get_run_logger, tags
 from prefect.states import Completed
 
+from flows._insights import publish_insights
 from flows._schedules import cycle_tag, tag_this_run, unschedule_cycle
 from flows._tasks import (
     advance_units,
@@ -56,12 +57,14 @@ def _tick(cycle_code: str, instant: datetime, database_url: str | None) -> dict[
         }
     delivery = deliver_outbox(instant, database_url, cycle_code)
     status = publish_status(cycle_code, instant, database_url)
+    insights = publish_insights(cycle_code, instant, database_url)
     summary = {
         "advanced": advanced,
         "escalated": escalated,
         "earlier": earlier,
         "delivery": delivery,
         "status": status,
+        "insights": insights,
     }
     logger = get_run_logger()
     for problem in escalated["unresolved"]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -9,10 +11,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from kiemdiem import report_insights
 from models.cycle import Level, UnitKind
+from models.errors import StorageFailed
 from models.remediation import RemediationStatus
 from states.report import CycleReport, LevelCounts, OrgCounts
 from vocabulary import _, names, use_language
@@ -35,6 +40,7 @@ SHEETS = (
     RETURNED,
     REMEDIATION,
     REMEDIATION_BY_ORG,
+    *report_insights.SHEETS,
 )
 
 TOTAL = "Tổng số"
@@ -63,6 +69,30 @@ def _kind(kind: str) -> str:
     return capitalized(names.KINDS.name(kind))
 
 
+# A value Excel would read as a formula if anyone re-entered or exported it (=, +, -, @):
+# stored as text with Excel's quote prefix, never as a formula.
+_FORMULA_START = ("=", "+", "-", "@")
+# Excel keeps at most this many characters in a cell.
+_CELL_LIMIT = 32767
+
+
+def _put(ws: Any, row: int, column: int, value: Any) -> Any:
+    """Write one value: text as text, whatever it holds."""
+    if not isinstance(value, str):
+        return ws.cell(row, column, value)
+    # Characters the file format cannot hold (C0 controls) would make openpyxl refuse the
+    # whole report: each is shown as U+FFFD instead, the rest of the text kept.
+    text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+    if len(text) > _CELL_LIMIT:
+        text = text[: _CELL_LIMIT - 1] + "…"
+    cell = ws.cell(row, column)
+    cell.value = text
+    if text.startswith(_FORMULA_START):
+        cell.data_type = "s"  # openpyxl makes "=…" a formula
+        cell.quotePrefix = True
+    return cell
+
+
 def _sheet(
     workbook: Any,
     report: CycleReport,
@@ -73,18 +103,17 @@ def _sheet(
 ) -> Any:
     """A sheet: the title row, a heading, bold frozen headers, then one row per item."""
     ws = workbook.create_sheet(name)
-    ws.cell(1, 1, f"{report.title} ({report.document}), ngày {report.today:%d/%m/%Y}").font = Font(
-        bold=True, size=13
-    )
-    ws.cell(2, 1, f"{heading} — {report.launched_by}").font = Font(italic=True)
+    title = f"{report.title} ({report.document}), ngày {report.today:%d/%m/%Y}"
+    _put(ws, 1, 1, title).font = Font(bold=True, size=13)
+    _put(ws, 2, 1, f"{heading} — {report.launched_by}").font = Font(italic=True)
     for c, header in enumerate(headers, start=1):
-        cell = ws.cell(HEADER_ROW, c, header)
+        cell = _put(ws, HEADER_ROW, c, header)
         cell.font, cell.fill = _BOLD, _HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center")
     ws.row_dimensions[HEADER_ROW].height = 45
     for r, row in enumerate(rows, start=HEADER_ROW + 1):
         for c, value in enumerate(row, start=1):
-            cell = ws.cell(r, c, None if value == "" else value)
+            cell = _put(ws, r, c, None if value == "" else value)
             if isinstance(value, datetime):
                 cell.number_format = "DD/MM/YYYY HH:MM"
             elif isinstance(value, date):
@@ -324,4 +353,35 @@ def _write_report(report: CycleReport, path: Path) -> None:
         by_org,
     )
     _bold_row(ws, HEADER_ROW + len(by_org))
-    workbook.save(path)
+    if report.insights is not None:
+        headings = {
+            report_insights.FORMALISM: "Dấu hiệu để cấp trên xem xét (không phải kết luận)",
+            report_insights.FORECAST: "Dự báo tiến độ theo tổ chức và bước",
+            report_insights.POSITIONS: "Xếp loại theo nhóm chức danh tương đương toàn huyện",
+        }
+        for name, (headers, rows) in report_insights.rows(report.insights).items():
+            report_insights.as_text(_sheet(workbook, report, name, headings[name], headers, rows))
+    _save(workbook, path)
+
+
+def _save(workbook: Any, path: Path) -> None:
+    """Write the workbook beside `path` and move it into place: a reader never sees half a
+    report, and a failed write (a full disk) leaves the file that was there untouched."""
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    partial = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            workbook.save(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(partial, path)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise StorageFailed(
+            _("cannot write the report to {path}: {error}; nothing was written").format(
+                path=path, error=exc.strerror or exc
+            )
+        ) from None
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise

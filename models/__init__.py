@@ -12,6 +12,7 @@ from models.cycle import (
     Opinion,
     SealedRound,
     SelfReview,
+    SelfReviewDraft,
     StageDeadline,
     Suggestion,
     Tally,
@@ -30,6 +31,7 @@ from models.errors import (
     NotFound,
     PlanInvalid,
     RuleSetInvalid,
+    StorageFailed,
 )
 from models.organization import Member, Organization, OrgLevel
 from models.outbox import MailStatus, OutboxMessage
@@ -65,8 +67,10 @@ __all__ = [
     "PlanInvalid",
     "RuleSetInvalid",
     "SelfReview",
+    "SelfReviewDraft",
     "Settings",
     "StageDeadline",
+    "StorageFailed",
     "Tick",
     "UTCDateTime",
     "Unit",

@@ -263,3 +263,16 @@ class Opinion(SQLModel, table=True):
     given_by: str | None = Field(default=None, max_length=64)
     text: str | None = None
     missing: bool = False
+
+
+class SelfReviewDraft(SQLModel, table=True):
+    """A self-review being written: the form as its writer last saved it, one per unit and
+    writer; dropped when the review is submitted. Not part of the process until then."""
+
+    __table_args__ = (UniqueConstraint("unit_id", "author_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id")
+    author_id: int = Field(foreign_key="member.id")
+    saved_at: datetime = Field(sa_type=UTCDateTime)
+    form_json: str = Field(sa_column=Column(Text, nullable=False))

@@ -8,8 +8,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine
 
 import models.cycle
@@ -17,9 +18,25 @@ import models.organization
 import models.outbox
 import models.remediation
 import models.signin  # noqa: F401  (registers the tables on SQLModel.metadata)
-from models.errors import ConfigError
+from models.errors import ConfigError, StorageFailed
 from models.migrate import upgrade
 from models.settings import load_settings
+from vocabulary import _
+
+# What the drivers say when the storage itself refuses a write (SQLite, PostgreSQL, the OS).
+_STORAGE_REFUSALS = (
+    "database or disk is full",
+    "disk i/o error",
+    "readonly database",
+    "read-only file system",
+    "read-only transaction",
+    "unable to open database file",
+    "no space left on device",
+    "could not extend file",
+    "could not write",
+    "disk quota exceeded",
+    "file too large",
+)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -64,10 +81,51 @@ def _engine(url: str) -> Engine:
     return engine
 
 
+def storage_failure(exc: BaseException, engine: Engine) -> StorageFailed | None:
+    """The one line to show when `exc` is the storage refusing a write (a full disk, a
+    read-only file or database), or None when it is anything else."""
+    if not isinstance(exc, DBAPIError):
+        return None
+    reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+    if not any(m in reason.lower() for m in _STORAGE_REFUSALS):
+        return None
+    return StorageFailed(
+        _(
+            "cannot write to the database {url}: {reason}. Nothing was changed (the whole "
+            "action was rolled back); free space or make the database writable, then run the "
+            "command again."
+        ).format(url=engine.url.render_as_string(hide_password=True), reason=reason)
+    )
+
+
+@contextmanager
+def _storage_errors(engine: Engine) -> Iterator[None]:
+    try:
+        yield
+    except DBAPIError as exc:
+        failure = storage_failure(exc, engine)
+        if failure is None:
+            raise
+        raise failure from exc
+
+
 def init_db(engine: Engine) -> str:
     """Bring the database to the newest schema (models.migrate): created if empty, upgraded
-    in place keeping its rows if older, left alone if current; returns which."""
-    return upgrade(engine)
+    in place keeping its rows if older, left alone if current; returns which. A full disk or
+    a read-only database is one StorageFailed line."""
+    with _storage_errors(engine):
+        return upgrade(engine)
+
+
+def probe_writable(session: Session) -> None:
+    """Refuse at once (StorageFailed) if the database takes no writes: a statement that
+    writes nothing still needs a writable database, so a front end learns it before it
+    starts a flow whose first write would fail inside Prefect. A full disk shows only when a
+    write grows the files; that is caught where it happens."""
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    with _storage_errors(engine):
+        session.execute(text("UPDATE cycle SET code = code WHERE 1 = 0"))
 
 
 @contextmanager
@@ -77,6 +135,9 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         try:
             yield session
             session.commit()
-        except BaseException:
+        except BaseException as exc:
             session.rollback()
+            failure = storage_failure(exc, engine)
+            if failure is not None:
+                raise failure from exc
             raise

@@ -6,6 +6,7 @@ KiemdiemError
 ├── ImportRejected       organization/member CSV problems (one line per bad row)
 ├── PlanInvalid          plan YAML problems (one line per bad key)
 ├── RuleSetInvalid       rule set file problems (one line per bad key)
+├── StorageFailed        the database or a file cannot be written (full disk, read-only)
 └── ActionRefused        a human or system action the process does not allow
     └── InvalidMove      the state machine has no such move from the unit's state
 """
@@ -15,6 +16,8 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from typing import Any
+
+from vocabulary import ngettext
 
 
 class KiemdiemError(Exception):
@@ -43,7 +46,12 @@ class ImportRejected(_ManyProblems):
 
     def __init__(self, problems: list[str]) -> None:
         super().__init__(
-            problems, f"{len(problems)} problem(s); nothing was imported. Fix the rows and rerun."
+            problems,
+            ngettext(
+                "{n} problem; nothing was imported. Fix the row and rerun.",
+                "{n} problems; nothing was imported. Fix the rows and rerun.",
+                len(problems),
+            ).format(n=len(problems)),
         )
 
 
@@ -51,7 +59,14 @@ class PlanInvalid(_ManyProblems):
     """The plan file is not a valid plan; nothing was written."""
 
     def __init__(self, problems: list[str]) -> None:
-        super().__init__(problems, f"{len(problems)} problem(s) in the plan; nothing was launched.")
+        super().__init__(
+            problems,
+            ngettext(
+                "{n} problem in the plan; nothing was launched.",
+                "{n} problems in the plan; nothing was launched.",
+                len(problems),
+            ).format(n=len(problems)),
+        )
 
 
 class RuleSetInvalid(_ManyProblems):
@@ -59,6 +74,11 @@ class RuleSetInvalid(_ManyProblems):
 
     def __init__(self, problems: list[str]) -> None:
         super().__init__(problems, "Fix the rule set file; nothing was changed.")
+
+
+class StorageFailed(KiemdiemError):
+    """The database or an output file could not be written (a full disk, a read-only file);
+    the one line says what and where, and that nothing was half-written."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,6 +95,10 @@ class Refusal:
     unit: str | None = None
     field: str | None = None
     fields: Mapping[str, Any] = dataclasses.field(default_factory=dict, hash=False)
+
+
+# The last line of a refusal, said once after every problem (a page says it in its own words).
+NOTHING_CHANGED = Refusal("nothing_changed")
 
 
 class ActionRefused(KiemdiemError):

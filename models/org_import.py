@@ -2,23 +2,36 @@
 
 from __future__ import annotations
 
-import csv
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from sqlmodel import Session, select
 
+from models import limits
+from models._csv_file import Rows, read_csv
 from models._types import utcnow
 from models.errors import ImportRejected
 from models.organization import Member, Organization, OrgLevel
+from vocabulary import _
 
 ORG_COLUMNS = ("code", "name", "level", "parent_code", "email")
 MEMBER_COLUMNS = ("code", "full_name", "email", "organization_code")
 EMAIL = re.compile(
     r"^[^@\s<>,;:\"()\[\]\\]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?\.[A-Za-z]{2,}$"
 )
+_CODE = re.compile(limits.CODE_PATTERN)
+# The longest value each column may hold; a column not named here may hold limits.NAME.
+_COLUMN_LIMITS = {
+    "code": limits.CODE,
+    "parent_code": limits.CODE,
+    "organization_code": limits.CODE,
+    "leads": limits.CODE,
+    "residence": limits.CODE,
+    "email": limits.EMAIL,
+    "secretary_email": limits.EMAIL,
+}
 _RANK = {OrgLevel.PROVINCE: 0, OrgLevel.DISTRICT: 1, OrgLevel.GRASSROOTS: 2, OrgLevel.CELL: 3}
 
 
@@ -30,39 +43,7 @@ class ImportSummary:
     members_updated: int = 0
 
 
-@dataclass
-class _Rows:
-    """The rows of one CSV file with their line numbers, and the problems found reading it."""
-
-    name: str
-    rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-
-
-def _read(path: Path, required: tuple[str, ...]) -> _Rows:
-    out = _Rows(path.name)
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        out.problems.append(f"{path}: no such file")
-        return out
-    except UnicodeDecodeError as exc:
-        out.problems.append(f"{path.name}: not UTF-8 (byte {exc.start}); save the file as UTF-8")
-        return out
-    reader = csv.DictReader(text.splitlines())
-    header = [h.strip() for h in (reader.fieldnames or [])]
-    missing = [c for c in required if c not in header]
-    if missing:
-        out.problems.append(f"{path.name}:1: missing column(s) {', '.join(missing)}")
-        return out
-    reader.fieldnames = header
-    for row in reader:
-        cleaned = {k: (v or "").strip() for k, v in row.items() if k is not None}
-        out.rows.append((reader.line_num, cleaned))
-    return out
-
-
-def _check_email(rows: _Rows, line: int, column: str, value: str, required: bool) -> None:
+def _check_email(rows: Rows, line: int, column: str, value: str, required: bool) -> None:
     if not value:
         if required:
             rows.problems.append(f"{rows.name}:{line}: {column} is empty")
@@ -71,7 +52,28 @@ def _check_email(rows: _Rows, line: int, column: str, value: str, required: bool
         rows.problems.append(f"{rows.name}:{line}: {column} {value!r} is not an e-mail address")
 
 
-def _check_unique(rows: _Rows) -> dict[str, int]:
+def _check_fields(rows: Rows, code_columns: tuple[str, ...]) -> None:
+    """Every value within its column's length; every code of the characters codes may hold."""
+    for line, row in rows.rows:
+        for column, value in row.items():
+            limit = _COLUMN_LIMITS.get(column, limits.NAME)
+            if len(value) > limit:
+                rows.add(
+                    line,
+                    _("{column} is {length} characters long; at most {limit}").format(
+                        column=column, length=len(value), limit=limit
+                    ),
+                )
+            elif column in code_columns and value and not _CODE.match(value):
+                rows.add(
+                    line,
+                    _("{column} {value!r} may hold only {allowed}").format(
+                        column=column, value=value, allowed=_(limits.CODE_CHARACTERS)
+                    ),
+                )
+
+
+def _check_unique(rows: Rows) -> dict[str, int]:
     first_line: dict[str, int] = {}
     for line, row in rows.rows:
         code = row["code"]
@@ -86,8 +88,9 @@ def _check_unique(rows: _Rows) -> dict[str, int]:
     return first_line
 
 
-def _validate_orgs(orgs: _Rows, existing: dict[str, Organization]) -> dict[str, str | None]:
+def _validate_orgs(orgs: Rows, existing: dict[str, Organization]) -> dict[str, str | None]:
     """Check every organization row; return code -> parent code for the merged tree."""
+    _check_fields(orgs, ("code", "parent_code"))
     lines = _check_unique(orgs)
     levels = {c: o.level for c, o in existing.items()}
     parent_of: dict[str, str | None] = {}
@@ -109,20 +112,12 @@ def _validate_orgs(orgs: _Rows, existing: dict[str, Organization]) -> dict[str, 
         parent_of[row["code"]] = row["parent_code"] or None
     for line, row in orgs.rows:
         parent = row["parent_code"]
-        if not parent:
-            continue
-        if parent not in parent_of:
+        if parent and parent not in parent_of:
             orgs.problems.append(
                 f"{orgs.name}:{line}: parent_code {parent!r} is not an organization "
                 "in this file or already imported"
             )
-        elif row["code"] in levels and parent in levels:
-            child_level, parent_level = levels[row["code"]], levels[parent]
-            if _RANK[child_level] <= _RANK[parent_level]:
-                orgs.problems.append(
-                    f"{orgs.name}:{line}: a {child_level.value} cannot be under "
-                    f"{parent!r}, a {parent_level.value}"
-                )
+    _check_levels(orgs, lines, levels, parent_of)
     for code, line in lines.items():
         chain = [code]
         node = parent_of.get(code)
@@ -135,7 +130,43 @@ def _validate_orgs(orgs: _Rows, existing: dict[str, Organization]) -> dict[str, 
     return parent_of
 
 
-def _validate_members(members: _Rows, org_codes: set[str]) -> None:
+def _check_levels(
+    orgs: Rows,
+    lines: dict[str, int],
+    levels: dict[str, OrgLevel],
+    parent_of: dict[str, str | None],
+) -> None:
+    """Each organization of the tree as it would be (this file over what is imported) below a
+    higher level: a cell never has children, so a file that turns an organization with
+    children into a cell, or puts anything under a cell, is refused at the row that does it."""
+    for code, parent in parent_of.items():
+        if parent is None or code not in levels or parent not in levels:
+            continue
+        child_level, parent_level = levels[code], levels[parent]
+        if _RANK[child_level] > _RANK[parent_level]:
+            continue
+        if code in lines:  # the child's own row places it there
+            orgs.add(
+                lines[code],
+                _("a {child} cannot be under {parent!r}, a {level}").format(
+                    child=child_level.value, parent=parent, level=parent_level.value
+                ),
+            )
+        elif parent in lines:  # the parent's row changed its level over existing children
+            orgs.add(
+                lines[parent],
+                _(
+                    "{parent!r} cannot become a {level}: {code!r}, a {child} already "
+                    "imported, is under it; move {code!r} first (list it in this file with "
+                    "another parent_code)"
+                ).format(
+                    parent=parent, level=parent_level.value, code=code, child=child_level.value
+                ),
+            )
+
+
+def _validate_members(members: Rows, org_codes: set[str]) -> None:
+    _check_fields(members, ("code", "organization_code", "leads", "residence"))
     _check_unique(members)
     for line, row in members.rows:
         if not row["full_name"]:
@@ -171,29 +202,32 @@ def import_organizations(
     session: Session,
     organizations_csv: Path,
     members_csv: Path,
-    now: datetime | None = None,
 ) -> ImportSummary:
     """Validate both files completely, then upsert by code; raise ImportRejected on any problem."""
     existing = {o.code: o for o in session.exec(select(Organization)).all()}
-    orgs = _read(organizations_csv, ORG_COLUMNS)
-    members = _read(members_csv, MEMBER_COLUMNS)
+    orgs = read_csv(organizations_csv, ORG_COLUMNS)
+    members = read_csv(members_csv, MEMBER_COLUMNS)
     parent_of = _validate_orgs(orgs, existing) if not orgs.problems else {}
-    if not members.problems:
+    if not members.problems and not (orgs.problems and not orgs.rows):
+        # (an organizations file that could not be read at all names no organization, so
+        # every member row would be "unknown organization": say only what is wrong)
         _validate_members(members, set(parent_of) if parent_of else set(existing))
     problems = orgs.problems + members.problems
     if problems:
         raise ImportRejected(problems)
-    return _write(session, orgs, members, existing, parent_of, now or utcnow())
+    return _write(session, orgs, members, existing, parent_of, utcnow())
 
 
 def _write(
     session: Session,
-    orgs: _Rows,
-    members: _Rows,
+    orgs: Rows,
+    members: Rows,
     existing: dict[str, Organization],
     parent_of: dict[str, str | None],
     now: datetime,
 ) -> ImportSummary:
+    """Upsert the rows; `now` is real time, never the cycle clock: the tree's cache is keyed
+    on the newest stamp, which must only grow."""
     summary = ImportSummary()
     by_code = dict(existing)
     for _line, row in orgs.rows:
@@ -229,6 +263,7 @@ def _write(
             summary.members_updated += 1
         member.full_name, member.email = row["full_name"], row["email"]
         member.position = row.get("position") or None
+        member.position_group = row.get("position_group") or None
         member.organization_id = by_code[row["organization_code"]].id  # type: ignore[assignment]
         leads = row.get("leads")
         member.leads_id = by_code[leads].id if leads else None

@@ -40,6 +40,9 @@ class MemberBase(SQLModel):
     full_name: str
     email: str | None = None
     position: str | None = None
+    # Comparable positions across the district (e.g. commune chairs, school principals): the
+    # level distribution per group shows who is rated unlike their peers.
+    position_group: str | None = None
 
 
 class Member(MemberBase, table=True):

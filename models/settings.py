@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     tick_cron: str = "0 8 * * *"
     # Deliverers draining the outbox at once on PostgreSQL (SKIP LOCKED claims); SQLite: one.
     deliverers: int = 2
+    # The Prefect UI (e.g. http://127.0.0.1:4200): the dashboard links to the cycle's flow runs.
+    prefect_ui_url: str | None = None
 
 
 def load_settings() -> Settings:

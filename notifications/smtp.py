@@ -40,8 +40,9 @@ class _Connection:
         self.settings = settings
         self.client: aiosmtplib.SMTP | None = None
 
-    async def send(self, row: OutboxMessage) -> None:
+    async def send(self, row: OutboxMessage, body: tuple[str, str] | None = None) -> None:
         s = self.settings
+        text, html = body or (row.body_text, row.body_html)
         if self.client is None or not self.client.is_connected:
             self.client = aiosmtplib.SMTP(
                 hostname=s.smtp_host,
@@ -58,8 +59,8 @@ class _Connection:
             recipient=row.recipient,
             recipient_name=row.recipient_name,
             subject=row.subject,
-            text=row.body_text,
-            html=row.body_html,
+            text=text,
+            html=html,
             msg_id=row.message_id,
         )
         await self.client.send_message(message, sender=s.smtp_from, recipients=[row.recipient])
@@ -133,13 +134,14 @@ async def _worker(
     now: datetime,
     report: DeliveryReport,
     marker: _Marker,
+    bodies: dict[int, tuple[str, str]],
 ) -> None:
     connection = _Connection(settings)
     try:
         while not queue.empty():
             row = queue.get_nowait()
             try:
-                await connection.send(row)
+                await connection.send(row, bodies.get(row.id or 0))
             except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
                 await connection.drop()
                 error = _describe(exc)
@@ -162,11 +164,19 @@ async def _worker(
 
 # Finds each claimed row's address again just before sending; returns the rows that have none.
 Readdress = Callable[[Session, Sequence[OutboxMessage]], list[OutboxMessage]]
+# Gives claimed rows the text and HTML to send in place of the stored ones (sign-in links
+# signed at delivery, so the outbox never stores a live token): row id -> (text, html).
+Personalize = Callable[[Session, Sequence[OutboxMessage]], dict[int, tuple[str, str]]]
 NO_ADDRESS = "no address for this recipient anywhere up the organization tree"
 
 
 async def deliver_async(
-    engine: Engine, settings: Settings, *, now: datetime, readdress: Readdress | None = None
+    engine: Engine,
+    settings: Settings,
+    *,
+    now: datetime,
+    readdress: Readdress | None = None,
+    personalize: Personalize | None = None,
 ) -> DeliveryReport:
     """Send every due outbox row once; what cannot be sent now is left for a later tick."""
     report = DeliveryReport()
@@ -194,12 +204,19 @@ async def deliver_async(
                     )
                 report.failed += len(lost)
                 rows = [r for r in rows if r not in lost]
+            bodies: dict[int, tuple[str, str]] = {}
+            if personalize is not None and rows:
+                with session_scope(engine) as session:
+                    bodies = personalize(session, rows)
             queue: asyncio.Queue[OutboxMessage] = asyncio.Queue()
             for row in rows:
                 queue.put_nowait(row)
             workers = max(1, min(settings.smtp_concurrency, len(rows)))
             await asyncio.gather(
-                *(_worker(queue, engine, settings, now, report, marker) for _ in range(workers))
+                *(
+                    _worker(queue, engine, settings, now, report, marker, bodies)
+                    for _ in range(workers)
+                )
             )
             if report.retried:
                 break  # the server is not taking mail now; the next tick tries again
@@ -210,7 +227,14 @@ async def deliver_async(
 
 
 def deliver(
-    engine: Engine, settings: Settings, *, now: datetime, readdress: Readdress | None = None
+    engine: Engine,
+    settings: Settings,
+    *,
+    now: datetime,
+    readdress: Readdress | None = None,
+    personalize: Personalize | None = None,
 ) -> DeliveryReport:
     """Synchronous entry point for flows and the CLI."""
-    return asyncio.run(deliver_async(engine, settings, now=now, readdress=readdress))
+    return asyncio.run(
+        deliver_async(engine, settings, now=now, readdress=readdress, personalize=personalize)
+    )

@@ -60,6 +60,22 @@ def _move(
     return len(ids)
 
 
+def discussed_clause() -> ColumnElement[bool]:
+    """SQL over `Unit`: a comment on the review now under discussion (a unit returned and
+    resubmitted is discussed again, not carried to the vote by last round's comments)."""
+    latest = (
+        select(func.max(SelfReview.submitted_at))
+        .where(col(SelfReview.unit_id) == col(Unit.id))
+        .scalar_subquery()
+    )
+    return exists().where(col(Comment.unit_id) == col(Unit.id), col(Comment.at) >= latest)
+
+
+def vote_ready_clauses() -> list[ColumnElement[bool]]:
+    """SQL over `Unit`: the conditions of `open_vote` (the tick's, and a secretary's)."""
+    return [discussed_clause(), opinions_settled_clause(), collective_reviewed_clause()]
+
+
 def advance(*, session: Session, cycle: Cycle, now: datetime) -> dict[str, int]:
     """Do every move that is due now; return how many units each trigger moved.
 
@@ -68,21 +84,8 @@ def advance(*, session: Session, cycle: Cycle, now: datetime) -> dict[str, int]:
     moved: dict[str, int] = {}
     moved["start"] = _move(session, cycle, "start", UnitState.PLAN_ISSUED, now=now)
     moved["opinions_missing"] = settle_opinions(session, cycle, now)
-    # A comment on the review now under discussion: a unit returned and resubmitted is
-    # discussed again, not carried to the vote by last round's comments.
-    latest = (
-        select(func.max(SelfReview.submitted_at))
-        .where(col(SelfReview.unit_id) == col(Unit.id))
-        .scalar_subquery()
-    )
-    commented = exists().where(col(Comment.unit_id) == col(Unit.id), col(Comment.at) >= latest)
     moved["open_vote"] = _move(
-        session,
-        cycle,
-        "open_vote",
-        UnitState.PEER_REVIEW,
-        now=now,
-        where=[commented, opinions_settled_clause(), collective_reviewed_clause()],
+        session, cycle, "open_vote", UnitState.PEER_REVIEW, now=now, where=vote_ready_clauses()
     )
     moved["begin_remediation"] = _move(
         session,
@@ -112,4 +115,4 @@ def advance(*, session: Session, cycle: Cycle, now: datetime) -> dict[str, int]:
     return moved
 
 
-__all__ = ["advance"]
+__all__ = ["advance", "discussed_clause", "vote_ready_clauses"]

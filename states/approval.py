@@ -13,7 +13,7 @@ from models.errors import ActionRefused, Refusal
 from models.organization import Member
 from models.settings import Settings, load_settings
 from notifications import queue
-from states import remediation
+from states import links, remediation
 from states._mail import mail_to
 from states.approval_rules import choice_problem, rule_problems
 from states.cycles import format_day, mail_context, plan_of, rules_of
@@ -22,6 +22,7 @@ from states.publication import published_results, queue_published_mail
 from states.recipients import UnitRef, resolve
 from states.refusing import refuse_batch
 from states.service import ActionResult, Checked, apply_moves, check_action
+from states.text_limits import check_lengths
 
 # published_results lives in states.publication; re-exported for existing importers.
 __all__ = ["approve", "published_results", "return_for_review"]
@@ -48,6 +49,10 @@ def approve(
     written; a refusal lists every broken rule. Then the units are published, their
     shortcomings recorded with the committee's `conclusions`, and the results mailed.
     """
+    check_lengths(
+        [("reason", reason, "reason")]
+        + [(f"conclusion[{i}]", c, "conclusion") for i, c in enumerate(conclusions, start=1)]
+    )
     checked = check_action(
         session,
         cycle_code=cycle_code,
@@ -117,6 +122,7 @@ def return_for_review(
     settings: Settings,
 ) -> ActionResult:
     """Send units back to self-review with a new due date, and tell each unit why."""
+    check_lengths([("reason", reason, "reason")])
     if not reason.strip():
         raise ActionRefused(
             Refusal("return_needs_reason", field="reason"), Refusal("nothing_changed")
@@ -228,7 +234,9 @@ def _queue_returned_mail(
                     "reason": reason,
                     "due_local": format_day(due, plan),
                     "approver": checked.actor.full_name,
-                    "link": f"{settings.base_url}/cycles/{checked.cycle.code}/units/{unit.code}",
+                    "link": links.url(
+                        settings.base_url, links.self_review(checked.cycle.code, unit.code)
+                    ),
                 },
                 settings=settings,
             )

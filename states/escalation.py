@@ -23,9 +23,11 @@ from models.cycle import Cycle, Escalation, StageDeadline, Tick, Unit
 from models.organization import Member
 from models.settings import Settings
 from notifications import Mail, queue
+from states import links
 from states._mail import mail_to
 from states.cycles import days_late, format_day, mail_context, plan_of
 from states.directory import Directory
+from states.insights import at_risk
 from states.machine import STAGE_OF_STATE
 from states.opinions import ask_opinions
 from states.plan import Plan
@@ -147,14 +149,22 @@ def escalate(
                 result.unresolved.append(f"{unit.code}: no address for {role} anywhere up the tree")
                 continue
             box = inbox.setdefault(
-                to.email, {"name": to.name, "ref": to.ref, "items": [], "roles": set()}
+                to.email,
+                {"name": to.name, "ref": to.ref, "items": [], "roles": set(), "orgs": set()},
             )
+            box["orgs"].add(directory.rollup(unit.organization_id).code)
             box["roles"].add("reminder" if rung.offset.total_seconds() < 0 else role)
             if item not in box["items"]:
                 box["items"].append(item)
+    # Organizations whose pace will miss a coming deadline, for the committees' digests.
+    warnings = (
+        at_risk(session=session, cycle=cycle, now=now)
+        if any(_kind(box["roles"]) == "digest" for box in inbox.values())
+        else []
+    )
     result.digests = queue(
         session,
-        _digests(cycle, tick, inbox, directory, settings),
+        _digests(cycle, tick, inbox, directory, settings, warnings),
         now=now,
         sender=settings.smtp_from,
         quiet_until=plan.quiet_until(now),
@@ -172,18 +182,40 @@ def _kind(roles: set[str]) -> str:
     return "digest"
 
 
+def _page(kind: str, cycle: Cycle, items: list[dict[str, Any]]) -> str:
+    """A reminder or notice links to where the work is done; a committee's digest to the
+    cycle's dashboard."""
+    if kind == "digest":
+        return links.cycle_page(cycle.code)
+    return links.one_or_tasks(
+        {links.stage_page(i["stage"], cycle.code, i["unit_code"]) for i in items}
+    )
+
+
 def _digests(
     cycle: Cycle,
     tick: Tick,
     inbox: dict[str, dict[str, Any]],
     directory: Directory,
     settings: Settings,
+    warnings: list[dict[str, Any]],
 ) -> list[Mail]:
     context = mail_context(cycle, directory.orgs[cycle.launched_by_id].name)
     mails = []
     for email, box in sorted(inbox.items()):
         kind = _kind(box["roles"])
         items = sorted(box["items"], key=lambda i: (i["org_name"], i["stage"], i["unit_code"]))
+        extra: dict[str, Any] = {
+            "items": items,
+            "link": links.url(settings.base_url, _page(kind, cycle, items)),
+        }
+        if kind == "digest":
+            # The launching committee hears of every organization at risk; others of theirs.
+            extra["at_risk"] = [
+                w
+                for w in warnings
+                if "standing" in box["roles"] or w["organization"] in box["orgs"]
+            ]
         mails.append(
             mail_to(
                 Recipient(email, box["name"], box["ref"]),
@@ -191,7 +223,7 @@ def _digests(
                 key=f"digest:{cycle.code}:{email}:tick-{tick.id}",
                 cycle_id=cycle.id,
                 cycle=context,
-                context={"items": items, "link": f"{settings.base_url}/cycles/{cycle.code}"},
+                context=extra,
                 settings=settings,
                 # Committees' digests are escalations: they go out in quiet hours too.
                 urgent=kind == "digest",

@@ -14,12 +14,14 @@ from models.errors import ActionRefused, PlanInvalid, Refusal
 from models.organization import Member, OrgLevel
 from models.settings import Settings
 from notifications import Mail, queue
+from states import links
 from states._mail import mail_to
 from states.ballot_box import create_ballot_key
 from states.cycles import format_day, mail_context
 from states.directory import Directory
 from states.machine import STAGES, UnitState
 from states.plan import Plan
+from states.plan_references import reference_problems
 from states.recipients import Recipient, UnitRef, resolve
 from states.rule_set import load_rule_set
 from vocabulary import dates
@@ -34,63 +36,9 @@ class LaunchSummary:
     mails_queued: int = 0
 
 
-def _check_references(plan: Plan, directory: Directory, members: set[str]) -> None:
-    """Every organization and member the plan names must have been imported."""
-    problems = []
-    if plan.launched_by not in directory.by_code:
-        problems.append(f"launched_by: {plan.launched_by!r} is not an imported organization")
-    for i, code in enumerate(plan.pilots.organizations if plan.pilots else []):
-        if code not in directory.by_code:
-            problems.append(f"pilots.organizations[{i}]: {code!r} is not an imported organization")
-    for t, team in enumerate(plan.directing_teams):
-        for i, code in enumerate(team.organizations):
-            if code not in directory.by_code:
-                problems.append(
-                    f"directing_teams[{t}].organizations[{i}]: {code!r} is not an imported "
-                    "organization"
-                )
-        if team.lead and team.lead not in members:
-            problems.append(f"directing_teams[{t}].lead: {team.lead!r} is not an imported member")
-    for i, code in enumerate(plan.inspection_commission):
-        if code not in members:
-            problems.append(f"inspection_commission[{i}]: {code!r} is not an imported member")
-    for o, office in enumerate(plan.opinions.offices):
-        for i, code in enumerate(office.organizations):
-            if code not in directory.by_code:
-                problems.append(
-                    f"opinions.offices[{o}].organizations[{i}]: {code!r} is not an imported "
-                    "organization"
-                )
-    problems += _higher_committee_problems(plan, directory)
-    if problems:
-        raise PlanInvalid(problems)
-
-
-def _higher_committee_problems(plan: Plan, directory: Directory) -> list[str]:
-    """The launching committee's own units are decided above it: by the plan's
-    `higher_committee`, an imported organization above it, or else by its parent."""
-    launching = directory.by_code.get(plan.launched_by)
-    if launching is None:
-        return []
-    above = [node.code for node in directory.lineage(launching.id)][1:]
-    if plan.higher_committee is None:
-        if above:
-            return []
-        return [
-            f"higher_committee: {plan.launched_by} has no organization above it in the tree, so "
-            "nobody could decide its own collective, leadership and head; import the committee "
-            "above it (as its parent_code) and name it here"
-        ]
-    if plan.higher_committee not in above:
-        where = ", ".join(above) or "none is imported"
-        return [
-            f"higher_committee: {plan.higher_committee!r} is not an imported organization above "
-            f"{plan.launched_by} (above it: {where})"
-        ]
-    return []
-
-
-def launch(*, session: Session, plan: Plan, now: datetime, settings: Settings) -> LaunchSummary:
+def launch(
+    *, session: Session, plan: Plan, now: datetime, settings: Settings, source: str = "plan"
+) -> LaunchSummary:
     """Create the cycle; relaunching the same plan is a no-op, a different one is refused."""
     existing = session.exec(select(Cycle).where(Cycle.code == plan.code)).first()
     plan_json = plan.model_dump_json()
@@ -103,17 +51,13 @@ def launch(*, session: Session, plan: Plan, now: datetime, settings: Settings) -
                 )
             )
         return LaunchSummary(cycle=plan.code, created=False)
+    problems = reference_problems(session, plan.model_dump(), source=source)
+    if problems:
+        raise PlanInvalid(problems)
     directory = Directory.load(session)
-    named = [t.lead for t in plan.directing_teams if t.lead] + plan.inspection_commission
-    known = set(session.exec(select(Member.code).where(col(Member.code).in_(named))).all())
-    _check_references(plan, directory, known)
     previous = None
     if plan.previous_cycle:
-        previous = session.exec(select(Cycle).where(Cycle.code == plan.previous_cycle)).first()
-        if previous is None:
-            raise PlanInvalid(
-                [f"previous_cycle: {plan.previous_cycle!r} is not a cycle in this database"]
-            )
+        previous = session.exec(select(Cycle).where(Cycle.code == plan.previous_cycle)).one()
     root = directory.by_code[plan.launched_by]
     rules = load_rule_set(plan.rule_set)
     # A secret ballot's key pair is made now, once the plan is known good: the private half to
@@ -235,7 +179,15 @@ def _plan_issued_mails(
             key=f"plan:{cycle.code}:{email}",
             cycle_id=cycle.id,
             cycle=context,
-            context={"units": items, "link": f"{settings.base_url}/cycles/{cycle.code}"},
+            context={
+                "units": items,
+                "link": links.url(
+                    settings.base_url,
+                    links.one_or_tasks(
+                        {links.self_review(cycle.code, i["unit_code"]) for i in items}
+                    ),
+                ),
+            },
             settings=settings,
         )
         for email, (to, items) in grouped.items()

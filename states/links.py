@@ -59,12 +59,42 @@ def action_page(trigger: str, cycle: str, unit: str, *, approving_org: str | Non
     return f"{unit_page(cycle, unit)}/{page}" if page else unit_page(cycle, unit)
 
 
+# The action that clears each stage, for a mail about a unit overdue in it.
+_STAGE_ACTION = {
+    "self_review": "submit_self_review",
+    "re_review": "submit_self_review",
+    "peer_review": "comment",
+    "vote": "close_vote",
+    "approval": "approve",
+    "remediation": "report_remediation",
+}
+
+
+def stage_page(stage: str, cycle: str, unit: str) -> str:
+    """Where the work of `stage` is done for `unit`."""
+    return action_page(_STAGE_ACTION.get(stage, ""), cycle, unit)
+
+
+def one_or_tasks(pages: set[str]) -> str:
+    """The one page a mail's units share, else Việc của tôi (which lists each)."""
+    return next(iter(pages)) if len(pages) == 1 else my_tasks()
+
+
+def url(base_url: str, path: str) -> str:
+    """A page's full address in mail; delivery turns it into a sign-in link for the
+    recipient (states.signin.personalize)."""
+    return base_url.rstrip("/") + path
+
+
 def signin(token: str) -> str:
     return f"/signin/{token}"
 
 
 __all__ = [
     "action_page",
+    "one_or_tasks",
+    "stage_page",
+    "url",
     "approval",
     "cycle_page",
     "my_tasks",

@@ -22,12 +22,14 @@ from models.errors import ActionRefused, Refusal
 from models.organization import Member
 from models.settings import Settings
 from notifications import queue
+from states import links
 from states._mail import mail_to
 from states.cycles import approving_committee, format_day, mail_context, plan_of
 from states.directory import Directory
 from states.guards import GuardContext, person_guard
 from states.recipients import Recipient, UnitRef, resolve
 from states.service import ActionResult, apply_moves, check_action
+from states.text_limits import check_lengths
 
 RESIDENCE, OFFICE = "residence", "office"
 
@@ -234,7 +236,18 @@ def _queue_requests(
             key=f"opinions:{cycle.code}:{to.email}:tick-{tick_id}",
             cycle_id=cycle.id,
             cycle=context,
-            context={"items": items, "link": f"{settings.base_url}/cycles/{cycle.code}/opinions"},
+            context={
+                "items": items,
+                "link": links.url(
+                    settings.base_url,
+                    links.one_or_tasks(
+                        {
+                            links.action_page("give_opinion", cycle.code, i["unit_code"])
+                            for i in items
+                        }
+                    ),
+                ),
+            },
             settings=settings,
         )
         for to, items in grouped.values()
@@ -253,6 +266,7 @@ def give_opinion(
     text: str,
 ) -> ActionResult:
     """Record the opinion `source` gives of a unit (entered by whoever speaks for it)."""
+    check_lengths([("text", text, "text")])
     if not text.strip():
         raise ActionRefused(Refusal("opinion_needs_text", field="text"), Refusal("nothing_changed"))
     checked = check_action(

@@ -131,7 +131,10 @@ WHY = {
 
 @person_guard("prerequisites_decided")
 def _prerequisites_decided(ctx: GuardContext, unit: Unit) -> str | None:
-    batch = {u.code for u in ctx.batch}
+    # The batch's codes once per action, not once per unit: a committee decides hundreds.
+    if "_batch_codes" not in ctx.memo:
+        ctx.memo["_batch_codes"] = {u.code for u in ctx.batch}
+    batch = ctx.memo["_batch_codes"]
     waiting = [
         p
         for p in prerequisites(_collectives(ctx), unit, ctx.directory)

@@ -21,6 +21,7 @@ from states.opinions import (
     settle_opinions,
 )
 from states.service import ActionResult, apply_moves, check_action
+from states.text_limits import check_lengths
 
 __all__ = [
     "comment",
@@ -41,6 +42,7 @@ def comment(
     text: str,
 ) -> ActionResult:
     """Record a peer-review comment on each named unit."""
+    check_lengths([("text", text, "text")])
     if not text.strip():
         raise ActionRefused(Refusal("comment_needs_text", field="text"), Refusal("nothing_changed"))
     checked = check_action(

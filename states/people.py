@@ -115,6 +115,66 @@ def person(session: Session, key: str) -> Person:
     )
 
 
+def may_act(
+    session: Session, who: Person, *, cycle_code: str, unit_code: str, trigger: str
+) -> str | None:
+    """None if `who` may do `trigger` to the unit as far as who they are goes (the same
+    guards the action checks, whatever the unit's state now); else why not, in English as
+    the guards say it. The action itself checks everything again when it is done."""
+    from states.cycles import get_cycle, get_member, get_units
+    from states.guards import PERSON_GUARDS, GuardContext
+    from states.machine import machine_for
+
+    if who.member_code is None:
+        return f"{who.name} is an organization's office, which does not act on units"
+    cycle = get_cycle(session, cycle_code)
+    (unit,) = get_units(session, cycle, [unit_code])
+    actor = get_member(session, who.member_code)
+    moves = [m for m in machine_for(unit.kind).moves if m.trigger == trigger and m.by == "person"]
+    if not moves:
+        return f"{trigger!r} is not something a person does"
+    context = GuardContext.load(session, cycle, actor, [unit])
+    for condition in moves[0].conditions:
+        # Only the guards about who acts (actor_*): the others say whether it can happen now.
+        if not condition.startswith("actor_") or condition not in PERSON_GUARDS:
+            continue
+        reason = PERSON_GUARDS[condition](context, unit)
+        if reason:
+            return reason
+    return None
+
+
+def one_per_role(session: Session, cycle_code: str) -> dict[Role, str]:
+    """A person key for each kind of person who acts in a cycle (for the demo's links): a
+    member, a cell secretary, a committee member heading a grassroots organization, and
+    the launching organization's office."""
+    from states.cycles import get_cycle
+
+    cycle = get_cycle(session, cycle_code)
+    found: dict[Role, str] = {}
+    member = session.exec(
+        select(Member.code)
+        .join(Unit, col(Unit.member_id) == col(Member.id))
+        .where(Unit.cycle_id == cycle.id, col(Member.leads_id).is_(None))
+        .order_by(col(Member.code))
+    ).first()
+    if member:
+        found[Role.MEMBER] = member_key(member)
+    for role, level in ((Role.SECRETARY, OrgLevel.CELL), (Role.COMMITTEE, OrgLevel.GRASSROOTS)):
+        head = session.exec(
+            select(Member.code)
+            .join(Organization, col(Organization.id) == col(Member.leads_id))
+            .where(Organization.level == level)
+            .order_by(col(Member.code))
+        ).first()
+        if head:
+            found[role] = member_key(head)
+    office = session.get(Organization, cycle.launched_by_id)
+    if office is not None and office.email:
+        found[Role.OFFICE] = office_key(office.code)
+    return found
+
+
 def _on_a_committee(directory: Directory, member_id: int) -> bool:
     return any(member_id in directory.committee(org) for org in directory.children)
 
@@ -140,8 +200,10 @@ __all__ = [
     "Person",
     "Role",
     "active_cycles",
+    "may_act",
     "member_key",
     "office_key",
+    "one_per_role",
     "people_for_email",
     "person",
 ]

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -19,13 +18,19 @@ from pydantic import (
     model_validator,
 )
 
+from models import limits
 from models.errors import PlanInvalid, RuleSetInvalid
 from models.org_import import EMAIL
 from states._keys import key_path
+from states._plan_file import control_characters, read_plan_data
 from states.machine import STAGES
 from states.rule_set import known_rule_sets, load_rule_set
 
 Recipient = Literal["unit", "secretary", "higher", "team", "standing"]
+# Dates a plan may name: wide enough for any real cycle, narrow enough that every due time,
+# ladder step and return date computed from them stays a representable instant.
+EARLIEST, LATEST = date(2000, 1, 1), date(2199, 12, 31)
+MAX_OFFSET = timedelta(days=365)
 _OFFSET = re.compile(r"^(?P<sign>[-+])?(?:(?P<d>\d+)d)?(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m)?$")
 
 
@@ -34,9 +39,14 @@ def parse_offset(text: str) -> timedelta:
     match = _OFFSET.match(text.strip())
     if not match or not any(match.group(g) for g in "dhm"):
         raise ValueError(f"{text!r} is not an offset; write e.g. -2d, 1d, 12h or 1d12h")
-    delta = timedelta(
-        days=int(match["d"] or 0), hours=int(match["h"] or 0), minutes=int(match["m"] or 0)
-    )
+    try:
+        delta = timedelta(
+            days=int(match["d"] or 0), hours=int(match["h"] or 0), minutes=int(match["m"] or 0)
+        )
+    except OverflowError:
+        delta = MAX_OFFSET * 2
+    if delta > MAX_OFFSET:
+        raise ValueError(f"{text!r} is more than {MAX_OFFSET.days} days from the due time")
     return -delta if match["sign"] == "-" else delta
 
 
@@ -49,6 +59,16 @@ class StageDates(BaseModel):
     peer_review: date
     vote: date
     approval: date
+
+    @field_validator("*")
+    @classmethod
+    def _in_range(cls, value: date) -> date:
+        if not EARLIEST <= value <= LATEST:
+            raise ValueError(
+                f"{value} is not a date of a cycle; write a date from {EARLIEST.year} "
+                f"to {LATEST.year}"
+            )
+        return value
 
     @model_validator(mode="after")
     def _in_order(self) -> StageDates:
@@ -89,8 +109,8 @@ class DirectingTeam(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    code: str = Field(min_length=1)
-    name: str = Field(min_length=1)
+    code: str = Field(min_length=1, max_length=limits.CODE)
+    name: str = Field(min_length=1, max_length=limits.NAME)
     email: str | None = None
     lead: str | None = None  # member code of the standing committee member who leads it
     organizations: list[str] = Field(min_length=1)
@@ -115,11 +135,11 @@ class OpinionOffice(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    code: str = Field(min_length=1)
-    name: str = Field(min_length=1)
+    code: str = Field(min_length=1, max_length=limits.CODE)
+    name: str = Field(min_length=1, max_length=limits.NAME)
     # Where the office is asked; or else its named contact's address (a member code).
     email: str | None = None
-    contact: str | None = None
+    contact: str | None = Field(default=None, max_length=limits.CODE)
     organizations: list[str] = Field(min_length=1)
 
     @field_validator("email")
@@ -186,19 +206,19 @@ class Plan(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     code: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
-    title: str = Field(min_length=1)
-    document: str = Field(min_length=1)
-    launched_by: str = Field(min_length=1)
+    title: str = Field(min_length=1, max_length=limits.TITLE)
+    document: str = Field(min_length=1, max_length=limits.TITLE)
+    launched_by: str = Field(min_length=1, max_length=limits.CODE)
     # The committee above the launching one, which decides the launching committee's own
     # collective, leadership and head (default: its parent in the imported tree).
-    higher_committee: str | None = None
+    higher_committee: str | None = Field(default=None, max_length=limits.CODE)
     rule_set: str
     timezone: str = "Asia/Ho_Chi_Minh"
     due: StageDates
     pilots: Pilots | None = None
     escalation: list[LadderStep] = Field(default_factory=list)
     # Days a unit returned for re-review gets to submit again.
-    return_days: int = Field(default=7, ge=1)
+    return_days: int = Field(default=7, ge=1, le=365)
     quiet_hours: QuietHours | None = None
     directing_teams: list[DirectingTeam] = Field(default_factory=list)
     # Member codes of the inspection commission (UBKT): they may issue review suggestions and
@@ -208,7 +228,10 @@ class Plan(BaseModel):
     # The code of last year's cycle for the same organizations: its shortcomings carry over.
     previous_cycle: str | None = None
     # Days after approval that a shortcoming's remediation is due, unless the approver says.
-    remediation_days: int = Field(default=90, ge=1)
+    remediation_days: int = Field(default=90, ge=1, le=3650)
+    # Days before a stage's due date from which an organization whose pace will not make it
+    # is warned of in the committee's digest (the forecast, states.insights).
+    forecast_warning_days: int = Field(default=3, ge=0)
 
     @model_validator(mode="after")
     def _pilots_earlier(self) -> Plan:
@@ -276,10 +299,10 @@ def parse_plan(data: Any, *, source: str = "plan") -> Plan:
     """Validate a plan mapping; PlanInvalid lists every wrong key."""
     if not isinstance(data, dict):
         raise PlanInvalid([f"{source}: the plan must be a mapping of keys (code, title, due, …)"])
+    problems = control_characters(data, source)
     try:
-        return Plan.model_validate(data)
+        plan = Plan.model_validate(data)
     except ValidationError as exc:
-        problems = []
         for err in exc.errors():
             key = key_path(err["loc"])
             message = err["msg"].removeprefix("Value error, ")
@@ -289,14 +312,11 @@ def parse_plan(data: Any, *, source: str = "plan") -> Plan:
                 message = "is not a stage; stages are " + ", ".join(STAGES)
             problems.append(f"{source}: {key}: {message}")
         raise PlanInvalid(problems) from None
+    if problems:
+        raise PlanInvalid(problems)
+    return plan
 
 
 def load_plan(path: Path) -> Plan:
     """Read and validate a plan file."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
-        raise PlanInvalid([f"{path}: no such file"]) from None
-    except yaml.YAMLError as exc:
-        raise PlanInvalid([f"{path.name}: not valid YAML: {exc}"]) from None
-    return parse_plan(data, source=path.name)
+    return parse_plan(read_plan_data(path), source=path.name)

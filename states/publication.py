@@ -15,6 +15,7 @@ from models.organization import Member, Organization
 from models.remediation import Shortcoming
 from models.settings import Settings
 from notifications import queue
+from states import links
 from states._mail import mail_to
 from states.approval_rules import above
 from states.cycles import format_day, get_cycle, get_member, mail_context, plan_of
@@ -112,7 +113,10 @@ def queue_published_mail(
                 context={
                     "results": list(results.values()),
                     "approver": checked.actor.full_name,
-                    "link": f"{settings.base_url}/cycles/{cycle.code}/results",
+                    "link": links.url(
+                        settings.base_url,
+                        links.one_or_tasks({links.unit_page(cycle.code, c) for c in results}),
+                    ),
                 },
                 settings=settings,
             )

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import and_, case
 from sqlmodel import Session, col, func, select
@@ -19,6 +20,7 @@ from states.approval_rules import cap_limit
 from states.cycles import days_late, get_cycle, local_day, plan_of, rules_of
 from states.directory import Directory, OrgNode
 from states.groups import group_of
+from states.insights import cycle_insights
 from states.machine import STAGE_OF_STATE
 from states.rule_set import RuleSet
 
@@ -158,6 +160,8 @@ class CycleReport:
     returned: list[ReturnedUnit]
     remediation: list[RemediationRow]
     remediation_items: list[RemediationItem]
+    # Formalism signals, the forecast and comparable positions (states.insights).
+    insights: dict[str, Any] | None = None
 
     @property
     def over_cap(self) -> list[GroupRow]:
@@ -343,4 +347,5 @@ def cycle_report(session: Session, cycle_code: str, now: datetime) -> CycleRepor
         returned=returned,
         remediation=sorted(per_org.values(), key=lambda r: directory.by_code[r.code].path),
         remediation_items=items,
+        insights=cycle_insights(session=session, cycle=cycle, now=now),
     )

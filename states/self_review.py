@@ -3,16 +3,18 @@ suggestions it got and last year's shortcomings it carries."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlalchemy import delete
+from sqlmodel import Session, col, select
 
-from models.cycle import Level, SelfReview, StageDeadline, Suggestion, Unit
-from models.errors import ActionRefused
+from models.cycle import Level, SelfReview, SelfReviewDraft, StageDeadline, Suggestion, Unit
+from models.errors import NOTHING_CHANGED, ActionRefused, Refusal
 from models.remediation import Shortcoming
 from models.settings import Settings
 from states.cycles import format_day, get_cycle, get_units, plan_of, rules_of
@@ -22,6 +24,7 @@ from states.remediation import carried_over
 from states.rule_set import RuleSet
 from states.service import ActionResult, apply_moves, check_action
 from states.suggestions import describe, issuer_names, suggestions_for
+from states.text_limits import check_lengths
 from vocabulary import dates
 
 
@@ -44,23 +47,23 @@ def allowed_level(rules: RuleSet, score: int) -> Level:
     return rules.levels[-1]
 
 
-def _score_problems(rules: RuleSet, level: Level, score: int | None) -> list[str]:
+def _score_problems(rules: RuleSet, level: Level, score: int | None) -> list[Refusal]:
+    def no(code: str, **fields: Any) -> list[Refusal]:
+        return [Refusal(code, field="score", fields={"rule_set": rules.name, **fields})]
+
     if not rules.scored:
-        if score is not None:
-            return [f"{rules.name} does not score reviews; leave the score out"]
-        return []
+        return no("score_not_scored") if score is not None else []
     if score is None:
-        return [f"{rules.name} scores reviews: give the score (0 to 100) the unit gives itself"]
+        return no("score_missing")
     if not 0 <= score <= 100:
-        return [f"a score of {score} is outside 0..100"]
+        return no("score_out_of_range", score=score)
     most = allowed_level(rules, score)
     order = list(Level)
     bands = rules.score_bands or {}
     if order.index(level) < order.index(most) and level in bands:
-        return [
-            f"a score of {score} allows at most {most.value} under {rules.name} "
-            f"({level.value} needs >= {bands[level]}); lower the level or correct the score"
-        ]
+        return no(
+            "score_band", score=score, most=most.value, level=level.value, needed=bands[level]
+        )
     return []
 
 
@@ -76,51 +79,86 @@ def _problems(
     suggestions: Sequence[Suggestion],
     names: dict[int, str],
     earlier: Sequence[Shortcoming],
-) -> list[str]:
-    """Everything wrong with a form, in the order of the form."""
+) -> list[Refusal]:
+    """Everything wrong with a form, in the order of the form, each under its field
+    (`criteria.N` is the rule set's N-th criterion, from 0; `answers.ID`, `carried.ID` and
+    `shortcomings.N`, from 1, as the form numbers them)."""
     problems = []
     if level not in rules.levels:
-        problems.append(f"{level.value} is not a level of {rules.name}")
-    for name in rules.criteria:
+        problems.append(
+            Refusal(
+                "level_not_in_rules",
+                field="level",
+                fields={"level": level.value, "rule_set": rules.name},
+            )
+        )
+    for i, name in enumerate(rules.criteria):
         if not (criteria.get(name) or "").strip():
-            problems.append(f"criterion '{name}' has no answer")
+            problems.append(
+                Refusal("criterion_unanswered", field=f"criteria.{i}", fields={"criterion": name})
+            )
     for name in criteria:
         if name not in rules.criteria:
             problems.append(
-                f"'{name}' is not a criterion of {rules.name}; its criteria are: "
-                + "; ".join(rules.criteria)
+                Refusal(
+                    "criterion_unknown",
+                    field="criteria",
+                    fields={
+                        "criterion": name,
+                        "rule_set": rules.name,
+                        "criteria": "; ".join(rules.criteria),
+                    },
+                )
             )
     problems += _score_problems(rules, level, score)
     got = {s.id: s for s in suggestions}
     for suggestion in suggestions:
         if not (answers.get(suggestion.id) or "").strip():  # type: ignore[arg-type]
-            problems.append(f"suggestion {describe(suggestion, names)} has no answer")
+            problems.append(
+                Refusal(
+                    "suggestion_unanswered",
+                    field=f"answers.{suggestion.id}",
+                    fields={"suggestion": describe(suggestion, names)},
+                )
+            )
     for sid in answers:
         if sid not in got:
             problems.append(
-                f"an answer names suggestion #{sid}, which the unit did not get; its "
-                f"suggestions: {', '.join(f'#{i}' for i in got) or 'none'}"
+                Refusal(
+                    "suggestion_unknown",
+                    field="answers",
+                    fields={"id": sid, "ids": ", ".join(f"#{i}" for i in got) or "none"},
+                )
             )
     carried_ids = {s.id: s for s in earlier}
     for i, shortcoming in enumerate(shortcomings, 1):
         if not shortcoming.text.strip():
-            problems.append(f"shortcoming {i} has no text")
+            problems.append(
+                Refusal("shortcoming_empty", field=f"shortcomings.{i}", fields={"n": i})
+            )
         if shortcoming.repeats is not None and shortcoming.repeats not in carried_ids:
             problems.append(
-                f"shortcoming {i} repeats #{shortcoming.repeats}, which is not one of the "
-                f"unit's carried-over shortcomings ({_ids(earlier)})"
+                Refusal(
+                    "shortcoming_repeats_unknown",
+                    field=f"shortcomings.{i}",
+                    fields={"n": i, "repeats": shortcoming.repeats, "ids": _ids(earlier)},
+                )
             )
     for old in earlier:
         if not old.status.is_remedied and not (carried.get(old.id) or "").strip():  # type: ignore[arg-type]
             problems.append(
-                f"carried-over shortcoming #{old.id} ('{_short(old.text)}', {old.status.value}) "
-                "has no answer saying what was done about it"
+                Refusal(
+                    "carried_unanswered",
+                    field=f"carried.{old.id}",
+                    fields={"id": old.id, "text": _short(old.text), "status": old.status.value},
+                )
             )
     for sid in carried:
         if sid not in carried_ids:
             problems.append(
-                f"an answer names carried-over shortcoming #{sid}, which the unit does not "
-                f"carry ({_ids(earlier)})"
+                Refusal(
+                    "carried_unknown", field="carried", fields={"id": sid, "ids": _ids(earlier)}
+                )
             )
     return problems
 
@@ -157,6 +195,20 @@ def submit_self_review(
     scores; `answers` answers each review suggestion the unit got (by id); `carried` says what
     was done about each of last year's shortcomings (by id). Every problem is refused at once.
     """
+    check_lengths(
+        [
+            *((f"criteria.{k}", v, "criterion") for k, v in (criteria or {}).items()),
+            ("strengths", strengths, "strengths"),
+            ("remedies", remedies, "remedies"),
+            *(
+                (f"shortcoming[{i}]{part}", value, kind)
+                for i, s in enumerate(shortcomings, start=1)
+                for part, value, kind in (("", s.text, "shortcoming"), (".cause", s.cause, "cause"))
+            ),
+            *((f"answer.{k}", v, "answer") for k, v in (answers or {}).items()),
+            *((f"carried.{k}", v, "carried") for k, v in (carried or {}).items()),
+        ]
+    )
     checked = check_action(
         session,
         cycle_code=cycle_code,
@@ -182,7 +234,7 @@ def submit_self_review(
     )
     if problems:
         raise ActionRefused(
-            "\n".join([*(f"{unit.code}: {p}" for p in problems), "Nothing was changed."])
+            *(dataclasses.replace(p, unit=unit.code) for p in problems), NOTHING_CHANGED
         )
     session.add(
         SelfReview(
@@ -209,6 +261,7 @@ def submit_self_review(
         score=score,
         has_shortcomings=bool(shortcomings),
     )
+    session.execute(delete(SelfReviewDraft).where(col(SelfReviewDraft.unit_id) == unit.id))
     if unit.state == UnitState.PEER_REVIEW:
         request_opinions(session, checked.cycle, [unit], now, settings=settings)
     return result

@@ -158,20 +158,51 @@ def _recipient_keys(session: Session, rows: Sequence[OutboxMessage]) -> dict[int
         and len(parts) > 3
         and parts[3]
     }
-    codes_by_id = dict(
-        session.exec(select(Member.id, Member.code).where(col(Member.id).in_(member_ids))).all()
-    )
+    directory = directory or Directory.load(session)
+    head_ids = {
+        head
+        for r in rows
+        if r.recipient_ref and len(parts := r.recipient_ref.split("|")) > 2
+        for head in directory.heads.get(int(parts[2]), [])
+    }
+    codes_by_id = {
+        member_id: code
+        for member_id, code in session.exec(
+            select(Member.id, Member.code).where(col(Member.id).in_(member_ids | head_ids))
+        )
+        if member_id is not None
+    }
     found: dict[int, str] = {}
     for row in rows:
         assert row.id is not None
-        parts = (row.recipient_ref or "").split("|")
-        if parts[0] == "unit" and len(parts) > 3 and parts[3] and int(parts[3]) in codes_by_id:
-            found[row.id] = member_key(codes_by_id[int(parts[3])])
-            continue
+        person_key = _by_ref(row, directory, codes_by_id)
         keys = by_address.get(row.recipient.lower(), set())
-        if len(keys) == 1:
-            found[row.id] = next(iter(keys))
+        if person_key is None and len(keys) == 1:
+            person_key = next(iter(keys))
+        if person_key is not None:
+            found[row.id] = person_key
     return found
+
+
+def _by_ref(row: OutboxMessage, directory: Directory, codes: dict[int, str]) -> str | None:
+    """Who acts on a mail from how its address was found: the member for their own unit;
+    the head of the organization for its collectives' mail and its secretary's, when the
+    address is that organization's own (not one found further up the tree)."""
+    parts = (row.recipient_ref or "").split("|")
+    if len(parts) < 4:
+        return None
+    role, kind, org, member_id = parts[:4]
+    if role == "unit" and member_id:
+        code = codes.get(int(member_id))
+        return member_key(code) if code else None
+    collective = kind in ("organization", "leadership")
+    if (role == "unit" and collective) or role == "secretary":
+        node = directory.orgs.get(int(org))
+        own = {a.lower() for a in (node.email, node.secretary_email) if a} if node else set()
+        heads = directory.heads.get(int(org), [])
+        if row.recipient.lower() in own and len(heads) == 1 and heads[0] in codes:
+            return member_key(codes[heads[0]])
+    return None
 
 
 def personalize(

@@ -14,6 +14,7 @@ from models.errors import ActionRefused, Refusal
 from models.organization import Member
 from models.settings import Settings
 from notifications import queue
+from states import links
 from states._mail import mail_to
 from states.cycles import approving_committee, format_day, mail_context, plan_of
 from states.guards import GuardContext, person_guard
@@ -21,6 +22,7 @@ from states.machine import RE_REVIEW, UnitState
 from states.recipients import UnitRef, resolve
 from states.refusing import refuse_batch
 from states.service import ActionResult, Checked, apply_moves, check_action
+from states.text_limits import check_lengths
 
 # Who writes: the committee above the unit (or one above that), the launching organization's
 # standing committee, or the inspection commission (UBKT).
@@ -105,6 +107,7 @@ def suggest(
     `role` says in which capacity the actor writes (committee, standing, inspection); by
     default the first the actor holds for each unit.
     """
+    check_lengths([("text", text, "text")])
     if not text.strip():
         raise ActionRefused(
             Refusal("suggestion_needs_text", field="text"), Refusal("nothing_changed")
@@ -205,7 +208,7 @@ def _queue_suggestion_mail(
                     "body": body,
                     "text": row.text,
                     "due_local": format_day(due_at, plan) if due_at else "",
-                    "link": f"{settings.base_url}/cycles/{cycle.code}/units/{unit.code}",
+                    "link": links.url(settings.base_url, links.self_review(cycle.code, unit.code)),
                 },
                 settings=settings,
             )

@@ -9,6 +9,7 @@ ones without a field under "" (shown at the top of the form).
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from functools import lru_cache
 from pathlib import Path
@@ -21,7 +22,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
 import states.links as links
-from models.errors import ActionRefused
+from models.errors import NOTHING_CHANGED, ActionRefused
 from vocabulary import _, current_language, ngettext
 from vocabulary.refusals import word
 
@@ -75,11 +76,17 @@ def render(
     return HTMLResponse(page, status_code=status_code)
 
 
-def refusals_by_field(exc: ActionRefused) -> dict[str, list[str]]:
-    """Each refusal worded for a page, under its form field ("" for the form as a whole)."""
+def refusals_by_field(exc: ActionRefused, *, with_unit: bool = True) -> dict[str, list[str]]:
+    """Each refusal worded for a page, under its form field ("" for the form as a whole).
+
+    `with_unit=False` leaves out the unit's code (a page about one unit); "Nothing was
+    changed." is left to the page, which says it once."""
     found: dict[str, list[str]] = defaultdict(list)
     for refusal in exc.refusals:
-        found[refusal.field or ""].append(word(refusal, front="page"))
+        if refusal.code == NOTHING_CHANGED.code:
+            continue
+        shown = refusal if with_unit else dataclasses.replace(refusal, unit=None)
+        found[refusal.field or ""].append(word(shown, front="page"))
     return dict(found)
 
 

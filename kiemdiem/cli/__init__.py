@@ -7,10 +7,11 @@ import sys
 from pathlib import Path
 
 import typer
-from rich.markup import escape
+from rich.text import Text
 
-from kiemdiem.cli import (  # noqa: F401  (the unit_* modules add their commands to `unit`)
+from kiemdiem.cli import (  # noqa: F401  (the unit_* modules add their commands to `unit`, cycle_insights to `cycle`)
     cycle,
+    cycle_insights,
     org,
     remediation,
     unit,
@@ -54,7 +55,7 @@ def init() -> None:
     from models.migrate import head
 
     done = init_db(get_engine())
-    console.print(f"[green]database ready[/] ({done}, schema revision {head()})")
+    console.print(f"database ready ({done}, schema revision {head()})", style="green")
 
 
 @app.command()
@@ -64,7 +65,7 @@ def backup(target: Path) -> None:
     from models.backup import backup as take
 
     take(get_engine(), target)
-    console.print(f"[green]backed up[/] to {target}")
+    console.print(f"backed up to {target}", style="green")
 
 
 @app.command()
@@ -76,7 +77,7 @@ def restore(source: Path) -> None:
 
     engine = get_engine()
     put_back(engine, source)
-    console.print(f"[green]restored[/] from {source} ({init_db(engine)})")
+    console.print(f"restored from {source} ({init_db(engine)})", style="green")
 
 
 @app.command()
@@ -97,18 +98,41 @@ def demo(
     members: int = typer.Option(2000, min=5, help="Members in the generated district."),
     seed: int = typer.Option(2026, help="Seed for names and behaviour."),
     keep: str | None = typer.Option(None, help="Run in this directory and keep it."),
+    serve: bool = typer.Option(
+        False, "--serve", help="Then leave the pages running, with a sign-in link per role."
+    ),
 ) -> None:
     """Generate a district, run a whole cycle against a local SMTP server, print a summary."""
     from kiemdiem.demo.run import run_demo
 
-    run_demo(json_output=json_output, members=members, seed=seed, keep=keep)
+    run_demo(json_output=json_output, members=members, seed=seed, keep=keep, serve=serve)
+
+
+@app.command("serve")
+def serve_command(
+    host: str | None = typer.Option(None, help="Listen here (default KIEMDIEM_SERVE_HOST)."),
+    port: int | None = typer.Option(None, help="Port (default KIEMDIEM_SERVE_PORT, 8000)."),
+    ticks: bool = typer.Option(
+        True, help="Run each cycle's morning tick (KIEMDIEM_TICK_HOUR, Asia/Ho_Chi_Minh)."
+    ),
+    mail: bool = typer.Option(True, help="Deliver the outbox as the pages run."),
+    mail_every: float = typer.Option(30.0, min=0.2, help="Seconds between outbox deliveries."),
+) -> None:
+    """Serve the pages people act through, with the morning ticks and the outbox."""
+    from models import load_settings
+    from web.serve import serve
+
+    settings = load_settings()
+    changes = {k: v for k, v in {"serve_host": host, "serve_port": port}.items() if v}
+    settings = settings.model_copy(update=changes)
+    console.print(f"kiemdiem pages at http://{settings.serve_host}:{settings.serve_port}")
+    serve(settings, ticks=ticks, mail=mail, mail_interval=mail_every)
 
 
 def main() -> None:
     try:
         app()
     except KiemdiemError as exc:
-        # The words may quote what a person typed (a code, a reason): never read as markup.
-        label = _("error")
-        errors.print(f"[bold red]{label}:[/] {escape(str(exc))}", highlight=False)
+        # The words may quote what a person typed (a code, a reason): printed as text.
+        errors.print(Text.assemble((_("error") + ":", "bold red"), " ", str(exc)), soft_wrap=True)
         sys.exit(1)

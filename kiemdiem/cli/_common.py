@@ -15,8 +15,12 @@ from sqlmodel import Session
 from models import get_engine, init_db, load_settings, session_scope
 from states.acting import acting
 
-console = Console()
-errors = Console(stderr=True)
+# Everything printed is text: names, suggestions, reasons and paths come from people and
+# files, so "[/x]" or ":smile:" in them must print as written, never as rich markup (a stray
+# closing tag made `unit show` crash for every viewer of the unit). Styles are given as
+# `style=` or rich.text.Text, never inside the string.
+console = Console(markup=False, emoji=False, highlight=False)
+errors = Console(stderr=True, markup=False, emoji=False, highlight=False)
 
 NowOption = Annotated[
     str | None,

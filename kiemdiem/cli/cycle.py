@@ -10,12 +10,14 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from kiemdiem.cli._common import NowOption, console, transaction
+from kiemdiem.cli._common import NowOption, console, errors, transaction
 from kiemdiem.prefect_env import prepare_prefect
-from models import get_engine, init_db, load_settings, resolve_now
-from states import cycle_status, load_plan
+from models import load_settings, resolve_now
+from models.db import probe_writable
+from states import cycle_status
 from states.cycles import get_cycle
-from vocabulary import names
+from states.plan_references import check_plan_file, past_due_warning
+from vocabulary import _, names
 
 app = typer.Typer(help="Yearly review cycles.", no_args_is_help=True)
 
@@ -29,8 +31,14 @@ def launch(
     ),
 ) -> None:
     """Launch a cycle from its plan file (runs the launch-cycle flow)."""
-    load_plan(plan)  # refuse a bad plan before starting Prefect
-    init_db(get_engine())
+    # Every problem of the plan, its keys and what it names, before Prefect starts: a flow
+    # that failed on them would print its traceback above the message.
+    with transaction() as session:
+        checked = check_plan_file(session, plan)
+        probe_writable(session)
+    warning = past_due_warning(checked, resolve_now(now))
+    if warning:
+        errors.print(_("warning: {text}").format(text=warning), style="yellow")
     prepare_prefect()
     from flows import launch_cycle
 
@@ -83,6 +91,7 @@ def tick(code: str, now: NowOption = None) -> None:
     """Run one tick of the cycle: advance, escalate, deliver mail (the review-cycle flow)."""
     with transaction() as session:
         get_cycle(session, code)
+        probe_writable(session)  # a read-only database: one line, before Prefect starts
     prepare_prefect()
     from flows import review_cycle
 
@@ -120,7 +129,7 @@ def render_status(status: dict[str, Any]) -> None:
         console.print(gaps)
     for row in status["mail_retrying"]:
         console.print(
-            f"[yellow]{row['messages']} mail(s) waiting to be retried[/] (next at "
+            f"{row['messages']} mail(s) waiting to be retried (next at "
             f"{row['next_attempt_at']}): {row['error']}"
         )
     if status["mail_failures"]:

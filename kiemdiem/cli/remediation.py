@@ -6,6 +6,7 @@ from datetime import datetime
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from kiemdiem.cli._common import AsOption, NowOption, console, transaction
 from kiemdiem.cli.unit import report
@@ -47,7 +48,7 @@ def list_(
             str(i["id"]) + (f" (part of #{i['split_from']})" if i["split_from"] else ""),
             i["unit"],
             i["text"] + (f" ({i['cause']})" if i["cause"] else ""),
-            f"{i['owner']} {i['owner_name']}" if i["owner"] else "[red]nobody yet[/]",
+            f"{i['owner']} {i['owner_name']}" if i["owner"] else Text("nobody yet", style="red"),
             i["due_local"],
             i["status"],
             str(i["notes"]),

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from kiemdiem.cli._common import NowOption, console, transaction
@@ -52,8 +51,8 @@ def show(
         print(json.dumps(view, ensure_ascii=False, indent=2))
         return
     console.print(
-        f"{escape(view['unit'])} ({names.KINDS.name(view['kind'])}): "
-        f"[bold]{names.STATES.name(view['state'])}[/]; score {view['score']}, "
+        f"{view['unit']} ({names.KINDS.name(view['kind'])}): "
+        f"{names.STATES.name(view['state'])}; score {view['score']}, "
         f"proposed {names.LEVELS.name(view['proposed_level']) or '—'}, "
         f"final {names.LEVELS.name(view['final_level']) or '—'}; can: "
         f"{', '.join(view['can']) or 'nothing (the tick moves it)'}"
@@ -62,7 +61,7 @@ def show(
         late = _(" (passed)") if d["passed"] else ""
         console.print(f"  {d['stage']}: due by the end of {d['due_local']}{late}")
     for line in view["suggestions"]:
-        console.print(f"  suggestion {escape(line)}")
+        console.print(f"  suggestion {line}")
     for o in view["opinions"]:
         console.print(f"  opinion from {o['source']} (due {o['due_local']}): {o['status']}")
     if view["vote"]:
@@ -77,16 +76,16 @@ def show(
             f"  shortcoming #{item['id']}"
             + (f" (part of #{item['split_from']})" if item["split_from"] else "")
             + f" ({item['status']}, owner {item['owner'] or '—'}, "
-            f"due {item['due_local']}): {escape(item['text'])}"
+            f"due {item['due_local']}): {item['text']}"
         )
     table = Table("at (local)", "actor", "via", "move", "reason")
     for entry in view["history"]:
         via = entry["via"] + (f" ({entry['operator']})" if entry["operator"] else "")
         table.add_row(
             entry["at_local"],
-            escape(entry["actor"]),
-            escape(via),
+            entry["actor"],
+            via,
             entry["move"],
-            escape(entry["reason"] or ""),
+            entry["reason"] or "",
         )
     console.print(table)

@@ -4,7 +4,6 @@ member may see of them once published."""
 from __future__ import annotations
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from kiemdiem.cli._common import AsOption, NowOption, console, transaction
@@ -87,10 +86,10 @@ def results(cycle: str, as_: AsOption, now: NowOption = None) -> None:
     table = Table("unit", "name", "kind", "level", "reason")
     for row in rows:
         table.add_row(
-            escape(row["unit_code"]),
-            escape(row["unit_name"]),
+            row["unit_code"],
+            row["unit_name"],
             names.KINDS.name(row["kind"]),
             names.LEVELS.name(row["level"]),
-            escape(row["reason"] or ""),
+            row["reason"] or "",
         )
     console.print(table)

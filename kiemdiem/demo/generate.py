@@ -129,6 +129,7 @@ def generate(
                 "email": f"dv{n:05d}@{DOMAIN}",
                 "organization_code": cell,
                 "position": "Đảng viên",
+                "position_group": "",
                 "leads": "",
                 "committees": "",
                 "residence": rng.choice([c for c in cell_codes if c != cell])
@@ -141,10 +142,17 @@ def generate(
         by_cell.setdefault(person["organization_code"], []).append(person)
     for code in cell_codes:
         head = by_cell[code][0]
-        head.update(position="Bí thư chi bộ", leads=code)
+        head.update(position="Bí thư chi bộ", position_group="bi-thu-chi-bo", leads=code)
     for g, code in enumerate(grassroots_codes):
         head = by_cell[cell_codes[g]][1]  # the first cell of grassroots g is cell g
-        head.update(position="Bí thư đảng ủy", leads=code)
+        head.update(position="Bí thư đảng ủy", position_group="bi-thu-dang-uy", leads=code)
+        # Comparable posts across the district (000_: compare people in equivalent positions).
+        if len(by_cell[cell_codes[g]]) > 4:
+            chair = by_cell[cell_codes[g]][4]
+            if code.startswith("DU"):
+                chair.update(position="Chủ tịch UBND xã", position_group="chu-tich-xa")
+            else:
+                chair.update(position="Thủ trưởng cơ quan", position_group="thu-truong-co-quan")
     by_cell[cell_codes[0]][2].update(position="Bí thư Huyện ủy", leads=DISTRICT)
     people.append(
         {
@@ -153,6 +161,7 @@ def generate(
             "email": f"bithu@tu.{DOMAIN}",
             "organization_code": PROVINCE,
             "position": "Bí thư Tỉnh ủy",
+            "position_group": "",
             "leads": PROVINCE,
             "committees": "",
             "residence": "",
@@ -186,6 +195,7 @@ def generate(
             "email",
             "organization_code",
             "position",
+            "position_group",
             "leads",
             "committees",
             "residence",

@@ -7,6 +7,7 @@ import os
 import sys
 import tempfile
 import time
+from collections import Counter
 from datetime import date, datetime, timedelta
 from datetime import time as clock
 from pathlib import Path
@@ -37,7 +38,9 @@ def _at(day: date, hour: int) -> str:
     return datetime.combine(day, clock(hour), tzinfo=ZONE).isoformat()
 
 
-def run_demo(*, json_output: bool, members: int, seed: int, keep: str | None) -> dict[str, Any]:
+def run_demo(
+    *, json_output: bool, members: int, seed: int, keep: str | None, serve: bool = False
+) -> dict[str, Any]:
     started = time.perf_counter()
     console = Console(stderr=json_output)
     workdir = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="kiemdiem-demo-"))
@@ -127,6 +130,12 @@ def run_demo(*, json_output: bool, members: int, seed: int, keep: str | None) ->
         workbook = workdir / f"bao-cao-{district.cycle_code}.xlsx"
         write_report(report, workbook)
         summary["report"] = str(workbook)
+        if report.insights is not None:  # the planted formalism, as the workbook shows it
+            summary["insights"] = {
+                "formalism": dict(Counter(s["signal"] for s in report.insights["formalism"])),
+                "at_risk": sum(f["at_risk"] for f in report.insights["forecast"]),
+                "position_outliers": sum(len(g["outliers"]) for g in report.insights["comparison"]),
+            }
         summary["mails_received"] = smtp.received()
     summary["actions"] = dict(people.actions)
     summary["refused_actions"] = people.refused
@@ -135,7 +144,28 @@ def run_demo(*, json_output: bool, members: int, seed: int, keep: str | None) ->
     summary["seconds_in_people"] = round(spent["people"], 1)
     summary["directory"] = str(workdir)
     _print(console, summary, timeline, workdir, json_output)
+    if serve:  # a recording SMTP server again, for the mail the pages send (fresh links)
+        with SMTPServerProcess(workdir / "smtp-received.txt") as smtp:
+            os.environ["KIEMDIEM_SMTP_PORT"] = str(smtp.port)
+            serve_demo(console, district.cycle_code, final_now)
     return summary
+
+
+def serve_demo(console: Console, cycle_code: str, now: str) -> None:
+    """Leave the pages running on the demo's database, at the demo's last day, and print one
+    ready sign-in link per kind of person."""
+    from states.people import one_per_role
+    from states.signin import sign_in_url
+    from web.serve import serve
+
+    os.environ["KIEMDIEM_NOW"] = now
+    settings = load_settings()
+    with session_scope(get_engine(settings.database_url)) as session:
+        people = one_per_role(session, cycle_code)
+    console.print(f"\nThe pages are at {settings.base_url} (Ctrl-C stops them). Sign in as:")
+    for role, key in people.items():
+        console.print(f"  {role.value:>9}: {sign_in_url(settings, key)}", soft_wrap=True)
+    serve(settings, ticks=False)
 
 
 def _print(
@@ -180,11 +210,12 @@ def _print(
         f"  PREFECT_HOME={workdir / 'prefect'} {Path(sys.executable).with_name('prefect')} "
         "server start\n"
         "  then open http://127.0.0.1:4200 (flows launch-cycle and review-cycle, artifacts "
-        f"{summary['cycle'].lower()}-states, -overdue and -process)\n"
+        f"{summary['cycle'].lower()}-states, -overdue, -process and -insights)\n"
         f"The standing committee's report (Excel): {summary['report']}\n"
         f"The demo's database is {workdir / 'kiemdiem.db'}: try\n"
         f"  KIEMDIEM_DATABASE_URL=sqlite:///{workdir / 'kiemdiem.db'} "
         f"{Path(sys.executable).with_name('kiemdiem')} cycle status {summary['cycle']}"
+        f" (or cycle insights {summary['cycle']}: {summary.get('insights')})"
     )
     if json_output:
         print(json.dumps(summary, ensure_ascii=False, indent=2))

@@ -21,6 +21,7 @@ from sqlmodel import Session
 
 from kiemdiem.demo.approver import plan_decisions
 from kiemdiem.demo.world import World, load_world
+from kiemdiem.demo.writing import EMPTY_PRAISE, copied_review, honest_review, peer_comment
 from models import ActionRefused, Level, Unit, session_scope
 from models.settings import Settings
 from states import approve, comment, return_for_review, submit_self_review, vote
@@ -80,6 +81,18 @@ class People:
     def chance(self, key: str) -> float:
         return random.Random(f"{self.seed}:{key}").random()
 
+    # A few planted cases of formalism, so `cycle insights` has something to show: members
+    # who copy a colleague's review with some words changed, cells that rate everyone good,
+    # cells whose comments are only praise (states.insights finds them, benchmarks/ measures).
+    def copies(self, code: str) -> bool:
+        return self.chance(f"copy:{code}") < 0.02
+
+    def uniform(self, org_id: int) -> bool:
+        return self.chance(f"uniform:{org_id}") < 0.06
+
+    def hollow(self, org_id: int) -> bool:
+        return self.chance(f"hollow:{org_id}") < 0.06
+
 
 @dataclass
 class _Day:
@@ -138,13 +151,17 @@ def act_for_a_day(
         elif state is UnitState.PUBLISHED and unit.id in world.unowned:
             _assign(day, unit)
     for speaker, codes in sorted(comments.items()):
+        named = set(codes)
+        cells = {u.organization_id for u in world.units if u.code in named}
+        rng = random.Random(f"{people.seed}:comment:{speaker}:{day.today}")
+        hollow = all(people.hollow(org) for org in cells)
         day.in_cycle(
             "comment",
             comment,
             len(codes),
             unit_codes=codes,
             actor_code=day.code(speaker),
-            text="Đồng ý với bản tự kiểm điểm; đề nghị làm rõ thêm nguyên nhân chủ quan.",
+            text=rng.choice(EMPTY_PRAISE) if hollow else peer_comment(rng),
         )
     for voter, paper in sorted(papers.items()):
         day.in_cycle("vote", vote, len(paper), ballots=paper, actor_code=day.code(voter))
@@ -180,10 +197,31 @@ def _suggestions(day: _Day) -> None:
                 _suggest(day, day.code(head), [unit.code], text)
 
 
+def _writing(day: _Day, unit: Unit) -> Any:
+    """The review the unit's author writes: their own, or a cellmate's copied."""
+    people, code = day.people, unit.code
+    own = honest_review(random.Random(f"{people.seed}:text:{code}"))
+    if unit.member_id is None or not people.copies(code):
+        return own
+    mates = sorted(
+        u.code
+        for u in day.world.units
+        if u.organization_id == unit.organization_id and u.code.startswith("M:") and u.code != code
+    )
+    if not mates:
+        return own
+    source = honest_review(random.Random(f"{people.seed}:text:{mates[0]}"))
+    rng = random.Random(f"{people.seed}:copy:{code}")
+    return copied_review(rng, source, rng.uniform(0.05, 0.2))
+
+
 def _submit(day: _Day, unit: Unit, actor: str) -> None:
     people, code = day.people, unit.code
     level = people.level(code)
+    if unit.member_id is not None and people.uniform(unit.organization_id):
+        level = Level.GOOD
     has_shortcomings = people.chance(f"short:{code}") < 0.3
+    written = _writing(day, unit)
     answers = {
         s: "Đã tiếp thu, nghiêm túc kiểm điểm và có kế hoạch khắc phục."
         for s in day.world.suggestions.get(unit.id, [])  # type: ignore[arg-type]
@@ -191,16 +229,12 @@ def _submit(day: _Day, unit: Unit, actor: str) -> None:
     form: dict[str, Any] = {
         "proposed_level": level,
         "score": people.score(code, level) if day.world.rules.scored else None,
-        "criteria": dict.fromkeys(day.world.rules.criteria, "Đạt yêu cầu, có sản phẩm cụ thể."),
-        "strengths": "Hoàn thành các nhiệm vụ được giao; giữ gìn phẩm chất, đạo đức.",
-        "shortcomings": [
-            ShortcomingInput(
-                "Có lúc chưa chủ động nghiên cứu nghị quyết.", cause="Chủ quan, ngại khó."
-            )
-        ]
+        "criteria": dict.fromkeys(day.world.rules.criteria, written.criteria),
+        "strengths": written.strengths,
+        "shortcomings": [ShortcomingInput(written.shortcoming, cause=written.cause)]
         if has_shortcomings
         else [],
-        "remedies": "Tăng cường tự học, tự rèn luyện." if has_shortcomings else "",
+        "remedies": written.remedies if has_shortcomings else "",
         "answers": answers,
     }
     day.in_cycle("submit", submit_self_review, unit_code=code, actor_code=actor, **form)

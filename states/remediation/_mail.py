@@ -12,6 +12,7 @@ from models.organization import Member
 from models.remediation import Shortcoming
 from models.settings import Settings
 from notifications import queue
+from states import links
 from states._mail import mail_to
 from states.cycles import format_day, mail_context, plan_of
 from states.recipients import UnitRef, resolve
@@ -52,7 +53,7 @@ def queue_assigned_mail(
                     "text": item.text,
                     "due_local": format_day(item.due_at, plan) if item.due_at else "",
                     "assigned_by": checked.actor.full_name,
-                    "link": f"{settings.base_url}/cycles/{cycle.code}/remediation/{item.id}",
+                    "link": links.url(settings.base_url, links.remediation(cycle.code)),
                 },
                 settings=settings,
             )

@@ -7,8 +7,9 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
+from models.clock import EARLIEST, LATEST
 from models.cycle import AuditEntry, Cycle, Unit
-from models.errors import NotFound, Refusal
+from models.errors import ActionRefused, NotFound, Refusal
 from models.organization import Member
 from models.remediation import RemediationNote, Shortcoming
 from models.settings import Settings, load_settings
@@ -20,6 +21,7 @@ from states.remediation._common import R, _copies, _refuse
 from states.remediation._mail import queue_assigned_mail
 from states.remediation._record import _sync_deadlines
 from states.service import ActionResult, apply_moves, check_action
+from states.text_limits import check_lengths
 from vocabulary import dates
 
 
@@ -50,6 +52,14 @@ def assign_shortcomings(
 ) -> ActionResult:
     """Give a collective's unowned shortcoming to one member, or split it among several (a
     copy each, each owner told by mail); `due` (a local date) replaces its due date."""
+    if due is not None and not EARLIEST.date() <= due <= LATEST.date():
+        raise ActionRefused(
+            Refusal(
+                "date_out_of_range",
+                field="due",
+                fields={"date": due.isoformat(), "first": EARLIEST.year, "last": LATEST.year},
+            )
+        )
     checked = check_action(
         session,
         cycle_code=cycle_code,
@@ -172,6 +182,7 @@ def report_remediation(
 ) -> Shortcoming:
     """The owner reports what was done (evidence); `remedied` closes the item."""
     check_people_may_act()
+    check_lengths([("note", note, "note")])
     item, unit, cycle = _item(session, shortcoming_id)
     actor = get_member(session, actor_code)
     who = f"{actor.code} ({actor.full_name})"
@@ -234,6 +245,7 @@ def supervise(
 ) -> RemediationNote:
     """A supervision note by a member of the cycle's inspection commission (002_, 004_)."""
     check_people_may_act()
+    check_lengths([("note", note, "note")])
     item, _, cycle = _item(session, shortcoming_id)
     actor = get_member(session, actor_code)
     commission = plan_of(cycle).inspection_commission

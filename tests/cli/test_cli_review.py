@@ -16,6 +16,9 @@ from states.rule_set import load_rule_set
 from tests.factories import MEMBER_HEADER, MEMBERS, ORG_HEADER, ORGS, write_csv, write_plan
 from tests.states.helpers import local, tick
 
+# These tests read the refusals' English words.
+pytestmark = pytest.mark.usefixtures("english")
+
 runner = CliRunner()
 NOW = ["--now", "2026-11-10T09:00:00+07:00"]
 CRITERIA = load_rule_set("qd366-2025").criteria

@@ -18,7 +18,7 @@ from tests.states.helpers import local, tick
 
 runner = CliRunner()
 # Commands that neither act on a cycle nor report one: the clock means nothing to them.
-CLOCKLESS = {"init", "backup", "restore", "diagram", "demo"}
+CLOCKLESS = {"init", "backup", "restore", "diagram", "demo", "serve"}
 
 
 def _leaves(command: Any, prefix: str = "") -> dict[str, Any]:
@@ -90,19 +90,6 @@ def test_reports_read_the_clock_they_are_given(database: Path) -> None:
         assert result.exit_code == 0, result.output
     bad = runner.invoke(app, ["remediation", "list", "TT-2026", "--now", "yesterday"])
     assert bad.exit_code != 0
-
-
-def test_import_stamps_the_clock_it_is_given(database: Path) -> None:
-    from sqlmodel import select
-
-    from models.organization import Organization
-
-    files = write_district(database)
-    at = "2026-11-12T10:00:00+07:00"
-    assert runner.invoke(app, ["org", "import", *map(str, files), "--now", at]).exit_code == 0
-    with session_scope(get_engine()) as session:
-        stamps = {o.updated_at for o in session.exec(select(Organization))}
-    assert stamps == {local("2026-11-12 10:00")}
 
 
 def test_a_refused_batch_names_its_blocker_and_the_units_left_unchanged(database: Path) -> None:

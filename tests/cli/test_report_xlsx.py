@@ -10,11 +10,12 @@ from typing import Any
 import pytest
 import typer
 from openpyxl import load_workbook
+from sqlmodel import select
 from typer.testing import CliRunner
 
 from kiemdiem.cli.report import report_command
 from kiemdiem.report_xlsx import SHEETS, write_report
-from models import Level, get_engine, init_db, load_settings, session_scope
+from models import Cycle, Level, get_engine, init_db, load_settings, session_scope
 from models.org_import import import_organizations
 from states import return_for_review
 from states.report import cycle_report
@@ -169,3 +170,44 @@ def test_a_rule_set_without_a_cap_says_so(database: None, tmp_path: Path) -> Non
     groups = book["Theo nhóm so sánh"]
     assert "không giới hạn tỷ lệ xuất sắc" in groups["A2"].value
     assert groups.max_row == 3 and groups.auto_filter.ref is None  # headers, no rows
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@"])
+def test_text_that_looks_like_a_formula_is_written_as_text(tmp_path: Path, start: str) -> None:
+    url = f"sqlite:///{tmp_path / 'k.db'}"
+    engine = get_engine(url)
+    init_db(engine)
+    orgs_csv, members_csv = write_district(tmp_path)
+    with session_scope(engine) as session:
+        import_organizations(session=session, organizations_csv=orgs_csv, members_csv=members_csv)
+    launch = local("2026-11-10 08:00")
+    launch_cycle(engine, tmp_path, launch, title=f'{start}HYPERLINK("http://x.example","bấm")')
+    with session_scope(engine) as session:  # a title stored before texts were checked
+        cycle = session.exec(select(Cycle)).one()
+        cycle.title += " \x07chuông"
+        session.add(cycle)
+    place(engine, "L:E1", "approval", proposed_level=Level.GOOD, score=80)
+    reason = f"{start}cmd|' /C calc'!A0 đỏ"
+    act(
+        engine,
+        return_for_review,
+        unit_codes=["L:E1"],
+        actor_code="B2",
+        now=local("2026-11-12 09:00"),
+        reason=reason,
+        settings=load_settings(),
+    )
+    with session_scope(engine) as session:
+        report = cycle_report(session, "TT-2026", local("2026-11-22 08:00"))
+    path = tmp_path / "bao-cao.xlsx"
+    write_report(report, path)
+    book = load_workbook(path)
+    cell = book["Trả lại kiểm điểm"]["D4"]
+    assert cell.data_type == "s" and cell.quotePrefix
+    assert cell.value == f"{start}cmd|' /C calc'!A0 đỏ"
+    title = book["Tổng quan"]["A1"]
+    assert title.data_type == "s" and title.value.startswith(f"{start}HYPERLINK(")
+    assert '"bấm") \ufffdchuông' in title.value
+    for sheet in book.worksheets:  # no formula anywhere in the workbook
+        assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
+    assert [p.name for p in tmp_path.iterdir() if p.suffix == ".part"] == []

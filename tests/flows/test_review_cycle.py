@@ -91,6 +91,8 @@ def test_mails_reach_the_right_people_at_the_right_ticks(
     assert overdue is not None and "G1" in str(overdue.data)
     process = Artifact.get("tt-2026-process")
     assert process is not None and "opinions awaited" in str(process.data)
+    insights = Artifact.get("tt-2026-insights")
+    assert insights is not None and "at risk: self_review" in str(insights.data)
 
 
 def test_a_tick_with_the_smtp_server_down_ends_with_mail_pending(

@@ -122,7 +122,12 @@ ORG_ERRORS = [
 
 @pytest.mark.parametrize(("_name", "orgs", "expected"), ORG_ERRORS, ids=[e[0] for e in ORG_ERRORS])
 def test_organization_errors_name_file_and_line_and_write_nothing(
-    engine: Engine, tmp_path: Path, _name: str, orgs: list[dict[str, str]], expected: str
+    english: None,
+    engine: Engine,
+    tmp_path: Path,
+    _name: str,
+    orgs: list[dict[str, str]],
+    expected: str,
 ) -> None:
     with pytest.raises(ImportRejected) as rejected:
         _import(engine, *write_district(tmp_path, orgs))
@@ -144,7 +149,7 @@ def test_a_cycle_in_the_tree_is_refused(engine: Engine, tmp_path: Path) -> None:
     assert _counts(engine) == (0, 0)
 
 
-def test_a_missing_column_is_named(engine: Engine, tmp_path: Path) -> None:
+def test_a_missing_column_is_named(english: None, engine: Engine, tmp_path: Path) -> None:
     orgs = write_csv(tmp_path / "organizations.csv", ["code", "name", "level", "email"], ORGS)
     members = write_csv(
         tmp_path / "members.csv", ["code", "full_name", "organization_code"], MEMBERS
@@ -209,7 +214,7 @@ def test_every_bad_row_is_reported_and_a_bad_reimport_changes_nothing(
         )
 
 
-def test_a_file_that_is_not_utf8_is_refused(engine: Engine, tmp_path: Path) -> None:
+def test_a_file_that_is_not_utf8_is_refused(english: None, engine: Engine, tmp_path: Path) -> None:
     orgs, members = write_district(tmp_path)
     orgs.write_bytes(
         "code,name\nX,Chi bộ\n".encode("cp1258", errors="replace").replace(b"b", b"\xff")

@@ -176,15 +176,17 @@ def test_escalations_to_the_committee_above_copy_the_directing_team(
     assert "M:E2" in {m.recipient: m for m in outbox(district, "digest")}["b4@example.vn"].body_text
 
 
-def test_a_plan_naming_unknown_teams_members_is_refused(district: Engine, tmp_path: Path) -> None:
+def test_a_plan_naming_unknown_teams_members_is_refused(
+    english: None, district: Engine, tmp_path: Path
+) -> None:
     from models import PlanInvalid
 
     teams = [{**TEAMS[1], "lead": "NOBODY", "organizations": ["G2", "GX"]}]
     with pytest.raises(PlanInvalid) as invalid:
         launch_cycle(district, tmp_path, LAUNCH, directing_teams=teams)
     assert invalid.value.problems == [
-        "directing_teams[0].organizations[1]: 'GX' is not an imported organization",
-        "directing_teams[0].lead: 'NOBODY' is not an imported member",
+        "plan: directing_teams[0].organizations[1]: 'GX' is not an imported organization",
+        "plan: directing_teams[0].lead: 'NOBODY' is not an imported member",
     ]
 
 

@@ -157,7 +157,7 @@ def test_offsets(text: str, delta: timedelta) -> None:
 
 
 def test_launch_refuses_unknown_organizations_and_writes_nothing(
-    district: Engine, tmp_path: Path
+    english: None, district: Engine, tmp_path: Path
 ) -> None:
     plan = load_plan(
         write_plan(
@@ -180,17 +180,17 @@ def test_launch_refuses_unknown_organizations_and_writes_nothing(
             settings=load_settings(),
         )
     assert invalid.value.problems == [
-        "launched_by: 'NOPE' is not an imported organization",
-        "pilots.organizations[1]: 'ZZ' is not an imported organization",
-        "inspection_commission[1]: 'QQ' is not an imported member",
-        "opinions.offices[0].organizations[0]: 'YY' is not an imported organization",
+        "plan: launched_by: 'NOPE' is not an imported organization",
+        "plan: pilots.organizations[1]: 'ZZ' is not an imported organization",
+        "plan: inspection_commission[1]: 'QQ' is not an imported member",
+        "plan: opinions.offices[0].organizations[0]: 'YY' is not an imported organization",
     ]
     with session_scope(district) as session:
         assert session.exec(select(func.count()).select_from(Cycle)).one() == 0
         assert session.exec(select(func.count()).select_from(Unit)).one() == 0
 
 
-def test_a_previous_cycle_must_exist(district: Engine, tmp_path: Path) -> None:
+def test_a_previous_cycle_must_exist(english: None, district: Engine, tmp_path: Path) -> None:
     plan = load_plan(write_plan(tmp_path, previous_cycle="TT-2025"))
     with pytest.raises(PlanInvalid) as invalid, session_scope(district) as session:
         launch(
@@ -199,7 +199,9 @@ def test_a_previous_cycle_must_exist(district: Engine, tmp_path: Path) -> None:
             now=datetime(2026, 11, 1, tzinfo=UTC),
             settings=load_settings(),
         )
-    assert invalid.value.problems == ["previous_cycle: 'TT-2025' is not a cycle in this database"]
+    assert invalid.value.problems == [
+        "plan: previous_cycle: 'TT-2025' is not a cycle in this database"
+    ]
 
 
 @pytest.mark.parametrize("start", ["21:00", 1260])  # 1260: YAML 1.1 reads bare 21:00 as minutes

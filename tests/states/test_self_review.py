@@ -27,6 +27,9 @@ from states.self_review import ShortcomingInput, self_review_form
 from states.suggestions import suggest
 from tests.states.helpers import act, launch_cycle, local, review_form, snapshot, state, tick
 
+# These tests read the refusals' English words.
+pytestmark = pytest.mark.usefixtures("english")
+
 LAUNCH = local("2026-11-10 08:00")
 CRITERIA = load_rule_set("qd366-2025").criteria
 

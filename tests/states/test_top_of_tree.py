@@ -32,14 +32,15 @@ def _launch_refused(engine: Engine, tmp_path: Path, **plan: object) -> list[str]
 
 
 def test_a_launching_committee_with_nothing_above_it_is_refused(
-    district: Engine, tmp_path: Path
+    district: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("KIEMDIEM_LANG", "en")
     (problem,) = _launch_refused(district, tmp_path, launched_by="P", pilots=None)
-    assert problem.startswith("higher_committee: P has no organization above it in the tree")
+    assert problem.startswith("plan: higher_committee: P has no organization above it in the tree")
     (problem,) = _launch_refused(district, tmp_path, higher_committee="G1")
-    assert problem == (
-        "higher_committee: 'G1' is not an imported organization above D (above it: P)"
-    )
+    assert problem == "plan: higher_committee: 'G1' is not an organization above D (above it: P)"
+    (problem,) = _launch_refused(district, tmp_path, higher_committee="NOPE")
+    assert problem == "plan: higher_committee: 'NOPE' is not an imported organization"
 
 
 @pytest.fixture

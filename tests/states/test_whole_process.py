@@ -36,6 +36,7 @@ from states.rule_set import SHIPPED
 from states.self_review import ShortcomingInput
 from tests.factories import MEMBER_HEADER, MEMBERS, ORG_HEADER, ORGS, PLAN, write_csv
 from tests.states.helpers import launch_cycle, local, outbox, review_form
+from vocabulary import use_language
 
 FIRST, SECOND = "TT-2026", "TT-2027"
 G, E = Level.GOOD, Level.EXCELLENT
@@ -77,7 +78,8 @@ def _state(engine: Engine, cycle: str, code: str) -> str:
 def _refused(engine: Engine, action: Callable[..., Any], cycle: str, **kwargs: Any) -> str:
     with pytest.raises(ActionRefused) as refused:
         _do(engine, action, cycle, **kwargs)
-    return str(refused.value)
+    with use_language("en"):  # the test reads the refusal's English words
+        return str(refused.value)
 
 
 def _year(engine: Engine, folder: Path, code: str, year: int, **plan: Any) -> datetime:

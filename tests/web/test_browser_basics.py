@@ -16,6 +16,7 @@ def test_a_member_signs_in_from_a_link_on_a_phone(
     signed_in(page, live_server, "m:A3")
     assert page.url == live_server.url + "/"
     assert page.locator("html").get_attribute("lang") == "vi"
+    assert page.locator("h1").inner_text() == "Việc của tôi"
     assert page.evaluate("typeof window.htmx") == "object"
     assert problems == []  # nothing blocked by the CSP, no script error
     page.get_by_role("button", name="English").click()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import time
+from unittest import mock
 
 import httpx
 
@@ -66,3 +68,27 @@ def test_a_post_without_its_csrf_token_is_refused(live_server: LiveServer) -> No
         token = csrf_of(http.get("/").text)
         assert http.post("/signout", data={"csrf_token": token}).status_code == 303
         assert http.get("/").status_code == 303
+
+
+def test_an_expired_link_and_someone_elses_link_are_refused_and_change_nothing(
+    live_server: LiveServer,
+) -> None:
+    days = live_server.settings.signin_link_days
+    with mock.patch("itsdangerous.timed.time.time", return_value=time.time() - (days + 1) * 86400):
+        old = live_server.link("m:A3").removeprefix(live_server.url)
+    with client(live_server) as http:
+        expired = http.get(old)
+        assert expired.status_code == 400 and "Đường dẫn đăng nhập đã hết hạn" in expired.text
+        assert http.get("/").status_code == 303  # not signed in
+        http.get(live_server.link("m:B1").removeprefix(live_server.url))
+        foreign = http.get(live_server.link("m:A3").removeprefix(live_server.url))
+        assert foreign.status_code == 403
+        assert "Đường dẫn đăng nhập này dành cho người khác" in foreign.text
+        assert "Nguyễn Văn B1" in http.get("/").text  # still B1
+
+
+def test_a_link_sends_nowhere_but_this_site(live_server: LiveServer) -> None:
+    with client(live_server) as http:
+        link = live_server.link("m:A3").removeprefix(live_server.url).split("?")[0]
+        response = http.get(link, params={"next": "//evil.example/x"})
+        assert response.headers["location"] == "/"

@@ -1,7 +1,7 @@
 """opinion requests asked by the tick
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-02 14:10:00
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 
 import models._types
 
-revision: str = "0004"
-down_revision: str | None = "0003"
+revision: str = "0006"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,131 @@
+"""`kiemdiem serve`: the pages, each cycle's morning tick, and the outbox, in one process.
+
+- The pages: uvicorn on `KIEMDIEM_SERVE_HOST`:`KIEMDIEM_SERVE_PORT` (behind a proxy, it
+  trusts the proxy's X-Forwarded-Proto, so cookies are Secure over https).
+- The ticks: a thread that, once a minute, runs the `review-cycle` flow for every running
+  cycle whose last tick was before this morning's `KIEMDIEM_TICK_HOUR` (local time in
+  `KIEMDIEM_TICK_TIMEZONE`, Asia/Ho_Chi_Minh). Prefect's API is embedded (ephemeral) unless
+  PREFECT_API_URL names a server, whose UI then shows the runs.
+- The outbox: a thread that delivers due mail every `interval` seconds, so a fresh sign-in
+  link asked for on a page leaves at once, not at the next morning's tick.
+
+Every part is safe to run in several processes on one database (ticks are idempotent and
+read what was already ticked; outbox rows are claimed): `--no-ticks --no-mail` makes a
+process that only serves pages.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+
+import uvicorn
+from sqlmodel import Session
+
+from models import OutboxMessage, get_engine, init_db, resolve_now, session_scope
+from models.settings import Settings
+from notifications import deliver
+from states.recipients import readdress
+from states.schedule import cycles_due
+from states.signin import personalize
+from web.app import create_app
+
+log = logging.getLogger("kiemdiem.serve")
+
+
+def deliver_now(settings: Settings) -> int:
+    """Send the due outbox once, links signed for their recipients; how many were sent."""
+
+    def sign(session: Session, rows: Sequence[OutboxMessage]) -> dict[int, tuple[str, str]]:
+        return personalize(session, rows, settings)
+
+    report = deliver(
+        get_engine(settings.database_url),
+        settings,
+        now=resolve_now(),
+        readdress=readdress,
+        personalize=sign,
+    )
+    return report.sent
+
+
+def tick_due_cycles(settings: Settings) -> list[str]:
+    """Run the morning tick of every cycle due for one; the codes ticked."""
+    with session_scope(get_engine(settings.database_url)) as session:
+        due = cycles_due(
+            session, resolve_now(), hour=settings.tick_hour, zone=settings.tick_timezone
+        )
+    if not due:
+        return []
+    from flows import review_cycle
+
+    for code in due:
+        review_cycle(code, now=resolve_now().isoformat(), database_url=settings.database_url)
+        log.warning("morning tick of %s done", code)
+    return due
+
+
+class Loop(threading.Thread):
+    """Call `work` every `interval` seconds until stopped; a failure is logged, not fatal."""
+
+    def __init__(self, name: str, interval: float, work: object) -> None:
+        super().__init__(name=name, daemon=True)
+        self.interval, self.work = interval, work
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                self.work()  # type: ignore[operator]
+            except Exception:  # the loop must outlive a bad minute (SMTP down, a lock)
+                log.exception("%s failed; trying again in %s s", self.name, self.interval)
+            self.stopped.wait(self.interval)
+
+
+def serve(
+    settings: Settings,
+    *,
+    ticks: bool = True,
+    mail: bool = True,
+    mail_interval: float = 30.0,
+    ready: threading.Event | None = None,
+) -> None:
+    """Serve the pages until interrupted, with the tick and outbox loops beside them."""
+    init_db(get_engine(settings.database_url))
+    loops = []
+    if ticks:
+        from kiemdiem.prefect_env import prepare_prefect
+
+        prepare_prefect()
+        loops.append(Loop("morning-tick", 60.0, lambda: tick_due_cycles(settings)))
+    if mail:
+        loops.append(Loop("outbox", mail_interval, lambda: deliver_now(settings)))
+    for loop in loops:
+        loop.start()
+    config = uvicorn.Config(
+        create_app(settings),
+        host=settings.serve_host,
+        port=settings.serve_port,
+        proxy_headers=True,
+        forwarded_allow_ips=None,  # FORWARDED_ALLOW_IPS, else 127.0.0.1 only
+        lifespan="off",
+        log_level="warning",
+    )
+    server = uvicorn.Server(config)
+    if ready is not None:
+        threading.Thread(target=_signal_ready, args=(server, ready), daemon=True).start()
+    try:
+        server.run()
+    finally:
+        for loop in loops:
+            loop.stopped.set()
+
+
+def _signal_ready(server: uvicorn.Server, ready: threading.Event) -> None:
+    while not server.started and not server.should_exit:
+        threading.Event().wait(0.05)
+    ready.set()
+
+
+__all__ = ["deliver_now", "serve", "tick_due_cycles"]
