@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 from models.cycle import Cycle, Unit, UnitKind, VoterRoll
 from models.errors import Refusal
 from models.organization import Member
+from states.cycles import approving_committee
 from states.directory import Directory
 
 
@@ -162,9 +163,22 @@ def _not_voted(ctx: GuardContext, unit: Unit) -> Refusal | None:
 
 
 def _approver(ctx: GuardContext, unit: Unit) -> Refusal | None:
-    approving = ctx.directory.approving(unit.organization_id)
+    approving = approving_committee(ctx.directory, ctx.cycle, unit.organization_id)
+    org = ctx.directory.orgs[unit.organization_id]
+    if ctx.actor.id is not None and ctx.actor.id == unit.member_id:
+        return Refusal("decides_own_review", fields={"who": ctx.who(), "approving": approving.code})
+    if unit.kind.is_collective and (
+        ctx.actor.leads_id == unit.organization_id
+        or ctx.actor.id in ctx.directory.committee(unit.organization_id)
+    ):
+        return Refusal(
+            "decides_own_collective",
+            fields={"who": ctx.who(), "org": org.code, "approving": approving.code},
+        )
     if ctx.directory.leads_within(ctx.actor.leads_id, approving.id):
         return None
+    if ctx.directory.on_standing_committee(ctx.actor.id, approving.id):
+        return None  # the import seats the actor on the approving standing committee
     return Refusal("not_approver", fields={"who": ctx.who(), "approving": approving.code})
 
 

@@ -22,6 +22,7 @@ from states.acting import audit_fields, check_people_may_act
 from states.cycles import Lock, get_cycle, get_member, get_units
 from states.guards import PERSON_GUARDS, GuardContext, as_refusal
 from states.machine import Move, machine_for
+from states.refusing import refuse_batch
 
 
 @dataclass
@@ -73,7 +74,7 @@ def check_action(
                 problems.append(as_refusal(refusal, unit.code))
         moves.append(move)
     if problems:
-        raise ActionRefused(*problems, Refusal("nothing_changed"))
+        refuse_batch(problems, [u.code for u in units])
     return Checked(cycle, actor, units, moves, guards)
 
 

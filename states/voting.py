@@ -38,6 +38,7 @@ from states.cycles import get_cycle, get_units, rules_of
 from states.directory import Directory, OrgNode
 from states.guards import Electorate, GuardContext, person_guard
 from states.machine import UnitState
+from states.refusing import refuse_batch
 from states.rule_set import RuleSet
 from states.service import ActionResult, Checked, apply_moves, check_action
 
@@ -83,7 +84,7 @@ def vote(
         else:
             chosen[unit.code] = level
     if problems:
-        raise ActionRefused(*problems, Refusal("nothing_changed"))
+        refuse_batch(problems, [u.code for u in checked.units])
     voter = checked.actor.id
     session.execute(
         insert(VoterRoll),
@@ -334,7 +335,8 @@ def _check_each(
 ) -> list[tuple[str, Checked]]:
     """Check every group of units under its own trigger; refuse once, listing every problem
     in the order the units were named."""
-    checks, problems = [], []
+    checks: list[tuple[str, Checked]] = []
+    problems: list[Refusal] = []
     for trigger, named in by_trigger.items():
         if not named:
             continue
@@ -347,13 +349,15 @@ def _check_each(
                 trigger=trigger,
             )
         except ActionRefused as refused:
-            problems += [p for p in str(refused).splitlines() if p != "Nothing was changed."]
+            problems += [
+                r for r in refused.refusals if r.code not in ("nothing_changed", "others_unchanged")
+            ]
             continue
         checks.append((trigger, checked))
     if problems:
         rank = {code: i for i, code in enumerate(order)}
-        problems.sort(key=lambda p: rank.get(p.split(": ", 1)[0], 0))
-        raise ActionRefused(*problems, Refusal("nothing_changed"))
+        problems.sort(key=lambda r: rank.get(r.unit or "", 0))
+        refuse_batch(problems, order)
     return checks
 
 

@@ -20,7 +20,7 @@ from kiemdiem.cli._common import (
     transaction,
 )
 from kiemdiem.cli._words import App
-from kiemdiem.cli.unit import report
+from kiemdiem.cli.unit import _part_of, report
 from vocabulary import N_, _, names
 
 app = App(
@@ -37,7 +37,9 @@ def list_(
     unit: str | None = typer.Option(None, help=N_("Only this unit's items (e.g. O:C1).")),
     owner: str | None = typer.Option(None, help=N_("Only items this member owns.")),
     status: StatusChoice | None = typer.Option(None, help=N_("Only items in this status.")),
+    now: NowOption = None,
 ) -> None:
+    from models import resolve_now
     from states.remediation import remediation_items
 
     with transaction() as session:
@@ -47,6 +49,7 @@ def list_(
             unit_code=unit,
             owner_code=owner,
             status=status.value if status else None,
+            now=resolve_now(now),
         )
     table = Table(
         _("id"),
@@ -60,7 +63,7 @@ def list_(
     )
     for i in items:
         table.add_row(
-            str(i["id"]),
+            str(i["id"]) + _part_of(i["split_from"]),
             text(i["unit"]),
             text(i["text"]) + (f" ({text(i['cause'])})" if i["cause"] else ""),
             f"{text(i['owner'])} {text(i['owner_name'])}"

@@ -55,10 +55,11 @@ def report(result: ActionResult) -> None:
 def show(
     cycle: CycleArg, unit: UnitArg, json_output: JsonOption = False, now: NowOption = None
 ) -> None:
+    from models import resolve_now
     from states.unit_view import unit_view
 
     with transaction() as session:
-        view = unit_view(session, cycle, unit)
+        view = unit_view(session, cycle, unit, now=resolve_now(now))
     if json_output:
         print(json.dumps(view, ensure_ascii=False, indent=2))
         return
@@ -77,11 +78,13 @@ def show(
         )
     )
     for d in view["deadlines"]:
+        late = _(" (passed)") if d["passed"] else ""
         console.print(
             "  "
             + _("{stage}: due by the end of {day}").format(
                 stage=names.capitalized(names.STAGES.name(d["stage"])), day=text(d["due_local"])
             )
+            + late
         )
     for line in view["suggestions"]:
         console.print("  " + _("suggestion {text}").format(text=text(line)))
@@ -113,7 +116,7 @@ def show(
         console.print(
             "  "
             + _("shortcoming #{id} ({status}, owner {owner}, due {day}): {text}").format(
-                id=item["id"],
+                id=str(item["id"]) + _part_of(item["split_from"]),
                 status=names.REMEDIATION_STATUSES.name(item["status"]),
                 owner=text(item["owner"] or "—"),
                 day=text(item["due_local"]),
@@ -131,6 +134,11 @@ def show(
             text(entry["reason"] or ""),
         )
     console.print(table)
+
+
+def _part_of(original: int | None) -> str:
+    """After a split, each part points to the shortcoming it was split from."""
+    return _(" (part of #{id})").format(id=original) if original else ""
 
 
 # How a vote is cast, as the unit view names it.

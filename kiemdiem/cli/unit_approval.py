@@ -107,11 +107,12 @@ def return_(
     "results",
     help=N_("The published results a member may see: their own and their organization's."),
 )
-def results(cycle: CycleArg, as_: AsOption) -> None:
+def results(cycle: CycleArg, as_: AsOption, now: NowOption = None) -> None:
+    from models import resolve_now
     from states.publication import published_results
 
     with transaction() as session:
-        rows = published_results(session, cycle, as_)
+        rows = published_results(session, cycle, as_, now=resolve_now(now) if now else None)
     if not rows:
         console.print(
             _("No results published for {member} in {cycle} yet.").format(

@@ -124,11 +124,14 @@ def _shortcoming(value: str) -> ShortcomingInput:
         "What a unit's self-review must answer: criteria, score bands, suggestions, last year."
     ),
 )
-def form_(cycle: CycleArg, unit: UnitArg, json_output: JsonOption = False) -> None:
+def form_(
+    cycle: CycleArg, unit: UnitArg, json_output: JsonOption = False, now: NowOption = None
+) -> None:
+    from models import resolve_now
     from states.self_review import self_review_form
 
     with transaction() as session:
-        form = self_review_form(session, cycle, unit)
+        form = self_review_form(session, cycle, unit, now=resolve_now(now))
     if json_output:
         print(json.dumps(form, ensure_ascii=False, indent=2))
         return
@@ -139,7 +142,7 @@ def form_(cycle: CycleArg, unit: UnitArg, json_output: JsonOption = False) -> No
             unit=text(form["unit"]),
             kind=names.KINDS.name(form["kind"]),
             state=names.STATES.name(form["state"]),
-            day=text(form["due_local"]),
+            day=text(form["due_local"]) + (_(" (passed)") if form["overdue"] else ""),
             rules=text(form["rule_set"]),
             title=text(form["rule_set_title"]),
         )

@@ -14,7 +14,7 @@ from models.organization import Member
 from models.remediation import RemediationNote, Shortcoming
 from models.settings import Settings, load_settings
 from states.acting import audit_fields, check_people_may_act
-from states.cycles import get_member, plan_of
+from states.cycles import approving_committee, get_member, plan_of
 from states.directory import Directory
 from states.guards import GuardContext, person_guard
 from states.remediation._common import R, _copies, _refuse
@@ -31,7 +31,7 @@ def _heads_or_approves(ctx: GuardContext, unit: Unit) -> Refusal | None:
     if ctx.directory.leads_within(ctx.actor.leads_id, unit.organization_id):
         return None
     org = ctx.directory.orgs[unit.organization_id]
-    approving = ctx.directory.approving(unit.organization_id)
+    approving = approving_committee(ctx.directory, ctx.cycle, unit.organization_id)
     return Refusal(
         "not_head_or_approver",
         fields={"who": ctx.who(), "org": org.code, "approving": approving.code},
