@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from models import ImportRejected, Unit, session_scope
+from models.errors import Refusal
 from models.org_import import import_organizations
 from models.organization import Member
 from states.cycles import get_cycle
@@ -66,7 +67,7 @@ def _approver_refusal(engine: Engine, actor: str, code: str) -> str | None:
         unit = session.exec(select(Unit).where(Unit.code == code)).one()
         ctx = GuardContext.load(session, cycle, member, [unit])
         refusal = PERSON_GUARDS["actor_on_approving_committee"](ctx, unit)
-        return None if refusal is None else refusal.code
+        return refusal.code if isinstance(refusal, Refusal) else refusal
 
 
 def test_the_standing_committee_as_imported_approves(seated: Engine) -> None:
