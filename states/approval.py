@@ -65,7 +65,7 @@ def approve(
     reason = reason.strip() if reason and reason.strip() else None
     per_unit = dict(levels or {})
     named = {u.code for u in checked.units}
-    problems: list[str | Refusal] = [
+    problems: list[Refusal] = [
         Refusal("level_for_unit_not_decided", unit=code, field="set")
         for code in per_unit
         if code not in named
@@ -74,9 +74,9 @@ def approve(
     for unit in checked.units:
         final = per_unit.get(unit.code) or level or unit.proposed_level
         refusal = choice_problem(unit.code, unit.proposed_level, final, reason)
-        if refusal or final is None:
-            problems.append(refusal or f"{unit.code}: no level")
-        else:
+        if refusal is not None:
+            problems.append(refusal)
+        elif final is not None:
             decided[unit.code] = final
     members = _members_of(session, checked.units)
     problems += rule_problems(session, checked, decided, rules_of(checked.cycle), members)

@@ -2,7 +2,7 @@
 
 The checks are pure functions over plain values (levels, counts, scores), so the report can
 reuse them; `rule_problems` gathers the values for one approve action and returns every
-broken rule at once, each naming the rule, the numbers, and what to do.
+broken rule at once as a `Refusal` (code and fields, worded in `vocabulary.wording.approval_rules`).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from states import remediation
 from states.groups import Group, group_of
 from states.rule_set import RuleSet
 from states.service import Checked
+from vocabulary.names import REMEDIATION_STATUSES
 
 _ORDER = list(Level)
 
@@ -56,30 +57,39 @@ def _percent(share_of_good: float) -> str:
 
 
 def cap_problem(
-    *, rule_set: str, group: str, excellent: int, good: int, share_of_good: float
-) -> str | None:
+    *, rule_set: str, group: Group, excellent: int, good: int, share_of_good: float
+) -> Refusal | None:
     """Why a comparable group's excellent count breaks the cap, or None."""
     if cap_allows(excellent, good, share_of_good):
         return None
-    return (
-        f"cap on excellent ({rule_set}): in {group}, {excellent} excellent would exceed "
-        f"{_percent(share_of_good)} of {good} good (at most {cap_limit(good, share_of_good)}); "
-        "decide fewer excellent, or decide the group's good levels in the same action"
+    return Refusal(
+        "cap_on_excellent",
+        field="level",
+        fields={
+            "rules": rule_set,
+            **group.fields(),
+            "excellent": excellent,
+            "share": _percent(share_of_good),
+            "good": good,
+            "limit": cap_limit(good, share_of_good),
+        },
     )
 
 
 def choice_problem(
     code: str, proposed: Level | None, decided: Level | None, reason: str | None
-) -> str | Refusal | None:
+) -> Refusal | None:
     """The committee confirms or lowers the proposal; lowering needs a reason."""
     if decided is None:
         return Refusal("no_level_to_confirm", unit=code, field="level")
     if proposed is None or decided is proposed:
         return None
     if above(decided, proposed):
-        return (
-            f"{code}: raising {proposed.value} to {decided.value} is refused: the committee "
-            "confirms or lowers the proposed level; to raise it, return the unit for re-review"
+        return Refusal(
+            "raising_refused",
+            unit=code,
+            field="level",
+            fields={"proposed": proposed.value, "decided": decided.value},
         )
     if not reason:
         return Refusal(
@@ -92,35 +102,37 @@ def choice_problem(
 
 
 def head_problem(
-    *, leader: str, level: Level, collective: str, collective_level: Level
-) -> str | None:
+    *, code: str, leader: str, level: Level, collective: str, collective_level: Level
+) -> Refusal | None:
     """A head is not rated above the collective they lead (124-QĐ/TW)."""
     if not above(level, collective_level):
         return None
-    return (
-        f"{leader} cannot be rated {level.value}, above {collective_level.value} decided for "
-        f"{collective}, the collective they lead (qd124: a head is not rated above the collective)"
+    return Refusal(
+        "head_above_collective",
+        unit=code,
+        field="level",
+        fields={
+            "who": leader,
+            "level": level.value,
+            "collective": collective,
+            "collective_level": collective_level.value,
+        },
     )
 
 
 def band_problem(
     *, code: str, level: Level, score: int | None, bands: Mapping[Level, int], rule_set: str
-) -> str | None:
+) -> Refusal | None:
     """Under a scored rule set a level needs a score at least its band's floor."""
     floor = bands.get(level)
     if floor is None:
         return None
+    fields = {"level": level.value, "floor": floor, "rules": rule_set}
     if score is None:
-        return (
-            f"{code}: {level.value} needs a score of at least {floor} under {rule_set}; "
-            "the self-review gave no score (return it for re-review to get one)"
-        )
+        return Refusal("band_needs_score", unit=code, field="level", fields=fields)
     if score >= floor:
         return None
-    return (
-        f"{code}: {level.value} needs a score of at least {floor} under {rule_set}; "
-        f"the self-review scored {score}"
-    )
+    return Refusal("band_score_low", unit=code, field="level", fields={**fields, "score": score})
 
 
 def _short(text: str, width: int = 24) -> str:
@@ -133,19 +145,27 @@ def _short(text: str, width: int = 24) -> str:
 
 def remediation_problem(
     *, code: str, unremedied: Sequence[Shortcoming], rule_set: str
-) -> str | None:
-    """Excellent needs every shortcoming from earlier cycles remedied (366-QĐ/TW)."""
+) -> Refusal | None:
+    """Excellent needs every shortcoming from earlier cycles remedied (366-QĐ/TW).
+
+    The list names each shortcoming's status in the current language (worded here: a list
+    of shortcomings is wider than a refusal's fields)."""
     if not unremedied:
         return None
-    listed = ", ".join(f"#{s.id} '{_short(s.text)}', {s.status.value}" for s in unremedied)
-    what = (
-        "shortcomings from earlier cycles are"
-        if len(unremedied) > 1
-        else "shortcoming from an earlier cycle is"
+    listed = ", ".join(
+        f"#{s.id} '{_short(s.text)}', {REMEDIATION_STATUSES.name(s.status.value)}"
+        for s in unremedied
     )
-    return (
-        f"{code} cannot be excellent: {len(unremedied)} {what} not remedied ({listed}); "
-        f"{rule_set} requires all remedied"
+    return Refusal(
+        "earlier_unremedied",
+        unit=code,
+        field="level",
+        fields={
+            "level": Level.EXCELLENT.value,
+            "n": len(unremedied),
+            "listed": listed,
+            "rules": rule_set,
+        },
     )
 
 
@@ -168,7 +188,7 @@ def rule_problems(
     decided: Mapping[str, Level],
     rules: RuleSet,
     members: Mapping[int, Member],
-) -> list[str]:
+) -> list[Refusal]:
     """Every rule the decisions `decided` (unit code → level) would break, in one list."""
     units = [u for u in checked.units if u.code in decided]
     problems = _cap(session, checked, units, decided, rules)
@@ -204,7 +224,7 @@ def _cap(
     units: list[Unit],
     decided: Mapping[str, Level],
     rules: RuleSet,
-) -> list[str]:
+) -> list[Refusal]:
     """Count each group the action adds an excellent to: earlier decisions plus these."""
     cap = rules.excellent_cap
     if cap is None:
@@ -238,11 +258,11 @@ def _cap(
         group = group_of(unit, directory, rules)
         if group is not None and group.key in tallies:
             tallies[group.key].add(unit.final_level)
-    problems = []
+    problems: list[Refusal] = []
     for tally in tallies.values():
         found = cap_problem(
             rule_set=rules.name,
-            group=tally.group.label(),
+            group=tally.group,
             excellent=tally.excellent,
             good=tally.good,
             share_of_good=cap.share_of_good,
@@ -270,7 +290,7 @@ def _heads(
     units: list[Unit],
     decided: Mapping[str, Level],
     members: Mapping[int, Member],
-) -> list[str]:
+) -> list[Refusal]:
     """A leader against the collective they lead: its leadership (T:), or a cell itself (O:).
 
     A collective not decided yet is skipped: deciding it first is the ordering guard's job.
@@ -294,7 +314,7 @@ def _heads(
     )
     levels: dict[str, Level | None] = {code: Level(v) if v else None for code, v in rows}
     levels.update(decided)
-    problems = []
+    problems: list[Refusal] = []
     for unit in leaders:
         leadership, organization = candidates[unit.code]
         collective = leadership if leadership in levels else organization
@@ -303,6 +323,7 @@ def _heads(
             continue
         member = members.get(unit.member_id) if unit.member_id else None
         found = head_problem(
+            code=unit.code,
             leader=f"{unit.code} ({member.full_name})" if member else unit.code,
             level=decided[unit.code],
             collective=collective,

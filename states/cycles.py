@@ -16,7 +16,7 @@ from models.organization import Member
 from states.directory import Directory, OrgNode
 from states.plan import Plan
 from states.rule_set import RuleSet
-from vocabulary import dates
+from vocabulary import _, dates
 
 Lock = Literal["share", "update"] | None
 
@@ -24,9 +24,11 @@ Lock = Literal["share", "update"] | None
 def get_cycle(session: Session, code: str) -> Cycle:
     cycle = session.exec(select(Cycle).where(Cycle.code == code)).first()
     if cycle is None:
-        known = ", ".join(session.exec(select(Cycle.code)).all()) or "none yet"
+        known = ", ".join(session.exec(select(Cycle.code)).all()) or _("none yet")
         raise NotFound(
-            f"no cycle {code!r}; cycles: {known}. Launch one with `kiemdiem cycle launch`"
+            _("no cycle {code!r}; cycles: {known}. Launch one with `kiemdiem cycle launch`").format(
+                code=code, known=known
+            )
         )
     return cycle
 
@@ -66,7 +68,7 @@ def _stored_rules(rule_set_json: str) -> RuleSet:
 def get_member(session: Session, code: str) -> Member:
     member = session.exec(select(Member).where(Member.code == code)).first()
     if member is None:
-        raise NotFound(f"no member {code!r}; check the code in members.csv")
+        raise NotFound(_("no member {code!r}; check the code in members.csv").format(code=code))
     return member
 
 
@@ -94,8 +96,10 @@ def get_units(
     missing = [c for c in codes if c not in by_code]
     if missing:
         raise NotFound(
-            f"cycle {cycle.code} has no unit {', '.join(map(repr, missing))}; unit codes are "
-            "O:<org> (organization), T:<org> (leadership), M:<member>, L:<member> (as leader)"
+            _(
+                "cycle {cycle} has no unit {missing}; unit codes are O:<org> (organization), "
+                "T:<org> (leadership), M:<member>, L:<member> (as leader)"
+            ).format(cycle=cycle.code, missing=", ".join(map(repr, missing)))
         )
     return [by_code[c] for c in codes]
 

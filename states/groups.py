@@ -13,6 +13,9 @@ from models.cycle import Unit, UnitKind
 from models.organization import OrgLevel
 from states.directory import Directory, OrgNode
 from states.rule_set import RuleSet
+from vocabulary import _
+from vocabulary.names import KINDS
+from vocabulary.wording.approval_rules import GROUP_LABEL
 
 _RANK = {OrgLevel.PROVINCE: 0, OrgLevel.DISTRICT: 1, OrgLevel.GRASSROOTS: 2, OrgLevel.CELL: 3}
 
@@ -28,8 +31,15 @@ class Group:
     def key(self) -> tuple[str, int]:
         return (self.kind.value, self.org.id)
 
+    def fields(self) -> dict[str, str]:
+        """The group as a refusal's fields: its kind (a stored value) and organization."""
+        return {"kind": self.kind.value, "org": self.org.code, "name": self.org.name}
+
     def label(self) -> str:
-        return f"{self.kind.value} units within {self.org.code} ({self.org.name})"
+        """The group's name in the current language, e.g. "member units within C1 (…)"."""
+        return _(GROUP_LABEL).format(
+            kind=KINDS.name(self.kind.value), org=self.org.code, name=self.org.name
+        )
 
 
 def group_of(unit: Unit, directory: Directory, rules: RuleSet) -> Group | None:

@@ -7,11 +7,12 @@ an unknown code is worded from its fields so nothing is ever lost.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Literal
+from collections.abc import Iterable, Mapping
+from typing import Any, Literal
 
 from models.errors import Refusal
 from vocabulary import _
+from vocabulary.names import KINDS, LEVELS, Names
 from vocabulary.wording import WORDS
 
 Front = Literal["cli", "page", "mail"]
@@ -33,12 +34,31 @@ CLI_HINTS: dict[str, str] = {
 }
 
 
+# Fields that carry a stored value (a level, a kind of unit): worded by its name in the
+# current language, so a refusal never shows "excellent" in a Vietnamese sentence.
+NAMED_FIELDS: dict[str, Names] = {
+    "level": LEVELS,
+    "proposed": LEVELS,
+    "decided": LEVELS,
+    "collective_level": LEVELS,
+    "most": LEVELS,
+    "kind": KINDS,
+}
+
+
+def _named(fields: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        k: NAMED_FIELDS[k].name(str(v)) if k in NAMED_FIELDS and v is not None else v
+        for k, v in fields.items()
+    }
+
+
 def word(refusal: Refusal, *, front: Front = "cli") -> str:
     """One refusal as a sentence in the current language, prefixed by its unit."""
     if refusal.code == "text":
         text = str(refusal.fields.get("text", ""))
     elif refusal.code in WORDS:
-        text = _(WORDS[refusal.code]).format(**refusal.fields)
+        text = _(WORDS[refusal.code]).format(**_named(refusal.fields))
     else:
         text = _(refusal.code) + "".join(f" {k}={v}" for k, v in refusal.fields.items())
     if front == "cli" and refusal.field is not None:

@@ -259,7 +259,9 @@ def test_only_the_approving_committee_decides_and_lowering_needs_a_reason(cycle:
         ActionRefused, match="B1 .* is not on the approving committee \\(G2 or above\\)"
     ):
         act(cycle, approve, unit_codes=["M:B3"], actor_code="B1", now=LAUNCH)
-    with pytest.raises(ActionRefused, match="lowering good to completed needs a reason"):
+    with pytest.raises(
+        ActionRefused, match="lowering Well completed duties to Completed duties needs a reason"
+    ):
         act(cycle, approve, unit_codes=["M:B3"], actor_code="B2", now=LAUNCH, level=Level.COMPLETED)
     assert snapshot(cycle) == before
     act(

@@ -12,12 +12,17 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from models import ActionRefused, AuditEntry, Level, Unit, session_scope
+from models.cycle import UnitKind
 from models.org_import import import_organizations
+from models.organization import OrgLevel
 from states import approve, remediation
 from states.approval_rules import band_problem, cap_allows, cap_limit, cap_problem, choice_problem
+from states.directory import OrgNode
+from states.groups import Group
 from states.publication import published_results
 from tests.factories import MEMBERS, member, write_district
 from tests.states.helpers import CYCLE, act, launch_cycle, local, outbox, place, snapshot, state
+from vocabulary.refusals import word
 
 # These tests assert the English wording; Vietnamese is the default.
 pytestmark = pytest.mark.usefixtures("english")
@@ -55,7 +60,8 @@ def _refused(engine: Engine, codes: list[str], actor: str, **kwargs: Any) -> str
         _decide(engine, codes, actor, **kwargs)
     assert snapshot(engine) == before
     message = str(refused.value)
-    assert message.endswith("Nothing was changed.")
+    # A batch refused for some of its units names the others, also unchanged.
+    assert message.endswith(("Nothing was changed.", "or once it is allowed."))
     return message
 
 
@@ -84,8 +90,11 @@ def test_the_cap_is_integer_exact(
 ) -> None:
     assert cap_allows(excellent, good, share) is allowed
     assert cap_limit(good, share) == limit
+    group = Group(
+        UnitKind.MEMBER, OrgNode(1, "G1", "Đảng ủy", OrgLevel.GRASSROOTS, None, "1/", None, None)
+    )
     problem = cap_problem(
-        rule_set="qd366-2025", group="g", excellent=excellent, good=good, share_of_good=share
+        rule_set="qd366-2025", group=group, excellent=excellent, good=good, share_of_good=share
     )
     assert (problem is None) is allowed
 
@@ -95,12 +104,18 @@ def test_pure_checks_name_the_numbers() -> None:
     assert band_problem(code="M:X", level=G, score=70, bands=bands, rule_set="r") is None
     lowest = Level.NOT_COMPLETED
     assert band_problem(code="M:X", level=lowest, score=0, bands=bands, rule_set="r") is None
-    assert band_problem(code="M:X", level=E, score=89, bands=bands, rule_set="r") == (
-        "M:X: excellent needs a score of at least 90 under r; the self-review scored 89"
+    low = band_problem(code="M:X", level=E, score=89, bands=bands, rule_set="r")
+    assert low is not None and word(low, front="page") == (
+        "M:X: Excellently completed duties needs a score of at least 90 under r; the "
+        "self-review scored 89"
     )
     assert choice_problem("M:X", G, G, None) is None
     assert choice_problem("M:X", G, C, "lý do") is None
-    assert "raising good to excellent is refused" in str(choice_problem("M:X", G, E, "x"))
+    raised = choice_problem("M:X", G, E, "x")
+    assert raised is not None and raised.code == "raising_refused"
+    assert "raising Well completed duties to Excellently completed duties is refused" in word(
+        raised
+    )
     assert "has no proposed level" in str(ActionRefused(choice_problem("M:X", None, None, None)))
 
 
@@ -124,9 +139,10 @@ def test_the_cap_allows_exactly_20_percent_and_refuses_one_more(crowded: Engine)
     _arrange_members(crowded, {**dict.fromkeys(goods, G), "M:A6": E, "M:A7": E})
     message = _refused(crowded, [*goods, "M:A6", "M:A7"], "B4")
     assert message == (
-        "cap on excellent (qd366-2025): in member units within G1 (Đảng ủy xã Thanh Sơn), "
-        "2 excellent would exceed 20% of 5 good (at most 1); decide fewer excellent, or decide "
-        "the group's good levels in the same action\nNothing was changed."
+        "cap on excellent (qd366-2025): among the member units within G1 (Đảng ủy xã Thanh "
+        "Sơn), 2 excellent would exceed 20% of 5 good (at most 1); decide fewer excellent, or "
+        "decide the group's good levels in the same action (--level LEVEL / --set UNIT=LEVEL)"
+        "\nNothing was changed."
     )
     _decide(crowded, [*goods, "M:A6"], "B4")  # 1 excellent of 5 good: exactly 20%
     assert _final(crowded, "M:A6") is E and state(crowded, "M:A5") == "published"
@@ -217,8 +233,9 @@ def test_a_head_is_not_rated_above_the_leadership_they_lead(cycle: Engine) -> No
     place(cycle, "L:A2", "approval", proposed_level=E, score=95)
     message = _refused(cycle, ["L:A2"], "B4")
     assert message == (
-        "L:A2 (Nguyễn Văn A2) cannot be rated excellent, above good decided for T:G1, the "
-        "collective they lead (qd124: a head is not rated above the collective)\n"
+        "L:A2: L:A2 (Nguyễn Văn A2) cannot be rated Excellently completed duties, above Well "
+        "completed duties decided for T:G1, the collective they lead (qd124: a head is not "
+        "rated above the collective) (--level LEVEL / --set UNIT=LEVEL)\n"
         "Nothing was changed."
     )
     _decide(cycle, ["L:A2"], "B4", level=G, reason="Không cao hơn tập thể lãnh đạo.")
@@ -228,9 +245,10 @@ def test_a_head_is_not_rated_above_the_leadership_they_lead(cycle: Engine) -> No
 def test_a_cell_head_is_measured_against_the_cell(cycle: Engine) -> None:
     _cell_decided(cycle, C)
     place(cycle, "L:A1", "approval", proposed_level=G, score=80)
-    assert "L:A1 (Nguyễn Văn A1) cannot be rated good, above completed decided for O:C1" in (
-        _refused(cycle, ["L:A1"], "A2")
-    )
+    assert (
+        "L:A1 (Nguyễn Văn A1) cannot be rated Well completed duties, above Completed duties "
+        "decided for O:C1"
+    ) in _refused(cycle, ["L:A1"], "A2")
 
 
 def test_a_head_decided_with_the_collective_is_checked_against_it(cycle: Engine) -> None:
@@ -239,7 +257,7 @@ def test_a_head_decided_with_the_collective_is_checked_against_it(cycle: Engine)
     place(cycle, "O:G1", "published", proposed_level=G, final_level=G, score=80)
     place(cycle, "T:G1", "approval", proposed_level=G, score=80)
     place(cycle, "L:A2", "approval", proposed_level=G, score=80)
-    assert "above completed decided for T:G1" in _refused(
+    assert "above Completed duties decided for T:G1" in _refused(
         cycle, ["T:G1", "L:A2"], "B4", levels={"T:G1": C}, reason="Còn hạn chế."
     )
     _decide(cycle, ["T:G1", "L:A2"], "B4")
@@ -253,7 +271,8 @@ def test_a_level_needs_its_score_band_under_366(cycle: Engine) -> None:
     _cell_decided(cycle)
     place(cycle, "M:A3", "approval", proposed_level=G, score=65)
     assert _refused(cycle, ["M:A3"], "A2") == (
-        "M:A3: good needs a score of at least 70 under qd366-2025; the self-review scored 65\n"
+        "M:A3: Well completed duties needs a score of at least 70 under qd366-2025; the "
+        "self-review scored 65 (--level LEVEL / --set UNIT=LEVEL)\n"
         "Nothing was changed."
     )
     place(cycle, "M:A3", "approval", proposed_level=G, score=70)
@@ -267,11 +286,12 @@ def test_every_broken_rule_is_reported_at_once(cycle: Engine) -> None:
     place(cycle, "M:A1", "approval", proposed_level=G, score=80)
     message = _refused(cycle, ["M:A3", "M:A1"], "A2", levels={"M:A1": C})
     assert (
-        "M:A1: lowering good to completed needs a reason the unit will read (--reason)" in message
+        "M:A1: lowering Well completed duties to Completed duties needs a reason the unit "
+        "will read (--reason)" in message
     )
     assert (
-        "M:A3: excellent needs a score of at least 90 under qd366-2025; the self-review "
-        "scored 85" in message
+        "M:A3: Excellently completed duties needs a score of at least 90 under qd366-2025; "
+        "the self-review scored 85" in message
     )
     assert "1 excellent would exceed 20% of 0 good (at most 0)" in message
 
@@ -292,8 +312,9 @@ def test_raising_above_the_proposal_is_refused(cycle: Engine) -> None:
     _cell_decided(cycle)
     place(cycle, "M:A3", "approval", proposed_level=G, score=95)
     assert _refused(cycle, ["M:A3"], "A2", level=E) == (
-        "M:A3: raising good to excellent is refused: the committee confirms or lowers the "
-        "proposed level; to raise it, return the unit for re-review\nNothing was changed."
+        "M:A3: raising Well completed duties to Excellently completed duties is refused: the "
+        "committee confirms or lowers the proposed level; to raise it, return the unit for "
+        "re-review (--level LEVEL / --set UNIT=LEVEL)\nNothing was changed."
     )
 
 
@@ -304,7 +325,8 @@ def test_lowering_needs_a_reason_and_the_unit_reads_it(
     place(cycle, "M:A3", "approval", proposed_level=G, score=80)
     message = _refused(cycle, ["M:A3"], "A2", level=C, reason="  ")
     assert message == (
-        "M:A3: lowering good to completed needs a reason the unit will read (--reason)\n"
+        "M:A3: lowering Well completed duties to Completed duties needs a reason the unit "
+        "will read (--reason)\n"
         "Nothing was changed."
     )
     monkeypatch.setenv("KIEMDIEM_LANG", "vi")  # the unit reads the Vietnamese mail
@@ -420,8 +442,11 @@ def test_excellent_needs_earlier_shortcomings_remedied(
     _arrange_members(crowded, {**dict.fromkeys(goods, G), "M:A6": E})
     message = _refused(crowded, [*goods, "M:A6"], "B4")
     assert re.fullmatch(
-        r"M:A6 cannot be excellent: 1 shortcoming from an earlier cycle is not remedied "
-        r"\(#7 'Chưa chủ động nghiên…', overdue\); qd366-2025 requires all remedied\n"
-        r"Nothing was changed\.",
+        r"M:A6: cannot be rated Excellently completed duties: shortcomings from earlier "
+        r"cycles are not remedied \(#7 'Chưa chủ động nghiên…', remediation overdue\); "
+        r"qd366-2025 requires all remedied \(--level LEVEL / --set UNIT=LEVEL\)\n"
+        r"Nothing was changed: refused for M:A6; the other units named \(M:A1, M:A2, M:A3, "
+        r"M:A4, M:A5\) were not changed either\. Act on them again without M:A6, or once it "
+        r"is allowed\.",
         message,
     )

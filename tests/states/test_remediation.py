@@ -520,7 +520,8 @@ def test_an_unremedied_shortcoming_blocks_excellent_next_year(
         _approve(cycle, ["M:A3"], cycle_code=NEXT, now=decided, level=Level.EXCELLENT)
     message = str(refused.value)
     assert (
-        "M:A3 cannot be excellent: 2 shortcomings from earlier cycles are not remedied" in message
+        "M:A3: cannot be rated Excellently completed duties: shortcomings from earlier cycles "
+        "are not remedied" in message
     )
     assert f"#{first} 'Chưa chủ động" in message and f"#{second} 'Cần tích cực" in message
     assert _state(cycle, "M:A3", NEXT) == "approval"

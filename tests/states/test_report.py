@@ -217,7 +217,7 @@ def test_the_report_reads_each_table_once_not_once_per_unit(arranged: Engine) ->
     assert len(statements) <= 20, statements
 
 
-def test_an_unknown_cycle_is_named(district: Engine) -> None:
+def test_an_unknown_cycle_is_named(district: Engine, english: None) -> None:
     with pytest.raises(NotFound, match="no cycle 'NOPE'"):
         with Session(district) as session:
             cycle_report(session, "NOPE", NOW)

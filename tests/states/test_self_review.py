@@ -112,12 +112,14 @@ def test_every_missing_criterion_is_named(cycle: Engine) -> None:
         (
             Level.EXCELLENT,
             85,
-            "M:A3: a score of 85 allows at most good under qd366-2025 (excellent needs >= 90)",
+            "M:A3: a score of 85 allows at most Well completed duties under qd366-2025 "
+            "(Excellently completed duties needs >= 90)",
         ),
         (
             Level.COMPLETED,
             40,
-            "a score of 40 allows at most not_completed under qd366-2025 (completed needs >= 50)",
+            "a score of 40 allows at most Did not complete duties under qd366-2025 (Completed "
+            "duties needs >= 50)",
         ),
         (Level.GOOD, None, "M:A3: qd366-2025 scores reviews: give the score (0 to 100)"),
         (Level.GOOD, 101, "M:A3: a score of 101 is outside 0..100"),

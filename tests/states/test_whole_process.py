@@ -205,8 +205,9 @@ def test_two_years_of_one_member(world: Engine, tmp_path: Path) -> None:
     message = _refused(
         world, approve, SECOND, unit_codes=["O:C1", "M:A3"], actor_code="A2", now=now
     )
-    assert "M:A3 cannot be excellent: 1 shortcoming from an earlier cycle is not remedied" in (
-        message
+    assert (
+        "M:A3: cannot be rated Excellently completed duties: shortcomings from earlier cycles "
+        "are not remedied" in message
     )
     assert _state(world, SECOND, "M:A3") == "approval"
     with session_scope(world) as session:

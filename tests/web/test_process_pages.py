@@ -102,7 +102,8 @@ def test_an_approver_hits_the_cap_sees_why_and_lowers_one_with_a_reason(
 
     page.select_option("select[name='level.M:A1']", "good")  # htmx checks again at once
     page.wait_for_function(
-        "() => document.querySelector('#problems')?.innerText.includes('lowering excellent')"
+        "() => document.querySelector('#problems')?.innerText"
+        ".includes('lowering Excellently completed')"
     )
     assert "over the cap" not in page.inner_text("#checks")
     page.fill("#reason", "Chưa có sản phẩm vượt trội so với đồng chí cùng vị trí.")

@@ -153,17 +153,23 @@ def test_the_desk_shows_the_cap_and_every_broken_rule_live(
     desk = _view(crowded, approval_view, "G1", "A2")
     assert [u.code for u in desk.units] == [f"M:A{i}" for i in range(3, 9)]
     assert [(c.excellent, c.good, c.limit, c.ok) for c in desk.caps] == [(2, 4, 0, False)]
-    assert [word(p)[:35] for p in desk.problems] == ["cap on excellent (qd366-2025): in m"]
+    assert [word(p)[:35] for p in desk.problems] == ["cap on excellent (qd366-2025): amon"]
     assert "2 excellent would exceed 20% of 4 good (at most 0)" in word(desk.problems[0])
     # Lowering one without a reason: the cap still breaks and the reason is asked for.
     lowered = _view(crowded, approval_view, "G1", "A2", decisions={"M:A8": G})
     assert [(c.excellent, c.good, c.limit) for c in lowered.caps] == [(1, 5, 1)]
-    assert ["lowering excellent to good needs" in word(p) for p in lowered.problems] == [True]
+    assert [
+        "lowering Excellently completed duties to Well completed duties needs" in word(p)
+        for p in lowered.problems
+    ] == [True]
     reasoned = _view(crowded, approval_view, "G1", "A2", decisions={"M:A8": G}, reason="Lý do")
     assert reasoned.problems == [] and reasoned.caps[0].ok
     # Raising is refused beside the unit; someone off the committee gets no desk at all.
     raised = _view(crowded, approval_view, "G1", "A2", decisions={"M:A3": E})
-    assert any("raising good to excellent" in word(p) for p in raised.problems)
+    assert any(
+        "raising Well completed duties to Excellently completed duties" in word(p)
+        for p in raised.problems
+    )
     assert "does not head G1" in _refusal(crowded, approval_view, "G1", "A1")
 
 
