@@ -29,6 +29,8 @@ from models import get_engine, init_db, load_settings, parse_instant, session_sc
 from models.org_import import import_organizations
 from notifications import build_mime, deliver
 from states import launch, load_plan
+from states.recipients import readdress
+from states.signin import personalize
 
 TABLES = ("unit", "stagedeadline", "outboxmessage")
 
@@ -133,8 +135,16 @@ def main() -> None:
         )
     with SMTPServerProcess(work / "received.txt") as server:
         os.environ.update(KIEMDIEM_SMTP_HOST="127.0.0.1", KIEMDIEM_SMTP_PORT=str(server.port))
+        settings = load_settings()
         start = time.perf_counter()
-        report = deliver(engine, load_settings(), now=now)
+        # As the deliver_outbox task does: each address found again, links signed at delivery.
+        report = deliver(
+            engine,
+            settings,
+            now=now,
+            readdress=readdress,
+            personalize=lambda session, rows: personalize(session, rows, settings),
+        )
         ours = time.perf_counter() - start
         sent = report.sent
         with sqlite3.connect(work / "bench.db") as db:
@@ -142,6 +152,7 @@ def main() -> None:
                 "SELECT recipient, recipient_name, subject, body_text, body_html, message_id "
                 "FROM outboxmessage WHERE sent_at IS NOT NULL ORDER BY id"
             ).fetchall()
+        start = time.perf_counter()
         messages: list[object] = [
             build_mime(
                 sender="kd@example.vn",
@@ -154,24 +165,29 @@ def main() -> None:
             )
             for r, n, s, t, h, m in mails
         ]
+        built = time.perf_counter() - start
         start = time.perf_counter()
         asyncio.run(_raw_send(messages, server.port, args.connections))
         raw_send = time.perf_counter() - start
+        # The reference a raw deliverer is: the rows made into MIME and sent.
+        raw_whole = built + raw_send
         assert server.received() == sent + len(messages), (server.received(), sent)
     table.append(
         (
             f"deliver, {args.connections} connections",
             f"{sent} mails",
             f"{ours:.1f} s",
-            f"{sent / ours:.0f} msg/s = {raw_send / ours:.2f}x raw",
+            f"{sent / ours:.0f} msg/s = {raw_whole / ours:.2f}x raw "
+            f"({raw_send / ours:.2f}x its sending alone)",
         )
     )
     table.append(
         (
             f"raw aiosmtplib, {args.connections} conns",
             f"{len(messages)} mails",
-            f"{raw_send:.1f} s",
-            f"{len(messages) / raw_send:.0f} msg/s",
+            f"{raw_whole:.1f} s",
+            f"{len(messages) / raw_whole:.0f} msg/s: MIME built {built:.1f} s, "
+            f"sent {raw_send:.1f} s",
         )
     )
     print(
