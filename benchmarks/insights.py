@@ -204,6 +204,7 @@ def main(members: int = 20000, seed: int = 1) -> None:
     setup = time.perf_counter() - mark
 
     timings: dict[str, float] = {}
+    cpu = time.process_time()
     with Session(engine) as session:
         cycle = get_cycle(session, "BENCH-2026")
         mark = time.perf_counter()
@@ -222,6 +223,7 @@ def main(members: int = 20000, seed: int = 1) -> None:
         mark = time.perf_counter()
         comparison(rows)
         timings["comparison"] = time.perf_counter() - mark
+        cpu = time.process_time() - cpu
         by_cell = {o.code: o.id for o in rows.directory.orgs.values()}
     units = len(rows.units)
     print(
@@ -247,6 +249,8 @@ def main(members: int = 20000, seed: int = 1) -> None:
     for step, seconds in timings.items():
         print(f"| {step} | {seconds:.2f} |")
     print(f"| **all** | **{sum(timings.values()):.2f}** |")
+    # On a shared machine the wall clock counts the others' work too; CPU time is ours alone.
+    print(f"| all, CPU time of this process | {cpu:.2f} |")
 
 
 if __name__ == "__main__":

@@ -37,6 +37,7 @@ from tests.states.helpers import launch_cycle, local, tick  # noqa: E402
 from tests.web.conftest import CHROMIUM, free_port  # noqa: E402
 
 SELF_REVIEW = "/cycles/TT-2026/units/M%3AA3/self-review"
+UNITS = "/cycles/TT-2026/units"
 
 
 def _refused_submit(page: Any) -> None:
@@ -47,6 +48,12 @@ def _refused_submit(page: Any) -> None:
         page.click("button[value=submit]")
 
 
+def _lower_with_reason(page: Any) -> None:
+    page.select_option("select[name='level.M:B1']", "good")
+    page.fill("#reason", "Chưa có sản phẩm vượt trội so với đồng chí cùng vị trí.")
+    page.wait_for_selector("#rules-ok")
+
+
 # name -> (person key or None, path, what to do on the page before the shot)
 SHOTS: dict[str, tuple[str | None, str, Callable[[Any], None] | None]] = {
     "signin": (None, "/signin", None),
@@ -55,6 +62,16 @@ SHOTS: dict[str, tuple[str | None, str, Callable[[Any], None] | None]] = {
     "self-review-refused": ("m:A3", SELF_REVIEW, _refused_submit),
     "link-not-valid": (None, "/signin/not-a-real-token", None),
     "forbidden": ("m:B3", SELF_REVIEW, None),
+    "meeting": ("m:B1", f"{UNITS}/M%3AB3/meeting", None),
+    "ballot": ("m:B4", f"{UNITS}/M%3AB3/ballot", None),
+    "ballot-counted": ("m:B2", f"{UNITS}/M%3AB3/ballot", None),
+    "approval-cap": ("m:B2", "/cycles/TT-2026/approval/G2", None),
+    "approval-lowered": ("m:B2", "/cycles/TT-2026/approval/G2", _lower_with_reason),
+    "dashboard": ("m:B4", "/cycles/TT-2026", None),
+    "unit-history": ("m:B4", f"{UNITS}/M%3AB3", None),
+    "remediation": ("m:B4", "/cycles/TT-2026/remediation", None),
+    "suggestion": ("m:B2", f"{UNITS}/M%3AE1/suggestions", None),
+    "office": ("o:D", "/office", None),
 }
 
 
@@ -73,6 +90,50 @@ def _district() -> None:
         import_organizations(session=session, organizations_csv=orgs, members_csv=members)
     launch_cycle(engine, WORK, local("2026-11-16 08:00"))
     tick(engine, local("2026-11-16 08:00"))
+    _later_stages(engine)
+
+
+def _later_stages(engine: Any) -> None:
+    """G2's units further on, for the process pages: B3's meeting with one ballot cast, two
+    members awaiting G2's decision (one excellent over the cap), a shortcoming to remedy."""
+    from sqlmodel import select
+
+    from models import Level, Member, Shortcoming, Unit
+    from states import submit_self_review, vote
+    from states.views import open_vote, record_comment
+    from tests.states.helpers import act, place, review_form
+
+    now = local("2026-11-17 09:00")
+    for collective in ("O:C2", "O:C3"):
+        place(engine, collective, "published", proposed_level=Level.GOOD, final_level=Level.GOOD)
+    act(engine, submit_self_review, unit_code="M:B3", actor_code="B3", now=now, **review_form())
+    act(
+        engine,
+        record_comment,
+        unit_code="M:B3",
+        actor_code="B1",
+        speaker_code="B2",
+        now=now,
+        text="Đồng chí cần chủ động hơn trong việc đề xuất giải pháp.",
+    )
+    act(engine, open_vote, unit_codes=["M:B3"], actor_code="B1", now=now)
+    act(engine, vote, ballots={"M:B3": Level.GOOD}, actor_code="B2", now=now)
+    place(engine, "M:B1", "approval", proposed_level=Level.EXCELLENT, score=95)
+    place(engine, "M:E2", "approval", proposed_level=Level.GOOD, score=80)
+    with session_scope(engine) as session:
+        unit = session.exec(select(Unit).where(Unit.code == "M:B4")).one()
+        owner = session.exec(select(Member).where(Member.code == "B4")).one()
+        session.add(
+            Shortcoming(
+                cycle_id=unit.cycle_id,
+                unit_id=unit.id,
+                unit_code=unit.code,
+                source="conclusion",
+                text="Chưa kiểm tra, đôn đốc thường xuyên việc thực hiện nghị quyết.",
+                owner_id=owner.id,
+                recorded_at=now,
+            )
+        )
 
 
 def main(out: Path) -> None:

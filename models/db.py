@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session, create_engine
@@ -133,6 +133,17 @@ def init_db(engine: Engine) -> str:
     a read-only database is one StorageFailed line."""
     with _storage_errors(engine):
         return upgrade(engine)
+
+
+def probe_writable(session: Session) -> None:
+    """Refuse at once (StorageFailed) if the database takes no writes: a statement that
+    writes nothing still needs a writable database, so a front end learns it before it
+    starts a flow whose first write would fail inside Prefect. A full disk shows only when a
+    write grows the files; that is caught where it happens."""
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    with _storage_errors(engine):
+        session.execute(text("UPDATE cycle SET code = code WHERE 1 = 0"))
 
 
 @contextmanager

@@ -13,6 +13,7 @@ from rich.table import Table
 from kiemdiem.cli._common import NowOption, console, errors, transaction
 from kiemdiem.prefect_env import prepare_prefect
 from models import load_settings, resolve_now
+from models.db import probe_writable
 from states import cycle_status
 from states.cycles import get_cycle
 from states.plan_references import check_plan_file, past_due_warning
@@ -34,6 +35,7 @@ def launch(
     # that failed on them would print its traceback above the message.
     with transaction() as session:
         checked = check_plan_file(session, plan)
+        probe_writable(session)
     warning = past_due_warning(checked, resolve_now(now))
     if warning:
         errors.print(_("warning: {text}").format(text=warning), style="yellow")
@@ -89,6 +91,7 @@ def tick(code: str, now: NowOption = None) -> None:
     """Run one tick of the cycle: advance, escalate, deliver mail (the review-cycle flow)."""
     with transaction() as session:
         get_cycle(session, code)
+        probe_writable(session)  # a read-only database: one line, before Prefect starts
     prepare_prefect()
     from flows import review_cycle
 

@@ -6,7 +6,6 @@ import json
 from typing import Any
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from kiemdiem.cli._common import NowOption, console, transaction
@@ -18,8 +17,8 @@ from vocabulary import _, names
 
 
 def _cells(*values: Any) -> list[str]:
-    """Every value as text rich prints as it is (names and codes are people's input)."""
-    return [escape("" if v is None else str(v)) for v in values]
+    """Every value as text (the console reads no markup: names and codes print as written)."""
+    return ["" if v is None else str(v) for v in values]
 
 
 def render_insights(result: dict[str, Any]) -> None:

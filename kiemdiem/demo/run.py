@@ -7,6 +7,7 @@ import os
 import sys
 import tempfile
 import time
+from collections import Counter
 from datetime import date, datetime, timedelta
 from datetime import time as clock
 from pathlib import Path
@@ -129,6 +130,12 @@ def run_demo(
         workbook = workdir / f"bao-cao-{district.cycle_code}.xlsx"
         write_report(report, workbook)
         summary["report"] = str(workbook)
+        if report.insights is not None:  # the planted formalism, as the workbook shows it
+            summary["insights"] = {
+                "formalism": dict(Counter(s["signal"] for s in report.insights["formalism"])),
+                "at_risk": sum(f["at_risk"] for f in report.insights["forecast"]),
+                "position_outliers": sum(len(g["outliers"]) for g in report.insights["comparison"]),
+            }
         summary["mails_received"] = smtp.received()
     summary["actions"] = dict(people.actions)
     summary["refused_actions"] = people.refused
@@ -203,11 +210,12 @@ def _print(
         f"  PREFECT_HOME={workdir / 'prefect'} {Path(sys.executable).with_name('prefect')} "
         "server start\n"
         "  then open http://127.0.0.1:4200 (flows launch-cycle and review-cycle, artifacts "
-        f"{summary['cycle'].lower()}-states, -overdue and -process)\n"
+        f"{summary['cycle'].lower()}-states, -overdue, -process and -insights)\n"
         f"The standing committee's report (Excel): {summary['report']}\n"
         f"The demo's database is {workdir / 'kiemdiem.db'}: try\n"
         f"  KIEMDIEM_DATABASE_URL=sqlite:///{workdir / 'kiemdiem.db'} "
         f"{Path(sys.executable).with_name('kiemdiem')} cycle status {summary['cycle']}"
+        f" (or cycle insights {summary['cycle']}: {summary.get('insights')})"
     )
     if json_output:
         print(json.dumps(summary, ensure_ascii=False, indent=2))

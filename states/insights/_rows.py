@@ -6,10 +6,11 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from models.cycle import (
     AuditEntry,
@@ -72,24 +73,34 @@ class CycleRows:
     due: dict[int, dict[str, datetime]] = field(default_factory=dict)
 
 
-def _review(unit_code: str, r: SelfReview) -> ReviewText:
-    criteria = json.loads(r.criteria_json or "{}")
+def _review(
+    unit_code: str, criteria_json: str, strengths: str, shortcomings: str, remedies: str
+) -> ReviewText:
+    criteria = json.loads(criteria_json or "{}")
     answers = [str(v) for v in criteria.values()] if isinstance(criteria, dict) else []
-    body = "\n".join([*answers, r.strengths, r.shortcomings, r.remedies])
-    return ReviewText(unit_code, body, r.shortcomings, r.remedies)
+    body = "\n".join([*answers, strengths, shortcomings, remedies])
+    return ReviewText(unit_code, body, shortcomings, remedies)
 
 
-def _latest_reviews(session: Session, cycle_id: int) -> dict[int, tuple[str, SelfReview]]:
-    latest: dict[int, tuple[str, SelfReview]] = {}
-    rows = session.exec(
-        select(Unit.code, SelfReview)
+def _latest_reviews(session: Session, cycle_id: int) -> dict[int, ReviewText]:
+    """Unit id -> its latest self-review (plain columns: tens of thousands of rows)."""
+    latest: dict[int, tuple[Any, ...]] = {}
+    rows = session.execute(
+        sa_select(
+            col(SelfReview.unit_id),
+            col(Unit.code),
+            col(SelfReview.criteria_json),
+            col(SelfReview.strengths),
+            col(SelfReview.shortcomings),
+            col(SelfReview.remedies),
+        )
         .join(Unit, col(Unit.id) == col(SelfReview.unit_id))
         .where(col(Unit.cycle_id) == cycle_id)
         .order_by(col(SelfReview.id))
     )
-    for code, review in rows:
-        latest[review.unit_id] = (code, review)
-    return latest
+    for unit_id, *rest in rows:
+        latest[unit_id] = tuple(rest)
+    return {unit_id: _review(*rest) for unit_id, rest in latest.items()}
 
 
 def load_rows(
@@ -101,20 +112,44 @@ def load_rows(
     directory = Directory.load(session)
     units = [
         UnitRow(
-            id=u.id or 0,
-            code=u.code,
-            kind=UnitKind(u.kind).value,
-            org_id=u.organization_id,
-            member_id=u.member_id,
-            state=u.state,
-            proposed=Level(u.proposed_level) if u.proposed_level else None,
-            final=Level(u.final_level) if u.final_level else None,
-            name=full_name or directory.orgs[u.organization_id].name,
+            id=unit_id,
+            code=code,
+            kind=UnitKind(kind).value,
+            org_id=org_id,
+            member_id=member_id,
+            state=state,
+            proposed=Level(proposed) if proposed else None,
+            final=Level(final) if final else None,
+            name=full_name or directory.orgs[org_id].name,
             position=position,
             position_group=group,
         )
-        for u, full_name, position, group in session.exec(
-            select(Unit, Member.full_name, Member.position, Member.position_group)
+        for (
+            unit_id,
+            code,
+            kind,
+            org_id,
+            member_id,
+            state,
+            proposed,
+            final,
+            full_name,
+            position,
+            group,
+        ) in session.execute(
+            sa_select(
+                col(Unit.id),
+                col(Unit.code),
+                col(Unit.kind),
+                col(Unit.organization_id),
+                col(Unit.member_id),
+                col(Unit.state),
+                col(Unit.proposed_level),
+                col(Unit.final_level),
+                col(Member.full_name),
+                col(Member.position),
+                col(Member.position_group),
+            )
             .outerjoin(Member, col(Member.id) == col(Unit.member_id))
             .where(col(Unit.cycle_id) == cycle.id)
             .order_by(col(Unit.id))
@@ -129,12 +164,10 @@ def load_rows(
 
 def _texts(session: Session, cycle: Cycle, rows: CycleRows) -> None:
     assert cycle.id is not None
-    rows.reviews = {
-        uid: _review(code, r) for uid, (code, r) in _latest_reviews(session, cycle.id).items()
-    }
+    rows.reviews = _latest_reviews(session, cycle.id)
     if cycle.previous_cycle_id is not None:
         previous = _latest_reviews(session, cycle.previous_cycle_id)
-        rows.previous_reviews = {code: _review(code, r) for code, r in previous.values()}
+        rows.previous_reviews = {r.unit_code: r for r in previous.values()}
     comments: dict[int, list[str]] = defaultdict(list)
     for unit_id, text in session.execute(
         sa_select(col(Comment.unit_id), col(Comment.text))

@@ -40,6 +40,8 @@ class DeskUnit:
 @dataclass(frozen=True)
 class GroupCap:
     label: str
+    kind: UnitKind  # the units compared
+    organization: str  # the organization they are compared within (its name)
     excellent: int  # already decided plus the decisions on the desk
     good: int
     limit: int  # how many excellent the group's good allow
@@ -208,7 +210,9 @@ def _caps(
             _add(counts[group.key], unit.final_level)
     share = cap.share_of_good
     return [
-        GroupCap(groups[k].label(), e, g, cap_limit(g, share), share)
+        GroupCap(
+            groups[k].label(), groups[k].kind, groups[k].org.name, e, g, cap_limit(g, share), share
+        )
         for k, (e, g) in sorted(counts.items(), key=lambda kv: groups[kv[0]].label())
     ]
 

@@ -271,3 +271,50 @@ def unit_history(
             select(AuditEntry).where(AuditEntry.unit_id == unit.id).order_by(col(AuditEntry.id))
         )
     ]
+
+
+@dataclass(frozen=True)
+class AtRisk:
+    """An organization's stage the forecast says will miss its due day at the present pace."""
+
+    organization: str
+    name: str
+    stage: str
+    done: int
+    units: int
+    pace_per_day: float
+    projected: str | None  # ISO local day, None when nothing is moving
+    due: str
+
+
+def at_risk_view(session: Session, scope: Scope, cycle_code: str, now: datetime) -> list[AtRisk]:
+    """The forecast's organizations at risk (states.insights), within what `scope` watches."""
+    from states.insights import forecast, tracks
+    from states.insights._rows import load_rows
+
+    cycle = get_cycle(session, cycle_code)
+    directory = Directory.load(session)
+    loaded = load_rows(session, cycle, texts=False)  # the forecast reads no text
+    rows = forecast(tracks(loaded), now=now, plan=plan_of(cycle))
+    found = []
+    for row in rows:
+        node = directory.by_code.get(row["organization"])
+        if not row["at_risk"] or node is None:
+            continue
+        if not scope.whole_cycle and not any(
+            directory.in_subtree(node.id, r.id) for r in scope.roots
+        ):
+            continue
+        found.append(
+            AtRisk(
+                node.code,
+                node.name,
+                row["stage"],
+                row["done"],
+                row["units"],
+                row["pace_per_day"],
+                row["projected"],
+                row["due"],
+            )
+        )
+    return found

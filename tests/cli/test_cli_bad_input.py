@@ -133,3 +133,6 @@ def test_no_command_puts_rich_markup_in_what_it_prints() -> None:
         if tag.search(line)
     ]
     assert found == []
+    # rich's escape() would print its backslashes: the consoles read no markup to escape.
+    escaping = [p.name for p in cli.glob("*.py") if "rich.markup" in p.read_text(encoding="utf-8")]
+    assert escaping == []

@@ -98,6 +98,8 @@ def test_mails_reach_the_right_people_at_the_right_ticks(
     tick = Artifact.get("tt-2026-tick")
     assert tick is not None and tick.type == "markdown"
     assert "## Sent" in str(tick.data) and "Mails sent:" in str(tick.data)
+    insights = Artifact.get("tt-2026-insights")
+    assert insights is not None and "at risk: self_review" in str(insights.data)
 
 
 def test_a_tick_with_the_smtp_server_down_ends_with_mail_pending(

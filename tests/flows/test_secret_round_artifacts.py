@@ -16,7 +16,7 @@ from states.voting import close_vote
 from tests.states.helpers import act, launch_cycle, local, place
 
 NOW = local("2026-11-10 09:00")
-KEYS = ("states", "overdue", "process", "missing-addresses")
+KEYS = ("states", "overdue", "process", "missing-addresses", "insights")
 
 
 def _tick_and_read(url: str) -> dict[str, object]:

@@ -112,3 +112,30 @@ def test_a_workbook_that_cannot_be_written_leaves_the_old_one_whole(
     assert path.read_bytes() == before
     assert load_workbook(path).active["A1"].value == "bản cũ"
     assert [p.name for p in tmp_path.iterdir()] == ["bao-cao.xlsx"]
+
+
+def test_a_tick_on_a_read_only_database_says_so_before_prefect_starts(
+    postgres_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import psycopg
+
+    from tests.states.helpers import launch_cycle, local
+
+    monkeypatch.setenv("KIEMDIEM_LANG", "en")
+    monkeypatch.setenv("KIEMDIEM_DATABASE_URL", postgres_url)
+    orgs, members = write_district(tmp_path)
+    assert _main(monkeypatch, "org", "import", str(orgs), str(members)) == 0
+    launch_cycle(get_engine(postgres_url), tmp_path, local("2026-11-10 08:00"))
+    name = postgres_url.rsplit("/", 1)[1]
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        admin.execute(f'ALTER DATABASE "{name}" SET default_transaction_read_only = on')
+    get_engine(postgres_url).dispose()
+    capsys.readouterr()
+    assert _main(monkeypatch, "cycle", "tick", "TT-2026") == 1
+    out = capsys.readouterr()
+    assert out.err.startswith("error: cannot write to the database postgresql")
+    assert len(out.err.strip().splitlines()) == 1
+    assert "prefect" not in (out.out + out.err).lower()

@@ -19,6 +19,7 @@ from states.people import Person
 from states.views import approval_view
 from states.views.approval_desk import ApprovalDesk
 from vocabulary import _
+from vocabulary.names import KINDS, capitalized
 from vocabulary.refusals import word
 from web.auth import current_person
 from web.db import db_session, settings_of
@@ -62,6 +63,10 @@ async def desk_form(request: Request) -> DeskForm:
 Sent = Annotated[DeskForm, Depends(desk_form)]
 
 
+def _kind_name(kind: str) -> str:
+    return capitalized(KINDS.name(kind))
+
+
 def _checks(desk: ApprovalDesk) -> list[str]:
     return [word(p, front="page") for p in desk.problems]
 
@@ -100,6 +105,7 @@ def _page(
         conclusions="\n".join(sent.conclusions) if sent else "",
         done=request.query_params.get("done"),
         level_name=level_name,
+        kind_name=_kind_name,
         here=approval_path(desk.cycle, desk.organization),
     )
 
@@ -113,7 +119,9 @@ def desk(request: Request, cycle: str, org: str, person: Who, session: Db) -> Re
 def check(request: Request, cycle: str, org: str, person: Who, session: Db, sent: Sent) -> Response:
     """The cap and the rule checks for the decisions as they stand in the form (htmx)."""
     desk = _desk(session, person, cycle, org, sent)
-    return render(request, "_approval_checks.html", d=desk, checks=_checks(desk))
+    return render(
+        request, "_approval_checks.html", d=desk, checks=_checks(desk), kind_name=_kind_name
+    )
 
 
 @router.post(PAGE)

@@ -5,6 +5,7 @@ runs, and the report workbook for the office."""
 from __future__ import annotations
 
 import tempfile
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -21,7 +22,7 @@ from states.directory import Directory
 from states.people import Person, active_cycles
 from states.report import cycle_report
 from states.views import dashboard, unit_history
-from states.views.dashboard import scope_of
+from states.views.dashboard import at_risk_view, scope_of
 from vocabulary import _
 from web.auth import Forbidden, current_person
 from web.db import db_session, settings_of
@@ -36,6 +37,10 @@ Db = Annotated[Session, Depends(db_session)]
 def plan_zone(session: Session, cycle: str) -> ZoneInfo:
     """The cycle's time zone, for times shown on its pages."""
     return plan_of(get_cycle(session, cycle)).zone
+
+
+def _day(iso: str) -> str:
+    return date.fromisoformat(iso).strftime("%d/%m/%Y")
 
 
 def _viewer(person: Person) -> dict[str, str | None]:
@@ -58,15 +63,18 @@ def cycles(request: Request, person: Who, session: Db) -> Response:
 
 @router.get("/cycles/{cycle}")
 def cycle_page(request: Request, cycle: str, person: Who, session: Db) -> Response:
-    board = seen_by(dashboard, session, cycle, resolve_now(), **_viewer(person))
+    now = resolve_now()
+    board = seen_by(dashboard, session, cycle, now, **_viewer(person))
     ui = settings_of(request).prefect_ui_url
     return render(
         request,
         "dashboard.html",
         title=board.title,
         b=board,
+        at_risk=at_risk_view(session, board.scope, cycle, now),
         plan=plan_of(get_cycle(session, cycle)),
         stage_name=stage_name,
+        day=_day,
         prefect_runs=f"{ui.rstrip('/')}/runs" if ui else None,
     )
 

@@ -324,3 +324,18 @@ def test_a_directing_teams_lead_watches_the_teams_organizations(
             ]
         )
     assert board.units == in_g1
+
+
+def test_the_dashboard_forecasts_who_will_miss_the_due_day(cycle: Engine) -> None:
+    from states.views.dashboard import at_risk_view
+
+    # 19 Nov: G1's pilots are due tomorrow and nobody has submitted a self-review.
+    soon = local("2026-11-19 09:00")
+    board = _view(cycle, dashboard, soon, member_code="B4")
+    risky = _view(cycle, lambda s, c: at_risk_view(s, board.scope, c, soon))
+    assert ("G1", "self_review") in {(r.organization, r.stage) for r in risky}
+    head = _view(cycle, dashboard, soon, member_code="B2")  # G2 only: G1 is not shown
+    assert all(
+        r.organization != "G1"
+        for r in _view(cycle, lambda s, c: at_risk_view(s, head.scope, c, soon))
+    )
