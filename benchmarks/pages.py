@@ -130,7 +130,7 @@ def main(people: int, database_url: str | None) -> None:
         }
     )
     settings = load_settings()
-    cycle, codes = _prepare(work, people, settings.database_url)
+    cycle, codes = _prepare(work, people + 10, settings.database_url)
     rules = load_rule_set("qd366-2025")
     form = {
         "do": "submit",
@@ -159,6 +159,13 @@ def main(people: int, database_url: str | None) -> None:
             ticking = subprocess.Popen(
                 [str(KIEMDIEM), "cycle", "tick", cycle], env=env, stdout=subprocess.DEVNULL
             )
+            # One person at a time first: what a request costs the server when nobody waits.
+            alone, _, _ = asyncio.run(_crowd(settings.base_url, jobs[:1], form))
+            for job in jobs[1:10]:
+                more, _, _ = asyncio.run(_crowd(settings.base_url, [job], form))
+                for kind, values in more.items():
+                    alone.setdefault(kind, []).extend(values)
+            jobs = jobs[10:]
             times, errors, seconds = asyncio.run(_crowd(settings.base_url, jobs, form))
             tick_still_running = ticking.poll() is None
             ticking.wait()
@@ -166,6 +173,10 @@ def main(people: int, database_url: str | None) -> None:
             server.terminate()
             server.wait(20)
     backend = "PostgreSQL" if database_url else "SQLite"
+    print("\none person at a time (10 people, each sign in, form, submit):")
+    for kind, values in alone.items():
+        print(f"  {kind:<10} p50 {statistics.median(values) * 1000:.1f} ms")
+    people = len(jobs)
     print(
         f"\n{people} people, {backend}, one kiemdiem serve process; the tick "
         f"{'ran through the whole load' if tick_still_running else 'ran beside the start'}"

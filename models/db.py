@@ -69,10 +69,17 @@ def _normalize(url: str) -> str:
 def _engine(url: str) -> Engine:
     try:
         if url.startswith("sqlite"):
-            engine = create_engine(url, connect_args={"check_same_thread": False})
+            # As many connections as the pages' worker threads (40): a request waits for the
+            # write lock (busy_timeout), never for a connection.
+            engine = create_engine(
+                url,
+                connect_args={"check_same_thread": False},
+                pool_size=10,
+                max_overflow=30,
+            )
             event.listen(engine, "connect", _sqlite_pragmas)
         else:
-            engine = create_engine(url, pool_pre_ping=True)
+            engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=30)
     except Exception as exc:  # a bad URL or a missing driver
         raise ConfigError(
             f"KIEMDIEM_DATABASE_URL={url!r} cannot be used: {exc}. "

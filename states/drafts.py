@@ -11,10 +11,11 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from models.cycle import SelfReviewDraft, Unit
+from models.cycle import Cycle, SelfReviewDraft, Unit
 from models.errors import ActionRefused, Refusal
+from models.organization import Member
 from states.acting import check_people_may_act
 from states.cycles import get_cycle, get_member, get_units
 from states.machine import UnitState
@@ -73,12 +74,16 @@ def save_draft(
 def load_draft(
     session: Session, who: Person, cycle_code: str, unit_code: str
 ) -> tuple[dict[str, Any], datetime] | None:
-    """The person's saved draft of the unit's review and when it was saved, if any."""
-    unit, author_id = _unit_and_author(session, who, cycle_code, unit_code)
+    """The person's saved draft of the unit's review and when it was saved, if any (only
+    ever their own, so reading it needs no more than who they are)."""
+    if who.member_code is None:
+        return None
     draft = session.exec(
-        select(SelfReviewDraft).where(
-            SelfReviewDraft.unit_id == unit.id, SelfReviewDraft.author_id == author_id
-        )
+        select(SelfReviewDraft)
+        .join(Unit, col(Unit.id) == col(SelfReviewDraft.unit_id))
+        .join(Cycle, col(Cycle.id) == col(Unit.cycle_id))
+        .join(Member, col(Member.id) == col(SelfReviewDraft.author_id))
+        .where(Cycle.code == cycle_code, Unit.code == unit_code, Member.code == who.member_code)
     ).first()
     if draft is None:
         return None

@@ -24,9 +24,12 @@ from markupsafe import Markup, escape
 import states.links as links
 from models.errors import NOTHING_CHANGED, ActionRefused
 from vocabulary import _, current_language, ngettext
+from vocabulary.names import LEVELS
 from vocabulary.refusals import word
 
 TEMPLATES = Path(__file__).parent / "templates"
+# Refusal fields that hold a level's stored value.
+LEVEL_FIELDS = frozenset({"level", "most", "proposed", "voted", "cap_level"})
 STATIC = Path(__file__).parent / "static"
 
 
@@ -85,7 +88,15 @@ def refusals_by_field(exc: ActionRefused, *, with_unit: bool = True) -> dict[str
     for refusal in exc.refusals:
         if refusal.code == NOTHING_CHANGED.code:
             continue
-        shown = refusal if with_unit else dataclasses.replace(refusal, unit=None)
+        shown = dataclasses.replace(
+            refusal,
+            unit=refusal.unit if with_unit else None,
+            # A page names levels as people say them, where the CLI shows the values it takes.
+            fields={
+                k: LEVELS.name(v) if k in LEVEL_FIELDS and isinstance(v, str) else v
+                for k, v in refusal.fields.items()
+            },
+        )
         found[refusal.field or ""].append(word(shown, front="page"))
     return dict(found)
 

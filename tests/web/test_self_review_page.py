@@ -63,7 +63,7 @@ def test_a_refused_submit_keeps_everything_and_says_why_beside_each_field(
         # Beside the score: the band it allows; beside an empty criterion: that it is empty.
         score_error = html.index('id="error-score"')
         assert score_error < html.index('name="score"')
-        assert "a score of 85 allows at most good" in html
+        assert "a score of 85 allows at most Well completed duties" in html
         assert 'id="error-criteria.1"' in html and 'id="error-criteria.0"' not in html
         # Nothing typed is lost, and what was typed is escaped.
         assert "Đã làm &lt;script&gt;alert(1)&lt;/script&gt; tốt" in html
