@@ -80,15 +80,34 @@ class Slot:
 _MARK = re.compile("\ue000(\\d+)\ue001")
 
 
-def _shape(value: Any, slots: list[str]) -> Any:
-    """The context with each Slot replaced by its numbered mark, its value put in `slots`."""
+def _shape(value: Any, slots: list[str], seen: dict[int, Any]) -> Any:
+    """The context with each Slot replaced by its numbered mark, its value put in `slots`.
+
+    `seen`: a list or dict with no Slot in it (the deadline list many units share) is shaped
+    once; the contexts being rendered keep it alive meanwhile, so its id stays its own.
+    """
+    kind = type(value)
+    if kind is str:
+        return value
+    if kind is dict or kind is list or kind is tuple:
+        known = seen.get(id(value))
+        if known is not None:
+            return known
+        before = len(slots)
+        if kind is dict:
+            shaped: Any = {k: _shape(v, slots, seen) for k, v in value.items()}
+        else:
+            shaped = [_shape(v, slots, seen) for v in value]
+        if len(slots) == before:
+            seen[id(value)] = shaped
+        return shaped
     if isinstance(value, Slot):
         slots.append(value.value)
         return f"\ue000{len(slots) - 1}\ue001"
-    if isinstance(value, dict):
-        return {k: _shape(v, slots) for k, v in value.items()}
+    if isinstance(value, dict):  # a subclass: no id cache for the copy
+        return {k: _shape(v, slots, seen) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_shape(v, slots) for v in value]
+        return [_shape(v, slots, seen) for v in value]
     return value
 
 
@@ -109,10 +128,11 @@ def render_many(
     with its `Slot`s taken out. Slots' values go in as `render` would print them (escaped in
     the HTML part, as they are in the subject and text)."""
     shapes: dict[str, Rendered] = {}
+    seen: dict[int, Any] = {}
     out = []
     for context in contexts:
         slots: list[str] = []
-        shaped = _shape(context, slots)
+        shaped = _shape(context, slots, seen)
         key = json.dumps(shaped, sort_keys=True, ensure_ascii=False, default=str)
         if key.count("\ue000") != len(slots):  # a mark of its own outside the slots
             out.append(render(kind, _unslot(context), lang=lang))
