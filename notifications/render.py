@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -133,8 +132,10 @@ def render_many(
     for context in contexts:
         slots: list[str] = []
         shaped = _shape(context, slots, seen)
-        key = json.dumps(shaped, sort_keys=True, ensure_ascii=False, default=str)
-        if key.count("\ue000") != len(slots):  # a mark of its own outside the slots
+        key = repr(shaped)  # contexts made alike list their keys alike
+        # repr writes a mark's first character as the escape \ue000; more of them than slots
+        # means some value holds one of its own (or that text): that mail is rendered alone.
+        if key.count("\\ue000") != len(slots):
             out.append(render(kind, _unslot(context), lang=lang))
             continue
         made = shapes.get(key)

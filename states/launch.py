@@ -213,10 +213,10 @@ def _plan_issued_mails(
                     "link": Slot(
                         links.url(
                             settings.base_url,
-                            links.one_or_tasks(
-                                # two distinct units are enough to need the tasks page
-                                {links.self_review(cycle.code, c) for c in list(codes)[:2]}
-                            ),
+                            # links.one_or_tasks, without making pages it would not use
+                            links.self_review(cycle.code, next(iter(codes)))
+                            if len(codes) == 1
+                            else links.my_tasks(),
                         )
                     ),
                 },
