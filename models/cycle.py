@@ -257,6 +257,8 @@ class Opinion(SQLModel, table=True):
     source: str = Field(max_length=80)
     requested_at: datetime = Field(sa_type=UTCDateTime)
     due_at: datetime = Field(sa_type=UTCDateTime)
+    # When a tick mailed the request (in one digest per recipient); None: not yet asked.
+    asked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     received_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     given_by: str | None = Field(default=None, max_length=64)
     text: str | None = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from sqlmodel import Session, select
@@ -182,10 +183,25 @@ def _validate_members(members: Rows, org_codes: set[str]) -> None:
                 members.problems.append(
                     f"{members.name}:{line}: {column} {value!r} is not an organization"
                 )
+        for seat in committee_seats(row.get("committees") or ""):
+            code, _, body = seat.partition(":")
+            if code not in org_codes or body not in ("", "standing"):
+                members.problems.append(
+                    f"{members.name}:{line}: committees {seat!r} is not an organization code "
+                    "or CODE:standing"
+                )
+
+
+def committee_seats(value: str) -> list[str]:
+    """The seats a `committees` field names: `CODE` or `CODE:standing`, space or ; separated."""
+    return [s for s in value.replace(";", " ").split() if s]
 
 
 def import_organizations(
-    *, session: Session, organizations_csv: Path, members_csv: Path
+    *,
+    session: Session,
+    organizations_csv: Path,
+    members_csv: Path,
 ) -> ImportSummary:
     """Validate both files completely, then upsert by code; raise ImportRejected on any problem."""
     existing = {o.code: o for o in session.exec(select(Organization)).all()}
@@ -199,7 +215,7 @@ def import_organizations(
     problems = orgs.problems + members.problems
     if problems:
         raise ImportRejected(problems)
-    return _write(session, orgs, members, existing, parent_of)
+    return _write(session, orgs, members, existing, parent_of, utcnow())
 
 
 def _write(
@@ -208,9 +224,11 @@ def _write(
     members: Rows,
     existing: dict[str, Organization],
     parent_of: dict[str, str | None],
+    now: datetime,
 ) -> ImportSummary:
+    """Upsert the rows; `now` is real time, never the cycle clock: the tree's cache is keyed
+    on the newest stamp, which must only grow."""
     summary = ImportSummary()
-    now = utcnow()
     by_code = dict(existing)
     for _line, row in orgs.rows:
         org = by_code.get(row["code"])
@@ -251,6 +269,7 @@ def _write(
         member.leads_id = by_code[leads].id if leads else None
         residence = row.get("residence")
         member.residence_id = by_code[residence].id if residence else None
+        member.committees = " ".join(committee_seats(row.get("committees") or "")) or None
         member.updated_at = now
         session.add(member)
     session.flush()

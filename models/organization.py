@@ -52,4 +52,8 @@ class Member(MemberBase, table=True):
     leads_id: int | None = Field(default=None, foreign_key="organization.id", index=True)
     # The cell where the member lives (chi bộ nơi cư trú), asked for an opinion in peer review.
     residence_id: int | None = Field(default=None, foreign_key="organization.id")
+    # The committees the member sits on besides the one they head (members.csv `committees`):
+    # organization codes, each alone (its committee) or as CODE:standing (its standing
+    # committee), separated by spaces.
+    committees: str | None = Field(default=None, max_length=2000)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)

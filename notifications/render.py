@@ -1,4 +1,8 @@
-"""Pure rendering: a template name and a context in, subject and text and HTML parts out."""
+"""Pure rendering: a template name and a context in, subject and text and HTML parts out.
+
+One template per kind of mail (`templates/<kind>.j2`); its sentences are English msgids
+translated through `jinja2.ext.i18n` from the one catalog, in the recipient's language.
+"""
 
 from __future__ import annotations
 
@@ -12,12 +16,12 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import escape
 
-from vocabulary import names, use_language
+from vocabulary import _, names, ngettext, use_language
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 LANGUAGES = ("vi", "en")
-# Every mail kind is a template file in each language; `_`-prefixed files are shared parts.
-KINDS = tuple(sorted(p.stem for p in (TEMPLATE_DIR / "vi").glob("[!_]*.j2")))
+# Every mail kind is one template file; `_`-prefixed files are shared parts.
+KINDS = tuple(sorted(p.stem for p in TEMPLATE_DIR.glob("[!_]*.j2")))
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,12 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    # Looked up at render time: `render` sets the recipient's language around it. New-style
+    # gettext escapes the values it fills into a sentence wherever autoescape is on (HTML).
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        lambda message: _(message), lambda s, p, n: ngettext(s, p, n), newstyle=True
     )
     # Level, stage and kind names from the one vocabulary (the workbook and the CLI use it too).
     env.globals["names"] = names
@@ -44,7 +54,7 @@ def _environment() -> Environment:
 
 
 def render(kind: str, context: dict[str, Any], *, lang: str = "vi") -> Rendered:
-    """Render the subject, text and HTML blocks of `{lang}/{kind}.j2`."""
+    """Render the subject, text and HTML blocks of `{kind}.j2` in `lang`."""
     raw = _render_raw(kind, context, lang)
     return _finish(raw.subject, raw.text, raw.html)
 
@@ -54,7 +64,7 @@ def _render_raw(kind: str, context: dict[str, Any], lang: str) -> Rendered:
     if lang not in LANGUAGES:
         raise ValueError(f"language {lang!r} is not one of {', '.join(LANGUAGES)}")
     with use_language(lang):
-        template = _environment().get_template(f"{lang}/{kind}.j2")
+        template = _environment().get_template(f"{kind}.j2")
         ctx = template.new_context(dict(context))
 
         def block(name: str) -> str:

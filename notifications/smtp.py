@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -298,6 +299,18 @@ def deliver(
     personalize: Personalize | None = None,
 ) -> DeliveryReport:
     """Synchronous entry point for flows and the CLI."""
-    return asyncio.run(
-        deliver_async(engine, settings, now=now, readdress=readdress, personalize=personalize)
-    )
+
+    def run() -> DeliveryReport:
+        return asyncio.run(
+            deliver_async(engine, settings, now=now, readdress=readdress, personalize=personalize)
+        )
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return run()
+    # Called from a thread whose event loop is already running (a caller inside async code,
+    # or Playwright's sync API in the same thread): asyncio.run would refuse, so the delivery
+    # gets a thread, and a loop, of its own.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(run).result()

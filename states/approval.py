@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
+from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
-from models.cycle import Level, StageDeadline, Unit
+from models.cycle import Escalation, Level, Opinion, StageDeadline, Unit
 from models.errors import ActionRefused, Refusal
 from models.organization import Member
 from models.settings import Settings, load_settings
@@ -19,6 +20,7 @@ from states.cycles import format_day, mail_context, plan_of, rules_of
 from states.machine import RE_REVIEW, STAGES
 from states.publication import published_results, queue_published_mail
 from states.recipients import UnitRef, resolve
+from states.refusing import refuse_batch
 from states.service import ActionResult, Checked, apply_moves, check_action
 from states.text_limits import check_lengths
 
@@ -79,7 +81,7 @@ def approve(
     members = _members_of(session, checked.units)
     problems += rule_problems(session, checked, decided, rules_of(checked.cycle), members)
     if problems:
-        raise ActionRefused(*problems, Refusal("nothing_changed"))
+        refuse_batch(problems, [u.code for u in checked.units])
     for unit in checked.units:
         unit.final_level = decided[unit.code]
     # Only a lowered level carries the reason; a confirmed one is the vote's own result.
@@ -138,6 +140,8 @@ def return_for_review(
         (now.astimezone(plan.zone) + timedelta(days=plan.return_days)).date()
     )
     _shift_deadlines(session, checked.units, re_review_due)
+    _restart_ladders(session, checked.units)
+    _reopen_opinions(session, checked.units)
     for unit in checked.units:
         unit.vote_round += 1  # the re-review is voted on afresh, by everyone again
     result = apply_moves(
@@ -145,6 +149,36 @@ def return_for_review(
     )
     _queue_returned_mail(session, checked, reason, re_review_due, now, settings)
     return result
+
+
+# The stages a returned unit does again, each with the ladder it had the first time.
+_REDONE = (RE_REVIEW, *STAGES[1:])
+
+
+def _restart_ladders(session: Session, units: list[Unit]) -> None:
+    """A return starts the re-review and every later stage afresh: their ladders' steps
+    already taken (the first time, or at an earlier return) are forgotten so each is taken
+    again against the new due dates. What was sent stays in the outbox."""
+    session.execute(
+        delete(Escalation).where(
+            col(Escalation.unit_id).in_([u.id for u in units]),
+            col(Escalation.stage).in_(_REDONE),
+        )
+    )
+
+
+def _reopen_opinions(session: Session, units: list[Unit]) -> None:
+    """Opinions not given are awaited again, due with the new peer review, and asked again
+    by the next tick; one given stands."""
+    due = select(StageDeadline.due_at).where(
+        col(StageDeadline.unit_id) == col(Opinion.unit_id), StageDeadline.stage == "peer_review"
+    )
+    session.execute(
+        update(Opinion)
+        .where(col(Opinion.unit_id).in_([u.id for u in units]), col(Opinion.received_at).is_(None))
+        .values(due_at=due.scalar_subquery(), missing=False, asked_at=None)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _shift_deadlines(session: Session, units: list[Unit], re_review_due: datetime) -> None:

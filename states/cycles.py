@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from models.cycle import Cycle, Tick, Unit
 from models.errors import NotFound
 from models.organization import Member
+from states.directory import Directory, OrgNode
 from states.plan import Plan
 from states.rule_set import RuleSet
 from vocabulary import dates
@@ -28,6 +29,17 @@ def get_cycle(session: Session, code: str) -> Cycle:
             f"no cycle {code!r}; cycles: {known}. Launch one with `kiemdiem cycle launch`"
         )
     return cycle
+
+
+def approving_committee(directory: Directory, cycle: Cycle, org_id: int) -> OrgNode:
+    """The committee that decides levels for units reviewed in `org_id`: the one above it,
+    and for the launching committee's own units the plan's `higher_committee` (never the
+    launching committee itself: a committee does not decide its own collective or head)."""
+    if org_id == cycle.launched_by_id:
+        higher = plan_of(cycle).higher_committee
+        if higher and higher in directory.by_code:
+            return directory.by_code[higher]
+    return directory.approving(org_id)
 
 
 def plan_of(cycle: Cycle) -> Plan:

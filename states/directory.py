@@ -38,6 +38,10 @@ class Directory:
     by_code: dict[str, OrgNode]
     children: dict[int, list[int]] = field(default_factory=dict)
     heads: dict[int, list[int]] = field(default_factory=dict)
+    # Seats imported from members.csv `committees`: org id -> member ids on its committee,
+    # and on its standing committee. An organization with seats has exactly those members.
+    seats: dict[int, set[int]] = field(default_factory=dict)
+    standing: dict[int, set[int]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, session: Session) -> Directory:
@@ -87,7 +91,21 @@ class Directory:
         for member_id, leads_id in led:
             if member_id is not None and leads_id is not None:
                 heads[leads_id].append(member_id)
-        return cls({n.id: n for n in nodes}, {n.code: n for n in nodes}, children, heads)
+        by_code = {n.code: n for n in nodes}
+        seats: dict[int, set[int]] = defaultdict(set)
+        standing: dict[int, set[int]] = defaultdict(set)
+        seated = session.exec(
+            select(Member.id, Member.committees).where(col(Member.committees).is_not(None))
+        )
+        for member_id, committees in seated:
+            for seat in (committees or "").split():
+                code, _, body = seat.partition(":")
+                seat_org = by_code.get(code)
+                if seat_org is not None and member_id is not None:
+                    (standing if body == "standing" else seats)[seat_org.id].add(member_id)
+        for org_id, members in standing.items():
+            seats[org_id] |= members  # a standing committee sits on its committee
+        return cls({n.id: n for n in nodes}, by_code, children, heads, dict(seats), dict(standing))
 
     def lineage(self, org_id: int) -> Iterator[OrgNode]:
         """The organization itself, then each one above it up to the root."""
@@ -113,11 +131,20 @@ class Directory:
         return None
 
     def committee(self, org_id: int) -> set[int]:
-        """Members who sit on an organization's committee: its heads and its children's heads."""
+        """Members who sit on an organization's committee: its heads and the members the
+        import seats on it; where none is seated, its heads and its children's heads."""
         members = set(self.heads.get(org_id, []))
+        if org_id in self.seats:
+            return members | self.seats[org_id]
         for child in self.children.get(org_id, []):
             members.update(self.heads.get(child, []))
         return members
+
+    def on_standing_committee(self, member_id: int | None, org_id: int) -> bool:
+        """Whether the member heads `org_id` or the import seats them on its standing committee."""
+        return member_id in self.heads.get(org_id, []) or member_id in self.standing.get(
+            org_id, set()
+        )
 
     def leads_within(self, member_leads_id: int | None, org_id: int) -> bool:
         """Whether a member heads `org_id` or one of the organizations above it."""

@@ -31,7 +31,7 @@ def _unit_and_author(
         session, who, cycle_code=cycle_code, unit_code=unit_code, trigger="submit_self_review"
     )
     if reason is not None:
-        raise ActionRefused(Refusal("text", unit=unit_code, fields={"text": reason}))
+        raise ActionRefused(reason)
     assert who.member_code is not None
     (unit,) = get_units(session, get_cycle(session, cycle_code), [unit_code])
     author = get_member(session, who.member_code)

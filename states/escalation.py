@@ -29,14 +29,23 @@ from states.cycles import days_late, format_day, mail_context, plan_of
 from states.directory import Directory
 from states.insights import at_risk
 from states.machine import STAGE_OF_STATE
+from states.opinions import ask_opinions
 from states.plan import Plan
-from states.recipients import Recipient, UnitRef, resolve, team_contacts, team_for
+from states.recipients import (
+    Recipient,
+    UnitRef,
+    resolve,
+    team_contacts,
+    team_for,
+    who_acts,
+)
 
 
 @dataclass
 class EscalationResult:
     steps: int = 0
     digests: int = 0
+    opinion_requests: int = 0
     unresolved: list[str] = field(default_factory=list)
 
 
@@ -88,6 +97,10 @@ def escalate(
     """Record due ladder steps and queue one mail per recipient for all of them."""
     plan = plan_of(cycle)
     result = EscalationResult()
+    assert tick.id is not None
+    result.opinion_requests = ask_opinions(
+        session, cycle, tick_id=tick.id, now=now, settings=settings
+    )
     inserted = _record_due_steps(session, cycle, plan, tick, now)
     result.steps = len(inserted)
     if not inserted:
@@ -130,7 +143,8 @@ def escalate(
                     continue  # no team follows this organization
                 to = Recipient(team.email, team.name) if team.email else None
             else:
-                to = resolve(role, ref, directory, standing_org_id=cycle.launched_by_id)
+                acting_role, acting = who_acts(role, stage, ref, directory, cycle)
+                to = resolve(acting_role, acting, directory, standing_org_id=cycle.launched_by_id)
             if to is None:
                 result.unresolved.append(f"{unit.code}: no address for {role} anywhere up the tree")
                 continue
@@ -163,7 +177,7 @@ def _kind(roles: set[str]) -> str:
     answer for, an overdue notice; anyone told of units above them, the escalation digest."""
     if roles == {"reminder"}:
         return "reminder"
-    if roles <= {"unit", "secretary"}:
+    if roles <= {"reminder", "unit", "secretary"}:
         return "overdue"
     return "digest"
 

@@ -8,6 +8,7 @@ belongs to (importing `states` imports them all). Tick conditions are set-based 
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,7 +17,9 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from models.cycle import Cycle, Unit, UnitKind, VoterRoll
+from models.errors import Refusal
 from models.organization import Member
+from states.cycles import approving_committee
 from states.directory import Directory
 
 
@@ -93,9 +96,18 @@ class GuardContext:
         return f"{self.actor.code} ({self.actor.full_name})"
 
 
-Guard = Callable[[GuardContext, Unit], str | None]
+# A guard returns None to allow, or why it refuses: a Refusal (code and fields, worded by
+# the front end; its unit is set by the caller), or, from guards not yet structured, a string.
+Guard = Callable[[GuardContext, Unit], Refusal | str | None]
 # Every person guard by the name the transition tables use; filled by @person_guard.
 PERSON_GUARDS: dict[str, Guard] = {}
+
+
+def as_refusal(problem: Refusal | str, unit: str) -> Refusal:
+    """A guard's answer as a refusal about `unit`."""
+    if isinstance(problem, str):
+        return Refusal("text", unit=unit, fields={"text": problem})
+    return problem if problem.unit else dataclasses.replace(problem, unit=unit)
 
 
 def person_guard(name: str) -> Callable[[Guard], Guard]:
@@ -110,49 +122,64 @@ def person_guard(name: str) -> Callable[[Guard], Guard]:
     return register
 
 
-def _subject(ctx: GuardContext, unit: Unit) -> str | None:
+def _subject(ctx: GuardContext, unit: Unit) -> Refusal | None:
     if ctx.actor.id == unit.member_id:
         return None
-    return f"only the member under review may do this, not {ctx.who()}"
+    return Refusal("not_the_subject", fields={"who": ctx.who()})
 
 
-def _heads(ctx: GuardContext, unit: Unit) -> str | None:
+def _heads(ctx: GuardContext, unit: Unit) -> Refusal | None:
     if ctx.directory.leads_within(ctx.actor.leads_id, unit.organization_id):
         return None
     org = ctx.directory.orgs[unit.organization_id]
-    return f"{ctx.who()} does not head {org.code} or a committee above it"
+    return Refusal("not_head", fields={"who": ctx.who(), "org": org.code})
 
 
-def _peer(ctx: GuardContext, unit: Unit) -> str | None:
+def _peer(ctx: GuardContext, unit: Unit) -> Refusal | None:
     if ctx.actor.id in ctx.electorate.voters(unit):
         return None
-    return f"{ctx.who()} is not in the unit's collective"
+    return Refusal("not_in_collective", fields={"who": ctx.who()})
 
 
-def _in_org(ctx: GuardContext, unit: Unit) -> str | None:
+def _in_org(ctx: GuardContext, unit: Unit) -> Refusal | None:
     if ctx.directory.in_subtree(ctx.actor.organization_id, unit.organization_id):
         return None
     if ctx.actor.id in ctx.electorate.voters(unit):
         return None
     org = ctx.directory.orgs[unit.organization_id]
-    return f"{ctx.who()} is neither in {org.code} nor on the committee above it"
+    return Refusal("not_in_organization", fields={"who": ctx.who(), "org": org.code})
 
 
-def _voter(ctx: GuardContext, unit: Unit) -> str | None:
+def _voter(ctx: GuardContext, unit: Unit) -> Refusal | None:
     if ctx.actor.id in ctx.electorate.voters(unit):
         return None
-    return f"{ctx.who()} is not an eligible voter for this unit"
+    return Refusal("not_a_voter", fields={"who": ctx.who()})
 
 
-def _not_voted(ctx: GuardContext, unit: Unit) -> str | None:
-    return f"{ctx.who()} has already voted" if unit.id in ctx.voted_unit_ids else None
+def _not_voted(ctx: GuardContext, unit: Unit) -> Refusal | None:
+    if unit.id not in ctx.voted_unit_ids:
+        return None
+    return Refusal("already_voted", fields={"who": ctx.who()})
 
 
-def _approver(ctx: GuardContext, unit: Unit) -> str | None:
-    approving = ctx.directory.approving(unit.organization_id)
+def _approver(ctx: GuardContext, unit: Unit) -> Refusal | None:
+    approving = approving_committee(ctx.directory, ctx.cycle, unit.organization_id)
+    org = ctx.directory.orgs[unit.organization_id]
+    if ctx.actor.id is not None and ctx.actor.id == unit.member_id:
+        return Refusal("decides_own_review", fields={"who": ctx.who(), "approving": approving.code})
+    if unit.kind.is_collective and (
+        ctx.actor.leads_id == unit.organization_id
+        or ctx.actor.id in ctx.directory.committee(unit.organization_id)
+    ):
+        return Refusal(
+            "decides_own_collective",
+            fields={"who": ctx.who(), "org": org.code, "approving": approving.code},
+        )
     if ctx.directory.leads_within(ctx.actor.leads_id, approving.id):
         return None
-    return f"{ctx.who()} is not on the approving committee ({approving.code} or above)"
+    if ctx.directory.on_standing_committee(ctx.actor.id, approving.id):
+        return None  # the import seats the actor on the approving standing committee
+    return Refusal("not_approver", fields={"who": ctx.who(), "approving": approving.code})
 
 
 for _name, _guard in {

@@ -20,11 +20,11 @@ from models._sql import insert_ignoring_duplicates
 from models.cycle import Cycle, Opinion, StageDeadline, Unit, UnitKind
 from models.errors import ActionRefused, Refusal
 from models.organization import Member
-from models.settings import Settings, load_settings
+from models.settings import Settings
 from notifications import queue
 from states import links
 from states._mail import mail_to
-from states.cycles import format_day, mail_context, plan_of
+from states.cycles import approving_committee, format_day, mail_context, plan_of
 from states.directory import Directory
 from states.guards import GuardContext, person_guard
 from states.recipients import Recipient, UnitRef, resolve
@@ -33,7 +33,13 @@ from states.text_limits import check_lengths
 
 RESIDENCE, OFFICE = "residence", "office"
 
-__all__ = ["give_opinion", "opinions_settled_clause", "request_opinions", "settle_opinions"]
+__all__ = [
+    "ask_opinions",
+    "give_opinion",
+    "opinions_settled_clause",
+    "request_opinions",
+    "settle_opinions",
+]
 
 
 def request_opinions(
@@ -44,9 +50,10 @@ def request_opinions(
     *,
     settings: Settings | None = None,
 ) -> int:
-    """Ask for the opinions these units' peer reviews wait for; return how many were asked.
+    """Record the opinions these units' peer reviews wait for; return how many were new.
 
-    Asking again is harmless: an opinion already asked for a unit is not asked twice.
+    Recording again is harmless: an opinion already requested for a unit is not requested
+    twice. The next tick mails them (`ask_opinions`), one digest per recipient.
     """
     plan = plan_of(cycle)
     directory = Directory.load(session)
@@ -90,28 +97,67 @@ def request_opinions(
         ]
     if not rows:
         return 0
-    statement = insert_ignoring_duplicates(session, Opinion).returning(
-        col(Opinion.unit_id), col(Opinion.source)
+    statement = insert_ignoring_duplicates(session, Opinion).returning(col(Opinion.id))
+    return len(session.execute(statement, rows).all())
+
+
+def ask_opinions(
+    session: Session, cycle: Cycle, *, tick_id: int, now: datetime, settings: Settings
+) -> int:
+    """The tick: mail every opinion requested and not yet asked, one digest per recipient.
+
+    Only opinions still awaited and not yet due are asked: one given meanwhile, or past its
+    due time (recorded missing), is never asked for. Each is marked asked in the same
+    statement that picks it, so a rerun or a tick beside this one asks nobody twice.
+    """
+    of_cycle = select(Unit.id).where(Unit.cycle_id == cycle.id)
+    statement = (
+        update(Opinion)
+        .where(
+            col(Opinion.unit_id).in_(of_cycle),
+            col(Opinion.asked_at).is_(None),
+            col(Opinion.received_at).is_(None),
+            col(Opinion.missing) == false(),
+            col(Opinion.due_at) > now,
+        )
+        .values(asked_at=now)
+        .returning(col(Opinion.unit_id), col(Opinion.source), col(Opinion.due_at))
+        .execution_options(synchronize_session=False)
     )
-    asked = session.execute(statement, rows).all()
-    by_id = {u.id: u for u in units}
-    _queue_requests(
+    asked = session.execute(statement).all()
+    if not asked:
+        return 0
+    units = {
+        u.id: u for u in session.exec(select(Unit).where(col(Unit.id).in_({a[0] for a in asked})))
+    }
+    member_ids = [u.member_id for u in units.values() if u.member_id is not None]
+    members = {m.id: m for m in session.exec(select(Member).where(col(Member.id).in_(member_ids)))}
+    due = {unit_id: due_at for unit_id, _source, due_at in asked}
+    return _queue_requests(
         session,
         cycle,
-        [(by_id[unit_id], source) for unit_id, source in asked],
+        [(units[unit_id], source) for unit_id, source, _due in asked],
         members,
-        directory,
+        Directory.load(session),
         due,
         now,
-        settings or load_settings(),
+        settings,
+        tick_id=tick_id,
     )
-    return len(asked)
 
 
-def _recipient(source: str, cycle: Cycle, directory: Directory) -> Recipient | None:
+def _recipient(
+    source: str, cycle: Cycle, directory: Directory, contacts: dict[str, str]
+) -> Recipient | None:
+    """The organization that must give the opinion: the residence cell itself (its
+    secretary, else its own office; only a cell with neither falls back up the tree), or the
+    office named in the plan (its address, else its named contact's)."""
     kind, _, code = source.partition(":")
     if kind == RESIDENCE:
         org = directory.by_code[code]
+        own = org.secretary_email or org.email
+        if own:
+            return Recipient(own, org.name)
         return resolve(
             "secretary",
             UnitRef(UnitKind.ORGANIZATION, org.id),
@@ -119,7 +165,17 @@ def _recipient(source: str, cycle: Cycle, directory: Directory) -> Recipient | N
             standing_org_id=cycle.launched_by_id,
         )
     office = next(o for o in plan_of(cycle).opinions.offices if o.code == code)
-    return Recipient(office.email, office.name)
+    email = office.email or contacts.get(office.contact or "")
+    return Recipient(email, office.name) if email else None
+
+
+def _contacts(session: Session, cycle: Cycle) -> dict[str, str]:
+    """Each opinion office's named contact: member code -> e-mail address."""
+    codes = [o.contact for o in plan_of(cycle).opinions.offices if o.contact]
+    if not codes:
+        return {}
+    rows = session.exec(select(Member.code, Member.email).where(col(Member.code).in_(codes)))
+    return {code: email for code, email in rows if email}
 
 
 def _source_name(source: str, cycle: Cycle, directory: Directory) -> str:
@@ -138,14 +194,22 @@ def _queue_requests(
     due: dict[int, datetime],
     now: datetime,
     settings: Settings,
-) -> None:
+    *,
+    tick_id: int,
+) -> int:
     """One mail per recipient listing the units whose opinion it is asked for."""
     plan = plan_of(cycle)
+    contacts = _contacts(session, cycle)
     grouped: dict[str, tuple[Recipient, list[dict[str, Any]]]] = {}
+    earliest: dict[str, datetime] = {}
     for unit, source in sorted(asked, key=lambda a: (a[1], a[0].code)):
-        to = _recipient(source, cycle, directory)
+        assert unit.id is not None
+        if due[unit.id] <= now:
+            continue  # already due: asking now could only arrive too late; it is missing
+        to = _recipient(source, cycle, directory, contacts)
         if to is None:
             continue
+        earliest[to.email] = min(earliest.get(to.email, due[unit.id]), due[unit.id])
         member = members.get(unit.member_id)
         assert unit.id is not None
         grouped.setdefault(to.email, (to, []))[1].append(
@@ -162,12 +226,14 @@ def _queue_requests(
             }
         )
     context = mail_context(cycle, directory.orgs[cycle.launched_by_id].name)
+    quiet = plan.quiet_until(now)
     mails = [
         mail_to(
             to,
             kind="opinion_request",
-            # Each (unit, source) is asked once, so its first item names the mail for good.
-            key=f"opinion:{cycle.code}:{items[0]['source']}:{items[0]['unit_code']}",
+            # Quiet hours never hold a request past the time its opinion is due.
+            urgent=quiet is not None and quiet >= earliest[to.email],
+            key=f"opinions:{cycle.code}:{to.email}:tick-{tick_id}",
             cycle_id=cycle.id,
             cycle=context,
             context={
@@ -186,7 +252,7 @@ def _queue_requests(
         )
         for to, items in grouped.values()
     ]
-    queue(session, mails, now=now, sender=settings.smtp_from, quiet_until=plan.quiet_until(now))
+    return queue(session, mails, now=now, sender=settings.smtp_from, quiet_until=quiet)
 
 
 def give_opinion(
@@ -271,7 +337,10 @@ def _refusal(ctx: GuardContext, unit: Unit, source: str) -> str | None:
             f"{ctx.who()} does not speak for {source}: the residence cell's opinion is entered "
             f"by the head of {code} or of a committee above it"
         )
-    approving = ctx.directory.approving(unit.organization_id)
+    office = next((o for o in plan_of(ctx.cycle).opinions.offices if o.code == code), None)
+    if office is not None and office.contact and office.contact == ctx.actor.code:
+        return None  # the office's own named contact gives its opinion
+    approving = approving_committee(ctx.directory, ctx.cycle, unit.organization_id)
     launching = ctx.directory.orgs[ctx.cycle.launched_by_id]
     if ctx.actor.leads_id == launching.id or ctx.directory.leads_within(
         ctx.actor.leads_id, approving.id
@@ -285,10 +354,12 @@ def _refusal(ctx: GuardContext, unit: Unit, source: str) -> str | None:
 
 
 @person_guard("actor_speaks_for_source")
-def _speaks_for_source(ctx: GuardContext, unit: Unit) -> str | None:
+def _speaks_for_source(ctx: GuardContext, unit: Unit) -> Refusal | None:
     awaited = ctx.session.exec(
         select(Opinion.source).where(Opinion.unit_id == unit.id, col(Opinion.received_at).is_(None))
     ).all()
     if not awaited or any(_refusal(ctx, unit, s) is None for s in awaited):
         return None  # nothing awaited: the action says so, naming the source asked for
-    return f"{ctx.who()} speaks for none of the opinions awaited ({', '.join(awaited)})"
+    return Refusal(
+        "speaks_for_no_awaited_opinion", fields={"who": ctx.who(), "awaited": ", ".join(awaited)}
+    )

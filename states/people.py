@@ -14,7 +14,7 @@ from enum import StrEnum
 from sqlmodel import Session, col, func, select
 
 from models.cycle import Cycle, Unit
-from models.errors import NotFound
+from models.errors import NotFound, Refusal
 from models.organization import Member, Organization, OrgLevel
 from states.cycles import plan_of
 from states.directory import Directory
@@ -117,22 +117,22 @@ def person(session: Session, key: str) -> Person:
 
 def may_act(
     session: Session, who: Person, *, cycle_code: str, unit_code: str, trigger: str
-) -> str | None:
+) -> Refusal | None:
     """None if `who` may do `trigger` to the unit as far as who they are goes (the same
-    guards the action checks, whatever the unit's state now); else why not, in English as
-    the guards say it. The action itself checks everything again when it is done."""
+    guards the action checks, whatever the unit's state now); else why not, as a refusal
+    about the unit. The action itself checks everything again when it is done."""
     from states.cycles import get_cycle, get_member, get_units
-    from states.guards import PERSON_GUARDS, GuardContext
+    from states.guards import PERSON_GUARDS, GuardContext, as_refusal
     from states.machine import machine_for
 
     if who.member_code is None:
-        return f"{who.name} is an organization's office, which does not act on units"
+        return Refusal("office_does_not_act", unit=unit_code, fields={"name": who.name})
     cycle = get_cycle(session, cycle_code)
     (unit,) = get_units(session, cycle, [unit_code])
     actor = get_member(session, who.member_code)
     moves = [m for m in machine_for(unit.kind).moves if m.trigger == trigger and m.by == "person"]
     if not moves:
-        return f"{trigger!r} is not something a person does"
+        return Refusal("not_a_persons_move", unit=unit_code, fields={"trigger": trigger})
     context = GuardContext.load(session, cycle, actor, [unit])
     for condition in moves[0].conditions:
         # Only the guards about who acts (actor_*): the others say whether it can happen now.
@@ -140,7 +140,7 @@ def may_act(
             continue
         reason = PERSON_GUARDS[condition](context, unit)
         if reason:
-            return reason
+            return as_refusal(reason, unit_code)
     return None
 
 

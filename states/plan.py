@@ -137,15 +137,23 @@ class OpinionOffice(BaseModel):
 
     code: str = Field(min_length=1, max_length=limits.CODE)
     name: str = Field(min_length=1, max_length=limits.NAME)
-    email: str
+    # Where the office is asked; or else its named contact's address (a member code).
+    email: str | None = None
+    contact: str | None = Field(default=None, max_length=limits.CODE)
     organizations: list[str] = Field(min_length=1)
 
     @field_validator("email")
     @classmethod
-    def _email(cls, value: str) -> str:
-        if not EMAIL.match(value):
+    def _email(cls, value: str | None) -> str | None:
+        if value is not None and not EMAIL.match(value):
             raise ValueError(f"{value!r} is not an e-mail address")
         return value
+
+    @model_validator(mode="after")
+    def _reachable(self) -> OpinionOffice:
+        if not self.email and not self.contact:
+            raise ValueError("give the office an email, or a contact (a member code), or both")
+        return self
 
 
 class Opinions(BaseModel):
@@ -201,6 +209,9 @@ class Plan(BaseModel):
     title: str = Field(min_length=1, max_length=limits.TITLE)
     document: str = Field(min_length=1, max_length=limits.TITLE)
     launched_by: str = Field(min_length=1, max_length=limits.CODE)
+    # The committee above the launching one, which decides the launching committee's own
+    # collective, leadership and head (default: its parent in the imported tree).
+    higher_committee: str | None = Field(default=None, max_length=limits.CODE)
     rule_set: str
     timezone: str = "Asia/Ho_Chi_Minh"
     due: StageDates

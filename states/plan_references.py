@@ -14,6 +14,7 @@ from models.cycle import Cycle
 from models.errors import PlanInvalid
 from models.organization import Member, Organization
 from states._plan_file import read_plan_data
+from states.directory import Directory
 from states.plan import Plan, parse_plan
 from vocabulary import _
 
@@ -27,6 +28,8 @@ def _named(data: Mapping[str, Any]) -> Iterator[tuple[str, str, str]]:
     read leniently: a key of the wrong shape is the plan validation's to word."""
     if isinstance(data.get("launched_by"), str):
         yield "launched_by", "organization", data["launched_by"]
+    if isinstance(data.get("higher_committee"), str):
+        yield "higher_committee", "organization", data["higher_committee"]
     pilots = data.get("pilots")
     if isinstance(pilots, Mapping):
         for i, code in enumerate(_list(pilots.get("organizations"))):
@@ -46,6 +49,8 @@ def _named(data: Mapping[str, Any]) -> Iterator[tuple[str, str, str]]:
             if isinstance(office, Mapping):
                 for i, code in enumerate(_list(office.get("organizations"))):
                     yield f"opinions.offices[{o}].organizations[{i}]", "organization", code
+                if office.get("contact"):
+                    yield f"opinions.offices[{o}].contact", "member", office["contact"]
     if data.get("previous_cycle"):
         yield "previous_cycle", "cycle", data["previous_cycle"]
 
@@ -71,10 +76,39 @@ def reference_problems(session: Session, data: Mapping[str, Any], *, source: str
         "member": _("{key}: {code!r} is not an imported member"),
         "cycle": _("{key}: {code!r} is not a cycle in this database"),
     }
-    return [
+    problems = [
         f"{source}: " + sentences[kind].format(key=key, code=code)
         for key, kind, code in named
         if code not in found[kind]
+    ]
+    return problems + [f"{source}: {p}" for p in _higher_committee_problems(session, data)]
+
+
+def _higher_committee_problems(session: Session, data: Mapping[str, Any]) -> list[str]:
+    """The launching committee's own units are decided above it: by the plan's
+    `higher_committee`, an imported organization above it, or else by its parent."""
+    launched_by, higher = data.get("launched_by"), data.get("higher_committee")
+    directory = Directory.load(session)
+    launching = directory.by_code.get(launched_by) if isinstance(launched_by, str) else None
+    if launching is None:
+        return []  # worded as not imported above
+    above = [node.code for node in directory.lineage(launching.id)][1:]
+    if higher is None:
+        if above:
+            return []
+        return [
+            _(
+                "higher_committee: {code} has no organization above it in the tree, so nobody "
+                "could decide its own collective, leadership and head; import the committee "
+                "above it (as its parent_code) and name it here"
+            ).format(code=launched_by)
+        ]
+    if not isinstance(higher, str) or higher not in directory.by_code or higher in above:
+        return []  # not imported: worded above
+    return [
+        _(
+            "higher_committee: {higher!r} is not an organization above {code} (above it: {above})"
+        ).format(higher=higher, code=launched_by, above=", ".join(above) or "-")
     ]
 
 

@@ -124,9 +124,12 @@ def queue_published_mail(
     queue(session, mails, now=now, sender=settings.smtp_from, quiet_until=plan.quiet_until(now))
 
 
-def published_results(session: Session, cycle_code: str, member_code: str) -> list[dict[str, Any]]:
+def published_results(
+    session: Session, cycle_code: str, member_code: str, *, now: datetime | None = None
+) -> list[dict[str, Any]]:
     """What a member may see once published: their own units' results (as member and as
-    leader) and the results of their organization's collectives; nothing before publication."""
+    leader) and the results of their organization's collectives; nothing before publication
+    (with `now`, the cycle clock: nothing published after it)."""
     cycle = get_cycle(session, cycle_code)
     member = get_member(session, member_code)
     org = session.get(Organization, member.organization_id)
@@ -143,14 +146,16 @@ def published_results(session: Session, cycle_code: str, member_code: str) -> li
         )
         .order_by(col(Unit.code))
     ).all()
-    reasons = dict(
-        session.exec(
-            select(AuditEntry.unit_id, AuditEntry.reason).where(
-                col(AuditEntry.unit_id).in_([u.id for u in units]),
-                AuditEntry.trigger == "approve",
-            )
-        ).all()
-    )
+    approvals = session.exec(
+        select(AuditEntry.unit_id, AuditEntry.reason, AuditEntry.at).where(
+            col(AuditEntry.unit_id).in_([u.id for u in units]),
+            AuditEntry.trigger == "approve",
+        )
+    ).all()
+    reasons = {unit_id: reason for unit_id, reason, _at in approvals}
+    if now is not None:
+        published_by = {unit_id for unit_id, _reason, at in approvals if at <= now}
+        units = [u for u in units if u.id in published_by]
     org_name = org.name if org is not None else ""
     return [
         _result(u, member.full_name if u.member_id else org_name, reasons.get(u.id or 0))

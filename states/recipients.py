@@ -7,9 +7,10 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from models.cycle import Unit, UnitKind
+from models.cycle import Cycle, Unit, UnitKind
 from models.organization import Member
 from models.outbox import OutboxMessage
+from states.cycles import approving_committee
 from states.directory import Directory
 from states.plan import Plan
 
@@ -77,6 +78,32 @@ def resolve(
         return None
     email, node = found
     return Recipient(email, node.name, ref)
+
+
+# The stages at which the unit itself waits on others, and who must act there instead.
+_WAITING_STAGES = ("peer_review", "vote", "approval")
+
+
+def who_acts(
+    role: str, stage: str, unit: UnitRef, directory: Directory, cycle: Cycle
+) -> tuple[str, UnitRef]:
+    """The role and unit to resolve for a ladder's `unit`/`secretary` step at `stage`: whoever
+    must act there, never a member waiting on others.
+
+    At the peer review the unit's collective must meet (its secretary); at the vote the
+    secretary of where the vote is held (for a collective, the committee above) must close
+    it; at approval the approving committee must decide. Other stages are the unit's own work.
+    """
+    if role not in ("unit", "secretary") or stage not in _WAITING_STAGES:
+        return role, unit
+    org = unit.organization_id
+    if stage == "approval":
+        approving = approving_committee(directory, cycle, org)
+        return "unit", UnitRef(UnitKind.ORGANIZATION, approving.id)
+    if stage == "vote" and unit.kind.is_collective:
+        above = directory.parent(org)
+        org = above.id if above else org
+    return "secretary", UnitRef(unit.kind, org)
 
 
 def readdress(session: Session, rows: Sequence[OutboxMessage]) -> list[OutboxMessage]:

@@ -126,6 +126,9 @@ class RemediationItem:
     owner: str
     due: date | None
     status: RemediationStatus
+    # The item's id, and for a part of a split collective shortcoming the original's id.
+    id: int | None = None
+    part_of: int | None = None
 
 
 @dataclass
@@ -319,6 +322,8 @@ def cycle_report(session: Session, cycle_code: str, now: datetime) -> CycleRepor
                 owner=f"{owner.full_name} ({owner.code})" if owner else "",
                 due=local_day(s.due_at, plan) if s.due_at else None,
                 status=RemediationStatus(s.status),
+                id=s.id,
+                part_of=s.split_from_id,
             )
         )
         tally = per_org.setdefault(node.id, RemediationRow(node.code, node.name))

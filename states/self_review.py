@@ -267,8 +267,11 @@ def submit_self_review(
     return result
 
 
-def self_review_form(session: Session, cycle_code: str, unit_code: str) -> dict[str, Any]:
-    """What the writer of a unit's self-review is shown before writing it."""
+def self_review_form(
+    session: Session, cycle_code: str, unit_code: str, *, now: datetime | None = None
+) -> dict[str, Any]:
+    """What the writer of a unit's self-review is shown before writing it (with `now`,
+    whether its due time has passed)."""
     cycle = get_cycle(session, cycle_code)
     unit: Unit = get_units(session, cycle, [unit_code])[0]
     assert unit.id is not None
@@ -287,6 +290,7 @@ def self_review_form(session: Session, cycle_code: str, unit_code: str) -> dict[
         "kind": unit.kind.value,
         "state": unit.state,
         "due_local": format_day(due, plan) if due else None,
+        "overdue": bool(now is not None and due is not None and due <= now),
         "rule_set": rules.name,
         "rule_set_title": rules.title,
         "levels": [level.value for level in rules.levels],

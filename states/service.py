@@ -8,7 +8,7 @@ writes the new states and one audit entry per move, in the caller's transaction.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -20,8 +20,9 @@ from models.errors import ActionRefused, Refusal
 from models.organization import Member
 from states.acting import audit_fields, check_people_may_act
 from states.cycles import Lock, get_cycle, get_member, get_units
-from states.guards import PERSON_GUARDS, GuardContext
+from states.guards import PERSON_GUARDS, GuardContext, as_refusal
 from states.machine import Move, machine_for
+from states.refusing import refuse_batch
 
 
 @dataclass
@@ -56,25 +57,24 @@ def check_action(
     actor = get_member(session, actor_code)
     units = get_units(session, cycle, list(dict.fromkeys(unit_codes)), lock=lock)
     guards = GuardContext.load(session, cycle, actor, units)
-    problems, moves = [], []
+    problems: list[Refusal] = []
+    moves = []
     for unit in units:
         try:
             move = machine_for(unit.kind).move(trigger, unit.state)
         except ActionRefused as exc:
-            problems.append(f"{unit.code}: {exc}")
+            problems += [replace(r, unit=r.unit or unit.code) for r in exc.refusals]
             continue
         if move.by != "person":
-            problems.append(
-                f"{unit.code}: {trigger!r} is done by the cycle's tick, not by a person"
-            )
+            problems.append(Refusal("done_by_tick", unit=unit.code, fields={"trigger": trigger}))
             continue
         for condition in move.conditions:
             refusal = PERSON_GUARDS[condition](guards, unit)
             if refusal:
-                problems.append(f"{unit.code}: {refusal}")
+                problems.append(as_refusal(refusal, unit.code))
         moves.append(move)
     if problems:
-        raise ActionRefused(*problems, Refusal("nothing_changed"))
+        refuse_batch(problems, [u.code for u in units])
     return Checked(cycle, actor, units, moves, guards)
 
 

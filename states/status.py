@@ -15,6 +15,7 @@ from notifications import counts
 from notifications.outbox import failures, retrying
 from states.directory import Directory
 from states.machine import STAGE_OF_STATE, UnitState
+from states.remediation import split_originals
 
 
 def _overdue_rows(session: Session, cycle: Cycle, now: datetime) -> list[tuple[int, str, int]]:
@@ -61,7 +62,8 @@ def _process(session: Session, cycle: Cycle) -> dict[str, Any]:
     shortcomings = {status.value: 0 for status in RemediationStatus}
     for status, n in session.exec(
         select(Shortcoming.status, func.count())
-        .where(Shortcoming.cycle_id == cycle.id)
+        # A split original lives on in its parts: count those, as the report and list do.
+        .where(Shortcoming.cycle_id == cycle.id, ~split_originals())
         .group_by(col(Shortcoming.status))
     ):
         shortcomings[RemediationStatus(status).value] = n

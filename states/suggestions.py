@@ -16,10 +16,11 @@ from models.settings import Settings
 from notifications import queue
 from states import links
 from states._mail import mail_to
-from states.cycles import format_day, mail_context, plan_of
+from states.cycles import approving_committee, format_day, mail_context, plan_of
 from states.guards import GuardContext, person_guard
 from states.machine import RE_REVIEW, UnitState
 from states.recipients import UnitRef, resolve
+from states.refusing import refuse_batch
 from states.service import ActionResult, Checked, apply_moves, check_action
 from states.text_limits import check_lengths
 
@@ -33,7 +34,7 @@ def roles_for(ctx: GuardContext, unit: Unit) -> list[str]:
     if ctx.actor.id is not None and ctx.actor.id == unit.member_id:
         return []
     roles = []
-    approving = ctx.directory.approving(unit.organization_id)
+    approving = approving_committee(ctx.directory, ctx.cycle, unit.organization_id)
     if ctx.directory.leads_within(ctx.actor.leads_id, approving.id):
         standing = ctx.actor.leads_id == ctx.cycle.launched_by_id
         roles.append("standing" if standing else "committee")
@@ -43,17 +44,16 @@ def roles_for(ctx: GuardContext, unit: Unit) -> list[str]:
 
 
 @person_guard("actor_may_suggest")
-def _may_suggest(ctx: GuardContext, unit: Unit) -> str | None:
+def _may_suggest(ctx: GuardContext, unit: Unit) -> Refusal | None:
     if roles_for(ctx, unit):
         return None
     if ctx.actor.id == unit.member_id:
-        return f"{ctx.who()} may not write review suggestions to their own review"
-    approving = ctx.directory.approving(unit.organization_id)
+        return Refusal("suggests_to_own_review", fields={"who": ctx.who()})
+    approving = approving_committee(ctx.directory, ctx.cycle, unit.organization_id)
     launching = ctx.directory.orgs[ctx.cycle.launched_by_id]
-    return (
-        f"{ctx.who()} may not write review suggestions to this unit: only the head of its "
-        f"approving committee ({approving.code}) or of one above it, the standing committee of "
-        f"{launching.code}, or a member of the plan's inspection_commission may"
+    return Refusal(
+        "may_not_suggest",
+        fields={"who": ctx.who(), "approving": approving.code, "launching": launching.code},
     )
 
 
@@ -135,7 +135,7 @@ def suggest(
         assert unit.id is not None
         chosen[unit.id] = role or held[0]
     if problems:
-        raise ActionRefused(*problems, Refusal("nothing_changed"))
+        refuse_batch(problems, [u.code for u in checked.units])
     assert checked.actor.id is not None
     rows = [
         Suggestion(

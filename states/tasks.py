@@ -20,7 +20,7 @@ from models.cycle import Cycle, Escalation, StageDeadline, Unit, UnitKind, Voter
 from models.organization import Member
 from models.remediation import RemediationStatus, Shortcoming
 from states import links
-from states.cycles import days_late, format_day, plan_of
+from states.cycles import approving_committee, days_late, format_day, plan_of
 from states.directory import Directory
 from states.machine import STAGE_OF_STATE, UnitState
 from states.people import Person, active_cycles
@@ -186,7 +186,7 @@ def tasks_of(session: Session, person: Person, *, now: datetime) -> list[Task]:
     directory = Directory.load(session) if approvals else None
     for (code, org_id), group in approvals.items():
         assert directory is not None
-        approving = directory.approving(org_id)
+        approving = approving_committee(directory, by_id[group[0].cycle_id], org_id)
         first = min(group, key=lambda u: dues.get(u.id or 0, now))
         task = _task(by_id[group[0].cycle_id], first, "approve", names, dues, taken, now)
         tasks.append(

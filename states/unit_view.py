@@ -4,6 +4,7 @@ they may be known: never while a secret round is open), and its shortcomings."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -17,8 +18,13 @@ from states.vote_standing import vote_standing
 from vocabulary import dates
 
 
-def unit_view(session: Session, cycle_code: str, unit_code: str) -> dict[str, Any]:
-    """The unit as `kiemdiem unit show` (and a page) presents it; times in the plan's zone."""
+def unit_view(
+    session: Session, cycle_code: str, unit_code: str, *, now: datetime | None = None
+) -> dict[str, Any]:
+    """The unit as `kiemdiem unit show` (and a page) presents it; times in the plan's zone.
+
+    With `now` (the cycle clock), each deadline, opinion and shortcoming says whether its
+    due time has passed by then."""
     cycle = get_cycle(session, cycle_code)
     unit = get_units(session, cycle, [unit_code])[0]
     assert unit.id is not None
@@ -64,7 +70,11 @@ def unit_view(session: Session, cycle_code: str, unit_code: str) -> dict[str, An
         "final_level": unit.final_level.value if unit.final_level else None,
         "can": allowed_actions(unit),
         "deadlines": [
-            {"stage": d.stage, "due_local": format_day(d.due_at, plan)}
+            {
+                "stage": d.stage,
+                "due_local": format_day(d.due_at, plan),
+                "passed": now is not None and d.due_at <= now,
+            }
             for d in sorted(deadlines, key=lambda d: d.due_at)
         ],
         "self_review": None
@@ -82,13 +92,17 @@ def unit_view(session: Session, cycle_code: str, unit_code: str) -> dict[str, An
             {
                 "source": o.source,
                 "due_local": format_day(o.due_at, plan),
-                "status": "given" if o.received_at else "missing" if o.missing else "awaited",
+                "status": "given"
+                if o.received_at
+                else "missing"
+                if o.missing or (now is not None and o.due_at <= now)
+                else "awaited",
                 "text": o.text,
             }
             for o in opinions
         ],
         "vote": vote,
-        "shortcomings": remediation_items(session, cycle_code, unit_code=unit.code),
+        "shortcomings": remediation_items(session, cycle_code, unit_code=unit.code, now=now),
         "history": [
             {
                 "at_local": dates.moment(e.at, local),

@@ -38,6 +38,7 @@ from states.cycles import get_cycle, get_units, rules_of
 from states.directory import Directory, OrgNode
 from states.guards import Electorate, GuardContext, person_guard
 from states.machine import UnitState
+from states.refusing import refuse_batch
 from states.rule_set import RuleSet
 from states.service import ActionResult, Checked, apply_moves, check_action
 
@@ -61,7 +62,7 @@ def vote(
     )
     rules = rules_of(checked.cycle)
     chosen: dict[str, Level] = {}
-    problems = []
+    problems: list[Refusal] = []
     for unit in checked.units:
         value = ballots[unit.code]
         try:
@@ -70,13 +71,20 @@ def vote(
             level = None
         if level is None or level not in rules.levels:
             problems.append(
-                f"{unit.code}: {str(value)!r} is not a level of the rule set {rules.name}; "
-                f"vote one of: {', '.join(rules.levels)}"
+                Refusal(
+                    "not_a_level_of_the_rules",
+                    unit=unit.code,
+                    fields={
+                        "value": str(value),
+                        "rules": rules.name,
+                        "levels": ", ".join(rules.levels),
+                    },
+                )
             )
         else:
             chosen[unit.code] = level
     if problems:
-        raise ActionRefused(*problems, Refusal("nothing_changed"))
+        refuse_batch(problems, [u.code for u in checked.units])
     voter = checked.actor.id
     session.execute(
         insert(VoterRoll),
@@ -194,11 +202,15 @@ class Outcome:
             return f"{self.level.value}: nobody is eligible to vote, the self-review's proposal"
         return f"{self.level.value}: {self.counts.get(self.level, 0)} of {self.cast}"
 
-    def quorum_refusal(self) -> str:
-        return (
-            f"only {self.cast} of {self.eligible} eligible voters have voted; the rule set "
-            f"{self.rules.name} needs more than {self.rules.vote.quorum:.0%} before the vote "
-            "can close"
+    def quorum_refusal(self) -> Refusal:
+        return Refusal(
+            "vote_not_quorate",
+            fields={
+                "cast": self.cast,
+                "eligible": self.eligible,
+                "rules": self.rules.name,
+                "quorum": f"{self.rules.vote.quorum:.0%}",
+            },
         )
 
     def reason(self) -> str:
@@ -268,43 +280,41 @@ def held_in(directory: Directory, unit: Unit) -> OrgNode:
 
 
 @person_guard("actor_runs_the_vote")
-def _runs_the_vote(ctx: GuardContext, unit: Unit) -> str | None:
+def _runs_the_vote(ctx: GuardContext, unit: Unit) -> Refusal | None:
     where = held_in(ctx.directory, unit)
     if ctx.actor.id == unit.member_id:
         above = ctx.directory.parent(where.id) or where
-        return (
-            f"{ctx.who()} cannot close the vote on their own review; the secretary of "
-            f"{above.code} ({above.name}) or of a committee above it closes it"
+        return Refusal(
+            "closes_own_vote", fields={"who": ctx.who(), "org": above.code, "name": above.name}
         )
     if ctx.directory.leads_within(ctx.actor.leads_id, where.id):
         return None
-    return (
-        f"{ctx.who()} does not run this vote; the secretary of {where.code} ({where.name}) "
-        "or of a committee above it closes it"
+    return Refusal(
+        "does_not_run_vote", fields={"who": ctx.who(), "org": where.code, "name": where.name}
     )
 
 
 @person_guard("vote_carried")
-def _carried(ctx: GuardContext, unit: Unit) -> str | None:
+def _carried(ctx: GuardContext, unit: Unit) -> Refusal | None:
     if _before_opening.get():
         return None
     outcome = _outcome(ctx, unit)
     if not outcome.quorate:
         return outcome.quorum_refusal()
     if outcome.level is None:
-        return f"the vote did not carry ({outcome.counted()}); it goes to a revote"
+        return Refusal("vote_did_not_carry", fields={"counted": outcome.counted()})
     return None
 
 
 @person_guard("vote_not_carried")
-def _not_carried(ctx: GuardContext, unit: Unit) -> str | None:
+def _not_carried(ctx: GuardContext, unit: Unit) -> Refusal | None:
     if _before_opening.get():
         return None
     outcome = _outcome(ctx, unit)
     if not outcome.quorate:
         return outcome.quorum_refusal()
     if outcome.level is not None:
-        return f"the vote carried ({outcome.short()}); close it instead of a revote"
+        return Refusal("vote_carried", fields={"outcome": outcome.short()})
     return None
 
 
@@ -325,7 +335,8 @@ def _check_each(
 ) -> list[tuple[str, Checked]]:
     """Check every group of units under its own trigger; refuse once, listing every problem
     in the order the units were named."""
-    checks, problems = [], []
+    checks: list[tuple[str, Checked]] = []
+    problems: list[Refusal] = []
     for trigger, named in by_trigger.items():
         if not named:
             continue
@@ -338,13 +349,15 @@ def _check_each(
                 trigger=trigger,
             )
         except ActionRefused as refused:
-            problems += [p for p in str(refused).splitlines() if p != "Nothing was changed."]
+            problems += [
+                r for r in refused.refusals if r.code not in ("nothing_changed", "others_unchanged")
+            ]
             continue
         checks.append((trigger, checked))
     if problems:
         rank = {code: i for i, code in enumerate(order)}
-        problems.sort(key=lambda p: rank.get(p.split(": ", 1)[0], 0))
-        raise ActionRefused(*problems, Refusal("nothing_changed"))
+        problems.sort(key=lambda r: rank.get(r.unit or "", 0))
+        refuse_batch(problems, order)
     return checks
 
 

@@ -1,5 +1,6 @@
 """The names of the process's things, from one place: levels, stages, states, kinds of unit,
-organization levels and remediation statuses, for the mail, the CLI, pages and the workbook.
+organization levels, remediation statuses and people's roles, for the mail, the CLI, pages
+and the workbook.
 
 Each table maps the stored value (a `StrEnum` value of `models` or `states`) to an English
 msgid; looking a name up translates it into the current language, so a table defined once at
@@ -106,11 +107,24 @@ def capitalized(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+ROLES = Names(
+    {
+        "member": N_("member"),
+        "secretary": N_("cell secretary"),
+        "committee": N_("committee member"),
+        "inspection": N_("inspection commission"),
+        "directing_team": N_("directing team"),
+        "office": N_("organization office"),
+    }
+)
+
+
 __all__ = [
     "KINDS",
     "LEVELS",
     "ORG_LEVELS",
     "REMEDIATION_STATUSES",
+    "ROLES",
     "STAGES",
     "STATES",
     "UNDECIDED",

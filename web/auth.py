@@ -18,13 +18,12 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlmodel import Session
 
 from models.errors import NotFound
 from models.settings import Settings
 from states.people import Person, person
 from states.signin import SigninLinkRefused, read_link, signing_key
-from web.db import db_session
+from web.db import Db
 
 SESSION_COOKIE = "kd_session"
 LANG_COOKIE = "kd_lang"
@@ -98,9 +97,7 @@ def signed_in_key(request: Request) -> str | None:
     return key if isinstance(key, str) else None
 
 
-def optional_person(
-    request: Request, session: Annotated[Session, Depends(db_session)]
-) -> Person | None:
+def optional_person(request: Request, session: Db) -> Person | None:
     """The signed-in person, or None; a person who no longer exists is signed out."""
     key = signed_in_key(request)
     if key is None:

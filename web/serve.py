@@ -83,6 +83,15 @@ class Loop(threading.Thread):
             self.stopped.wait(self.interval)
 
 
+def served_settings(settings: Settings) -> Settings:
+    """`settings` with the links in mail pointing at these pages: KIEMDIEM_BASE_URL when the
+    office set it (a proxy, https), else the host and port served here."""
+    if "base_url" in settings.model_fields_set:
+        return settings
+    url = f"http://{settings.serve_host}:{settings.serve_port}"
+    return settings.model_copy(update={"base_url": url})
+
+
 def serve(
     settings: Settings,
     *,
@@ -92,6 +101,7 @@ def serve(
     ready: threading.Event | None = None,
 ) -> None:
     """Serve the pages until interrupted, with the tick and outbox loops beside them."""
+    settings = served_settings(settings)
     init_db(get_engine(settings.database_url))
     loops = []
     if ticks:

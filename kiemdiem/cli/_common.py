@@ -1,4 +1,9 @@
-"""What every command shares: the clock option, the database, and error reporting."""
+"""What every command shares: the clock and actor options, the arguments most commands
+take, the database transaction, the consoles, and how free text is printed.
+
+Only typer, rich and `vocabulary` are imported at the top: sqlmodel, `models`, `states` and
+Prefect are imported inside the command bodies that need them, so `kiemdiem --help` is quick.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +11,16 @@ import getpass
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from sqlmodel import Session
 
-from models import get_engine, init_db, load_settings, session_scope
-from states.acting import acting
+from vocabulary import N_, names
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 # Everything printed is text: names, suggestions, reasons and paths come from people and
 # files, so "[/x]" or ":smile:" in them must print as written, never as rich markup (a stray
@@ -22,26 +29,54 @@ from states.acting import acting
 console = Console(markup=False, emoji=False, highlight=False)
 errors = Console(stderr=True, markup=False, emoji=False, highlight=False)
 
+# The levels and remediation statuses as the command line takes them (the stored values,
+# the same as models.Level and models.RemediationStatus), without importing models.
+LevelChoice = StrEnum("LevelChoice", {key: key for key in names.LEVELS})  # type: ignore[misc]
+StatusChoice = StrEnum(  # type: ignore[misc]
+    "StatusChoice", {key: key for key in names.REMEDIATION_STATUSES}
+)
+
 NowOption = Annotated[
     str | None,
     typer.Option(
         "--now",
         envvar="KIEMDIEM_NOW",
-        help="The cycle clock, ISO 8601 (e.g. 2026-12-02T09:00:00+07:00); default: real time.",
+        help=N_("The cycle clock, ISO 8601 (e.g. 2026-12-02T09:00:00+07:00); default: real time."),
     ),
 ]
 AsOption = Annotated[
     str,
     typer.Option(
         "--as",
-        help="Code of the member on whose behalf you act (recorded as an operator's action).",
+        help=N_("Code of the member on whose behalf you act (recorded as an operator's action)."),
     ),
 ]
+CycleArg = Annotated[str, typer.Argument(help=N_("The cycle's code, e.g. TT-2026."))]
+UnitArg = Annotated[
+    str,
+    typer.Argument(
+        help=N_("A unit's code: O:<org>, T:<org> (leadership), M:<member>, L:<member>.")
+    ),
+]
+UnitsArg = Annotated[list[str], typer.Argument(help=N_("One or more unit codes."))]
+ShortcomingArg = Annotated[
+    int, typer.Argument(help=N_("The shortcoming's number (its id in `remediation list`)."))
+]
+JsonOption = Annotated[bool, typer.Option("--json", help=N_("Print it as JSON."))]
+
+
+def text(value: Any) -> str:
+    """Free text (a name, a reason, what a person wrote) as printed: as written, since the
+    consoles read no markup; nothing for None."""
+    return "" if value is None else str(value)
 
 
 @contextmanager
 def transaction() -> Iterator[Session]:
     """One transaction on the configured database; the tables are created if missing."""
+    from models import get_engine, init_db, load_settings, session_scope
+    from states.acting import acting
+
     engine = get_engine()
     init_db(engine)
     # Whatever the command does to people's units, an operator does it on their behalf.

@@ -1,94 +1,145 @@
-"""`kiemdiem cycle`: launch a cycle, run a tick, show where it stands."""
+"""`kiemdiem cycle`: the cycles there are, launch one, run a tick, see where it stands, close it."""
 
 from __future__ import annotations
 
 import json
 import os
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from kiemdiem.cli._common import NowOption, console, errors, transaction
-from kiemdiem.prefect_env import prepare_prefect
-from models import load_settings, resolve_now
-from models.db import probe_writable
-from states import cycle_status
-from states.cycles import get_cycle
-from states.plan_references import check_plan_file, past_due_warning
-from vocabulary import _, names
+from kiemdiem.cli._common import (
+    CycleArg,
+    JsonOption,
+    NowOption,
+    console,
+    errors,
+    text,
+    transaction,
+)
+from kiemdiem.cli._words import App
+from vocabulary import N_, _, dates, names
 
-app = typer.Typer(help="Yearly review cycles.", no_args_is_help=True)
+app = App(help=N_("Yearly review cycles: list, launch, tick, status, close."))
 
 
-@app.command()
+def _moment(value: str | datetime | None, zone: str = dates.ZONE) -> str:
+    """A stored instant (ISO text or datetime) as dd/mm/yyyy HH:mm in the plan's zone."""
+    if not value:
+        return "—"
+    instant = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return dates.moment(instant, zone)
+
+
+@app.command(
+    "list", help=N_("The cycles, newest first: launched when and by whom, open or closed.")
+)
+def list_(json_output: JsonOption = False) -> None:
+    from states.looking import cycles
+
+    with transaction() as session:
+        rows = cycles(session)
+    if json_output:
+        print(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+        return
+    if not rows:
+        console.print(_("No cycle yet; launch one with `kiemdiem cycle launch PLAN`."))
+        return
+    table = Table(
+        _("code"), _("title"), _("launched by"), _("launched"), _("rules"), _("units"), _("closed")
+    )
+    for row in rows:
+        table.add_row(
+            text(row["code"]),
+            text(row["title"]),
+            text(row["launched_by"]),
+            _moment(row["launched_at"], row["timezone"]),
+            text(row["rule_set"]),
+            str(row["units"]),
+            _moment(row["closed_at"], row["timezone"]) if row["closed_at"] else _("open"),
+        )
+    console.print(table)
+
+
+@app.command(help=N_("Launch a cycle from its plan file (runs the launch-cycle flow)."))
 def launch(
-    plan: Path,
+    plan: Annotated[Path, typer.Argument(help=N_("The plan file (YAML) the cycle follows."))],
     now: NowOption = None,
     deliver: bool = typer.Option(
-        True, help="Deliver the plan-issued mail after the launch (--no-deliver: the next tick)."
+        True,
+        help=N_("Deliver the plan-issued mail after the launch (--no-deliver: the next tick)."),
     ),
 ) -> None:
-    """Launch a cycle from its plan file (runs the launch-cycle flow)."""
-    # Every problem of the plan, its keys and what it names, before Prefect starts: a flow
-    # that failed on them would print its traceback above the message.
-    with transaction() as session:
-        checked = check_plan_file(session, plan)
-        probe_writable(session)
-    warning = past_due_warning(checked, resolve_now(now))
-    if warning:
-        errors.print(_("warning: {text}").format(text=warning), style="yellow")
-    prepare_prefect()
-    from flows import launch_cycle
+    from kiemdiem.cli._progress import steps
 
-    summary = launch_cycle(
-        str(plan.resolve()),
-        now=resolve_now(now).isoformat(),
-        database_url=load_settings().database_url,
-        deliver=deliver,
-    )
-    verb = "launched" if summary["created"] else "already launched with this plan"
+    with steps(3) as bar:
+        bar.step(_("Reading the plan…"))
+        from kiemdiem.prefect_env import prepare_prefect
+        from models import load_settings, resolve_now
+        from models.db import probe_writable
+        from states.plan_references import check_plan_file, past_due_warning
+
+        # Every problem of the plan, its keys and what it names, before Prefect starts: a
+        # flow that failed on them would print its traceback above the message.
+        with transaction() as session:
+            checked = check_plan_file(session, plan)
+            probe_writable(session)
+        warning = past_due_warning(checked, resolve_now(now))
+        if warning:
+            errors.print(_("warning: {text}").format(text=warning), style="yellow")
+        bar.step(_("Starting Prefect…"))
+        prepare_prefect()
+        from flows import launch_cycle
+
+        bar.step(_("Launching: units, deadlines and mail…"))
+        summary = launch_cycle(
+            str(plan.resolve()),
+            now=resolve_now(now).isoformat(),
+            database_url=load_settings().database_url,
+            deliver=deliver,
+        )
+    words = {"cycle": text(summary["cycle"]), "units": summary["units"]}
+    words["queued"] = summary["mails_queued"]
+    verb = (
+        _("cycle {cycle} launched")
+        if summary["created"]
+        else _("cycle {cycle} already launched with this plan")
+    ).format(**words)
     delivery = summary["delivery"]
     if "run" in delivery:
-        sent = f"delivering in deployment run {delivery['run']}"
+        sent = _("delivering in deployment run {run}").format(run=text(delivery["run"]))
     elif "queued" in delivery:
-        sent = "delivered by the next tick"
+        sent = _("delivered by the next tick")
     else:
-        sent = f"sent {delivery['sent']}"
-    schedule = summary["schedule"]
-    ticks = (
-        f"; ticks every day at {schedule['cron']} ({schedule['timezone']}): deployment "
-        f"{schedule['deployment']}"
-        if schedule
-        else ""
-    )
+        sent = _("sent {sent}").format(sent=delivery["sent"])
     console.print(
-        f"cycle {summary['cycle']} {verb}: units {summary['units']}, "
-        f"mails queued {summary['mails_queued']}, {sent}{ticks}"
+        _("{verb}: units {units}, mails queued {queued}, {sent}").format(
+            verb=verb, sent=sent, **words
+        )
     )
+    schedule = summary["schedule"]
+    if schedule:
+        console.print(
+            _("ticks every day at {cron} ({zone}): deployment {deployment}").format(
+                cron=text(schedule["cron"]),
+                zone=text(schedule["timezone"]),
+                deployment=text(schedule["deployment"]),
+            )
+        )
 
 
-@app.command()
-def close(code: str, now: NowOption = None) -> None:
-    """Close a cycle whose units are all closed: its scheduled ticks stop."""
-    from states.closing import close_cycle
+@app.command(
+    help=N_("Run one tick of the cycle: advance, escalate, deliver mail (the review-cycle flow).")
+)
+def tick(code: CycleArg, now: NowOption = None) -> None:
+    from kiemdiem.prefect_env import prepare_prefect
+    from models import load_settings, resolve_now
+    from models.db import probe_writable
+    from states.cycles import get_cycle
 
-    with transaction() as session:
-        closed = close_cycle(session=session, cycle=get_cycle(session, code), now=resolve_now(now))
-    stopped = ""
-    if os.environ.get("PREFECT_API_URL"):  # a Prefect server: stop the schedule now
-        from flows._schedules import unschedule_cycle
-
-        stopped = "; its schedule is off" if unschedule_cycle(code) else ""
-    else:
-        stopped = "; a scheduled tick of it turns its schedule off"
-    console.print(f"cycle {code} {'closed' if closed else 'was already closed'}{stopped}")
-
-
-@app.command()
-def tick(code: str, now: NowOption = None) -> None:
-    """Run one tick of the cycle: advance, escalate, deliver mail (the review-cycle flow)."""
     with transaction() as session:
         get_cycle(session, code)
         probe_writable(session)  # a read-only database: one line, before Prefect starts
@@ -99,65 +150,147 @@ def tick(code: str, now: NowOption = None) -> None:
         code, now=resolve_now(now).isoformat(), database_url=load_settings().database_url
     )
     moved = {k: v for k, v in summary["advanced"]["moved"].items() if v}
+    moves = ", ".join(f"{names.STATES.name(k)} {v}" for k, v in moved.items()) or _("nothing")
     console.print(
-        f"moved {moved or 'nothing'}; escalation steps {summary['escalated']['steps']}, "
-        f"digests {summary['escalated']['digests']}; mail {summary['status']['mails']}"
+        _("moved: {moves}; escalation steps {steps}, digests {digests}; mail {mail}").format(
+            moves=moves,
+            steps=summary["escalated"]["steps"],
+            digests=summary["escalated"]["digests"],
+            mail=_mail(summary["status"]["mails"]),
+        )
     )
+
+
+def _mail(counts: dict[str, Any]) -> str:
+    return ", ".join(f"{_(k)} {v}" for k, v in counts.items())
+
+
+# The keys of mail counts, as the status prints them.
+N_("sent")
+N_("pending")
+N_("failed")
+N_("sending")
+# The opinions' standing.
+N_("awaited")
+N_("given")
 
 
 def render_status(status: dict[str, Any]) -> None:
-    table = Table(title=f"{status['cycle']} at {status['now']}")
-    table.add_column("state")
-    table.add_column("units", justify="right")
+    """The figures of `cycle status` as tables in the person's language."""
+    table = Table(
+        title=_("{cycle} at {now}").format(cycle=text(status["cycle"]), now=_moment(status["now"]))
+    )
+    table.add_column(_("state"))
+    table.add_column(_("units"), justify="right")
     for state, n in status["states"].items():
-        table.add_row(names.STATES.name(state), str(n))
+        table.add_row(names.capitalized(names.STATES.name(state)), str(n))
     console.print(table)
-    overdue = Table(title="overdue by organization")
-    for column in ("organization", "name", *status["overdue"], "total"):
+    stages = list(status["overdue"])
+    overdue = Table(title=_("overdue by organization"))
+    for column in (_("organization"), _("name"), *(names.STAGES.name(s) for s in stages)):
         overdue.add_column(column)
+    overdue.add_column(_("total"), justify="right")
     for row in status["overdue_by_organization"]:
         overdue.add_row(
-            *(str(row.get(c, 0)) for c in ("organization", "name", *status["overdue"], "total"))
+            text(row["organization"]),
+            text(row["name"]),
+            *(str(row.get(s, 0)) for s in stages),
+            str(row["total"]),
         )
     console.print(overdue)
     if status["missing_addresses"]:
-        gaps = Table(title="organizations without their own address (their mail goes up the tree)")
-        for column in ("organization", "name", "missing", "mail_goes_to"):
-            gaps.add_column(column)
+        gaps = Table(
+            _("organization"),
+            _("name"),
+            _("missing"),
+            _("mail goes to"),
+            title=_("organizations without their own address (their mail goes up the tree)"),
+        )
         for row in status["missing_addresses"]:
-            gaps.add_row(*(row[c] for c in ("organization", "name", "missing", "mail_goes_to")))
+            gaps.add_row(
+                *(text(row[c]) for c in ("organization", "name", "missing", "mail_goes_to"))
+            )
         console.print(gaps)
     for row in status["mail_retrying"]:
         console.print(
-            f"{row['messages']} mail(s) waiting to be retried (next at "
-            f"{row['next_attempt_at']}): {row['error']}"
+            _("{n} mail(s) waiting to be retried (next at {at}): {error}").format(
+                n=row["messages"], at=_moment(row["next_attempt_at"]), error=text(row["error"])
+            ),
+            style="yellow",
         )
     if status["mail_failures"]:
-        failed = Table(title="mail the server refused (fix the address and import again)")
-        for column in ("recipient", "kind", "error", "failed_at"):
-            failed.add_column(column)
+        failed = Table(
+            _("recipient"),
+            _("kind"),
+            _("error"),
+            _("failed at"),
+            title=_("mail the server refused (fix the address and import again)"),
+        )
         for row in status["mail_failures"]:
-            failed.add_row(*(str(row[c]) for c in ("recipient", "kind", "error", "failed_at")))
+            failed.add_row(
+                text(row["recipient"]),
+                text(row["kind"]),
+                text(row["error"]),
+                _moment(row["failed_at"]),
+            )
         console.print(failed)
     process = status["process"]
-    console.print(
-        f"suggestions {process['suggestions']}; opinions {process['opinions']}; revotes open "
-        f"{process['revotes']}; final levels {process['final_levels']}; shortcomings "
-        f"{process['shortcomings']}"
+    opinions = ", ".join(f"{_(k)} {v}" for k, v in process["opinions"].items())
+    levels = ", ".join(f"{names.LEVELS.name(k)} {v}" for k, v in process["final_levels"].items())
+    shortcomings = ", ".join(
+        f"{names.REMEDIATION_STATUSES.name(k)} {v}" for k, v in process["shortcomings"].items()
     )
-    console.print(f"overdue {status['overdue']}; mail {status['mails']}")
+    console.print(
+        _(
+            "suggestions {suggestions}; opinions: {opinions}; revotes open {revotes}; "
+            "final levels: {levels}; shortcomings: {shortcomings}"
+        ).format(
+            suggestions=process["suggestions"],
+            opinions=opinions or _("none"),
+            revotes=process["revotes"],
+            levels=levels or _("none"),
+            shortcomings=shortcomings or _("none"),
+        )
+    )
+    overdue_total = ", ".join(
+        f"{names.STAGES.name(k)} {v}" for k, v in status["overdue"].items() if v
+    )
+    console.print(
+        _("overdue: {overdue}; mail: {mail}").format(
+            overdue=overdue_total or _("none"), mail=_mail(status["mails"])
+        )
+    )
 
 
-@app.command()
-def status(
-    code: str,
-    now: NowOption = None,
-    json_output: bool = typer.Option(False, "--json", help="Print JSON."),
-) -> None:
-    """Units per state, overdue per stage and organization, mail sent/pending/failed."""
+@app.command(
+    help=N_("Units per state, overdue per stage and organization, mail sent, pending and failed.")
+)
+def status(code: CycleArg, now: NowOption = None, json_output: JsonOption = False) -> None:
+    from models import resolve_now
+    from states import cycle_status
+    from states.cycles import get_cycle
+
     with transaction() as session:
         result = cycle_status(session=session, cycle=get_cycle(session, code), now=resolve_now(now))
     if json_output:
         print(json.dumps(result, ensure_ascii=False, indent=2))
     else:
         render_status(result)
+
+
+@app.command(help=N_("Close a cycle whose units are all closed: its scheduled ticks stop."))
+def close(code: CycleArg, now: NowOption = None) -> None:
+    from models import resolve_now
+    from states.closing import close_cycle
+    from states.cycles import get_cycle
+
+    with transaction() as session:
+        closed = close_cycle(session=session, cycle=get_cycle(session, code), now=resolve_now(now))
+    if os.environ.get("PREFECT_API_URL"):  # a Prefect server: stop the schedule now
+        from flows._schedules import unschedule_cycle
+
+        stopped = _("its schedule is off") if unschedule_cycle(code) else ""
+    else:
+        stopped = _("a scheduled tick of it turns its schedule off")
+    said = _("cycle {cycle} closed") if closed else _("cycle {cycle} was already closed")
+    console.print(said.format(cycle=text(code)) + (f"; {stopped}" if stopped else ""))

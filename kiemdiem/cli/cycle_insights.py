@@ -5,15 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import typer
 from rich.table import Table
 
-from kiemdiem.cli._common import NowOption, console, transaction
+from kiemdiem.cli._common import CycleArg, JsonOption, NowOption, console, transaction
 from kiemdiem.cli.cycle import app
-from models import resolve_now
-from states.cycles import get_cycle
-from states.insights import cycle_insights
-from vocabulary import _, names
+from vocabulary import N_, _, names
 
 
 def _cells(*values: Any) -> list[str]:
@@ -67,13 +63,12 @@ def render_insights(result: dict[str, Any]) -> None:
     console.print(groups)
 
 
-@app.command()
-def insights(
-    code: str,
-    now: NowOption = None,
-    json_output: bool = typer.Option(False, "--json", help="Print JSON."),
-) -> None:
-    """Formalism signals, deadlines forecast, levels per comparable position."""
+@app.command(help=N_("Formalism signals, the deadlines forecast, levels per comparable position."))
+def insights(code: CycleArg, now: NowOption = None, json_output: JsonOption = False) -> None:
+    from models import resolve_now
+    from states.cycles import get_cycle
+    from states.insights import cycle_insights
+
     with transaction() as session:
         result = cycle_insights(
             session=session, cycle=get_cycle(session, code), now=resolve_now(now)

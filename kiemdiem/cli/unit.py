@@ -4,21 +4,30 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Any
 
-import typer
 from rich.table import Table
 
-from kiemdiem.cli._common import NowOption, console, transaction
-from states import ActionResult
-from states.unit_view import unit_view
-from vocabulary import _, names
-
-app = typer.Typer(
-    help="Act on units. Unit codes: O:<org>, T:<org> (leadership), M:<member>, L:<member>.",
-    no_args_is_help=True,
+from kiemdiem.cli._common import (
+    CycleArg,
+    JsonOption,
+    NowOption,
+    UnitArg,
+    UnitsArg,
+    console,
+    text,
+    transaction,
 )
-Units = Annotated[list[str], typer.Argument(help="One or more unit codes.")]
+from kiemdiem.cli._words import App
+from vocabulary import N_, _, names
+
+if TYPE_CHECKING:
+    from states import ActionResult
+
+app = App(
+    help=N_("Act on units. Unit codes: O:<org>, T:<org> (leadership), M:<member>, L:<member>.")
+)
+Units = UnitsArg
 
 
 def perform(action: Callable[..., ActionResult], **kwargs: Any) -> None:
@@ -31,57 +40,110 @@ def report(result: ActionResult) -> None:
     for code in result.units:
         if code in result.moved:
             before, after = result.moved[code]
-            console.print(f"{code}: {before} → {after}")
+            console.print(
+                f"{text(code)}: {names.STATES.name(str(before))} → {names.STATES.name(str(after))}"
+            )
         else:
-            console.print(f"{code}: {result.trigger} recorded")
+            console.print(
+                _("{unit}: {action} recorded").format(unit=text(code), action=text(result.trigger))
+            )
 
 
-@app.command()
+@app.command(
+    help=N_("A unit's state, deadlines, suggestions, opinions, vote, shortcomings and history.")
+)
 def show(
-    cycle: str,
-    unit: str,
-    json_output: bool = typer.Option(False, "--json", help="Print it as JSON."),
-    now: NowOption = None,
+    cycle: CycleArg, unit: UnitArg, json_output: JsonOption = False, now: NowOption = None
 ) -> None:
-    """A unit's state, deadlines, suggestions, opinions, vote, shortcomings and history."""
+    from models import resolve_now
+    from states.unit_view import unit_view
+
     with transaction() as session:
-        view = unit_view(session, cycle, unit)
+        view = unit_view(session, cycle, unit, now=resolve_now(now))
     if json_output:
         print(json.dumps(view, ensure_ascii=False, indent=2))
         return
     console.print(
-        f"{view['unit']} ({names.KINDS.name(view['kind'])}): "
-        f"{names.STATES.name(view['state'])}; score {view['score']}, "
-        f"proposed {names.LEVELS.name(view['proposed_level']) or '—'}, "
-        f"final {names.LEVELS.name(view['final_level']) or '—'}; can: "
-        f"{', '.join(view['can']) or 'nothing (the tick moves it)'}"
+        _(
+            "{unit} ({kind}): {state}; score {score}, proposed {proposed}, "
+            "final {final}; can: {can}"
+        ).format(
+            unit=text(view["unit"]),
+            kind=names.KINDS.name(view["kind"]),
+            state=names.STATES.name(view["state"]),
+            score=text(view["score"] if view["score"] is not None else "—"),
+            proposed=names.LEVELS.name(view["proposed_level"]) or "—",
+            final=names.LEVELS.name(view["final_level"]) or "—",
+            can=text(", ".join(view["can"])) or _("nothing (the tick moves it)"),
+        )
     )
     for d in view["deadlines"]:
-        console.print(f"  {d['stage']}: due by the end of {d['due_local']}")
+        late = _(" (passed)") if d["passed"] else ""
+        console.print(
+            "  "
+            + _("{stage}: due by the end of {day}").format(
+                stage=names.capitalized(names.STAGES.name(d["stage"])), day=text(d["due_local"])
+            )
+            + late
+        )
     for line in view["suggestions"]:
-        console.print(f"  suggestion {line}")
+        console.print("  " + _("suggestion {text}").format(text=text(line)))
     for o in view["opinions"]:
-        console.print(f"  opinion from {o['source']} (due {o['due_local']}): {o['status']}")
+        console.print(
+            "  "
+            + _("opinion from {source} (due {day}): {status}").format(
+                source=text(o["source"]), day=text(o["due_local"]), status=_(o["status"])
+            )
+        )
     if view["vote"]:
         v = view["vote"]
         if v["tally"] is None:  # a secret round still open: the ballots are sealed
             counts = _("how each voted stays sealed until the secretary closes the vote")
         else:
-            counts = ", ".join(f"{k} {n}" for k, n in v["tally"].items()) or "no ballots yet"
-        console.print(f"  vote round {v['round']} ({v['ballot']}): {v['voted']} voted; {counts}")
+            counts = ", ".join(f"{names.LEVELS.name(k)} {n}" for k, n in v["tally"].items()) or _(
+                "no ballots yet"
+            )
+        console.print(
+            "  "
+            + _("vote round {round} ({ballot}): {voted} voted; {counts}").format(
+                round=v["round"],
+                ballot=_(BALLOTS.get(v["ballot"], v["ballot"])),
+                voted=v["voted"],
+                counts=counts,
+            )
+        )
     for item in view["shortcomings"]:
         console.print(
-            f"  shortcoming #{item['id']} ({item['status']}, owner {item['owner'] or '—'}, "
-            f"due {item['due_local']}): {item['text']}"
+            "  "
+            + _("shortcoming #{id} ({status}, owner {owner}, due {day}): {text}").format(
+                id=str(item["id"]) + _part_of(item["split_from"]),
+                status=names.REMEDIATION_STATUSES.name(item["status"]),
+                owner=text(item["owner"] or "—"),
+                day=text(item["due_local"]),
+                text=text(item["text"]),
+            )
         )
-    table = Table("at (local)", "actor", "via", "move", "reason")
+    table = Table(_("at (local)"), _("actor"), _("via"), _("move"), _("reason"))
     for entry in view["history"]:
-        via = entry["via"] + (f" ({entry['operator']})" if entry["operator"] else "")
+        via = _(entry["via"]) + (f" ({entry['operator']})" if entry["operator"] else "")
         table.add_row(
-            entry["at_local"],
-            entry["actor"],
-            via,
-            entry["move"],
-            entry["reason"] or "",
+            text(entry["at_local"]),
+            text(entry["actor"]),
+            text(via),
+            text(entry["move"]),
+            text(entry["reason"] or ""),
         )
     console.print(table)
+
+
+def _part_of(original: int | None) -> str:
+    """After a split, each part points to the shortcoming it was split from."""
+    return _(" (part of #{id})").format(id=original) if original else ""
+
+
+# How a vote is cast, as the unit view names it.
+BALLOTS = {"open": N_("open ballot"), "secret": N_("secret ballot")}
+# How an action came, as the audit log records it.
+N_("page")
+N_("cli")
+N_("system")

@@ -4,34 +4,48 @@ from __future__ import annotations
 
 import typer
 
-from kiemdiem.cli._common import AsOption, NowOption, console, transaction
-from kiemdiem.cli.unit import Units, app, perform
-from models import Level, resolve_now
-from states import vote
-from states.voting import close_vote
+from kiemdiem.cli._common import (
+    AsOption,
+    CycleArg,
+    LevelChoice,
+    NowOption,
+    UnitsArg,
+    console,
+    text,
+    transaction,
+)
+from kiemdiem.cli.unit import app, perform
+from vocabulary import N_, _
 
 
-@app.command("vote")
+@app.command("vote", help=N_("Vote on the level of one or more units."))
 def vote_(
-    cycle: str,
-    units: Units,
+    cycle: CycleArg,
+    units: UnitsArg,
     as_: AsOption,
-    level: Level = typer.Option(..., help="The level voted for every unit named."),
+    level: LevelChoice = typer.Option(..., help=N_("The level voted for every unit named.")),
     now: NowOption = None,
 ) -> None:
-    """Vote on the level of one or more units."""
+    from models import Level, resolve_now
+    from states import vote
+
     perform(
         vote,
         cycle_code=cycle,
-        ballots=dict.fromkeys(units, level),
+        ballots=dict.fromkeys(units, Level(level.value)),
         actor_code=as_,
         now=resolve_now(now),
     )
 
 
-@app.command("close-vote")
-def close_vote_(cycle: str, units: Units, as_: AsOption, now: NowOption = None) -> None:
-    """Close the vote on units (the secretary): carried to approval, or a revote."""
+@app.command(
+    "close-vote",
+    help=N_("Close the vote on units (the secretary): carried to approval, or a revote."),
+)
+def close_vote_(cycle: CycleArg, units: UnitsArg, as_: AsOption, now: NowOption = None) -> None:
+    from models import resolve_now
+    from states.voting import close_vote
+
     with transaction() as session:
         result = close_vote(
             session=session,
@@ -43,6 +57,14 @@ def close_vote_(cycle: str, units: Units, as_: AsOption, now: NowOption = None) 
     for code in result.units:
         outcome = result.outcomes[code]
         if outcome.level is None:
-            console.print(f"{code}: revote (round {outcome.round + 1}): {outcome.short()}")
+            console.print(
+                _("{unit}: revote (round {round}): {outcome}").format(
+                    unit=text(code), round=outcome.round + 1, outcome=text(outcome.short())
+                )
+            )
         else:
-            console.print(f"{code}: vote → approval ({outcome.short()})")
+            console.print(
+                _("{unit}: vote → approval ({outcome})").format(
+                    unit=text(code), outcome=text(outcome.short())
+                )
+            )

@@ -131,6 +131,7 @@ def generate(
                 "position": "Đảng viên",
                 "position_group": "",
                 "leads": "",
+                "committees": "",
                 "residence": rng.choice([c for c in cell_codes if c != cell])
                 if lives_elsewhere
                 else "",
@@ -162,9 +163,19 @@ def generate(
             "position": "Bí thư Tỉnh ủy",
             "position_group": "",
             "leads": PROVINCE,
+            "committees": "",
             "residence": "",
         }
     )
+    # Who sits on each committee, as the import takes it: each cell's head on its grassroots
+    # committee, each grassroots head on the district committee and its standing committee.
+    for c, code in enumerate(cell_codes):
+        by_cell[code][0]["committees"] = grassroots_codes[c % grassroots]
+    for g in range(grassroots):
+        head = by_cell[cell_codes[g]][1]
+        head["committees"] = " ".join(
+            s for s in (head["committees"], DISTRICT, f"{DISTRICT}:standing") if s
+        )
     # The district's inspection commission: a member of the first cell, who supervises
     # remediation and may write review suggestions.
     inspector = by_cell[cell_codes[0]][3 if len(by_cell[cell_codes[0]]) > 3 else -1]
@@ -186,6 +197,7 @@ def generate(
             "position",
             "position_group",
             "leads",
+            "committees",
             "residence",
         ],
         people,
@@ -197,6 +209,7 @@ def generate(
         "title": f"Kiểm điểm, đánh giá, xếp loại chất lượng năm {start.year}",
         "document": "Kế hoạch số 131-KH/HU",
         "launched_by": DISTRICT,
+        "higher_committee": PROVINCE,
         "rule_set": "qd366-2025",
         "timezone": "Asia/Ho_Chi_Minh",
         "due": {

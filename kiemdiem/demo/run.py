@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from rich import box
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from kiemdiem.demo.generate import generate
@@ -28,6 +29,7 @@ from models.org_import import import_organizations
 from states import cycle_status
 from states.cycles import get_cycle
 from states.report import cycle_report
+from vocabulary import _, dates, names
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 START = date(2026, 11, 23)
@@ -48,7 +50,17 @@ def run_demo(
     database = workdir / "kiemdiem.db"
     for leftover in workdir.glob("kiemdiem.db*"):
         leftover.unlink()
-    with SMTPServerProcess(workdir / "smtp-received.txt") as smtp:
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+    with SMTPServerProcess(workdir / "smtp-received.txt") as smtp, progress:
+        # Generate and import, launch, one tick and one day of people per day, the report.
+        bar = progress.add_task(_("Generating the district…"), total=DAYS + 3)
         os.environ.update(
             {
                 "KIEMDIEM_DATABASE_URL": f"sqlite:///{database}",
@@ -65,6 +77,7 @@ def run_demo(
         settings = load_settings()
         console.print(f"[bold]kiemdiem demo[/] in {workdir}; SMTP server on 127.0.0.1:{smtp.port}")
         district = generate(workdir, seed=seed, members=members, start=START)
+        progress.update(bar, advance=1, description=_("Importing the organizations and members…"))
         engine = get_engine(settings.database_url)
         init_db(engine)
         with session_scope(engine) as session:
@@ -79,6 +92,8 @@ def run_demo(
         )
         from flows import launch_cycle, review_cycle
 
+        progress.update(bar, description=_("Launching: units, deadlines and mail…"))
+
         launched = launch_cycle(
             str(district.plan_yaml), now=_at(START, 8), database_url=settings.database_url
         )
@@ -86,11 +101,15 @@ def run_demo(
             f"launched {district.cycle_code}: {launched['units']}, "
             f"plan-issued mails {launched['mails_queued']}"
         )
+        progress.update(bar, advance=1)
         people = People(seed)
         timeline = []
         spent = {"ticks": 0.0, "people": 0.0}
         for offset in range(1, DAYS + 1):
             day = START + timedelta(days=offset)
+            progress.update(
+                bar, description=_("Day {day}: the tick and the people").format(day=dates.day(day))
+            )
             mark = time.perf_counter()
             ticked = review_cycle(
                 district.cycle_code, now=_at(day, 8), database_url=settings.database_url
@@ -119,6 +138,8 @@ def run_demo(
                 f"escalation steps {ticked['escalated']['steps']:5d}  mails sent "
                 f"{ticked['delivery']['sent']:5d}  overdue {timeline[-1]['overdue']}"
             )
+            progress.update(bar, advance=1)
+        progress.update(bar, description=_("Writing the workbook…"))
         final_now = _at(START + timedelta(days=DAYS), 8)
         with session_scope(engine) as session:
             summary = cycle_status(
@@ -137,6 +158,7 @@ def run_demo(
                 "position_outliers": sum(len(g["outliers"]) for g in report.insights["comparison"]),
             }
         summary["mails_received"] = smtp.received()
+        progress.update(bar, advance=1)
     summary["actions"] = dict(people.actions)
     summary["refused_actions"] = people.refused
     summary["seconds"] = round(time.perf_counter() - started, 1)
@@ -156,15 +178,20 @@ def serve_demo(console: Console, cycle_code: str, now: str) -> None:
     ready sign-in link per kind of person."""
     from states.people import one_per_role
     from states.signin import sign_in_url
-    from web.serve import serve
+    from web.serve import serve, served_settings
 
     os.environ["KIEMDIEM_NOW"] = now
-    settings = load_settings()
+    settings = served_settings(load_settings())
     with session_scope(get_engine(settings.database_url)) as session:
         people = one_per_role(session, cycle_code)
-    console.print(f"\nThe pages are at {settings.base_url} (Ctrl-C stops them). Sign in as:")
+    console.print(
+        "\n"
+        + _("The pages are at {url} (Ctrl-C stops them). Sign in as:").format(url=settings.base_url)
+    )
     for role, key in people.items():
-        console.print(f"  {role.value:>9}: {sign_in_url(settings, key)}", soft_wrap=True)
+        console.print(
+            f"  {names.ROLES.name(role.value):>22}: {sign_in_url(settings, key)}", soft_wrap=True
+        )
     serve(settings, ticks=False)
 
 

@@ -300,7 +300,9 @@ def _approvals(day: _Day) -> None:
     for unit in world.units:
         if unit.state != UnitState.APPROVAL.value:
             continue
-        approver = world.head(world.directory.approving(unit.organization_id).id)
+        # A committee never decides its own head: their review goes to the head above.
+        approving = world.directory.approving(unit.organization_id).id
+        approver = world.head(approving, besides=unit.member_id)
         if approver is not None and day.ready(unit, approver):
             ready[approver].append(unit)
     for approver, units in sorted(ready.items()):

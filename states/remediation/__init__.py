@@ -14,6 +14,7 @@ excellent under 366.
 """
 
 from states.remediation._carry import carried_over, unremedied_earlier
+from states.remediation._common import split_originals
 from states.remediation._listing import remediation_items
 
 # _people registers the guard "actor_heads_or_approves" the machine names.
@@ -29,6 +30,7 @@ __all__ = [
     "owned_clause",
     "record_shortcomings",
     "remediation_items",
+    "split_originals",
     "report_remediation",
     "supervise",
     "unremedied_earlier",

@@ -33,12 +33,19 @@ def _refuse(problems: Sequence[str | Refusal]) -> None:
 
 
 def _copies(session: Session, shortcoming_id: int) -> list[str]:
-    """The codes of the owners an original was split among."""
-    return list(
-        session.exec(
-            select(Member.code)
+    """The owners an original was split among, each with the id of their part
+    (`A1 (#15)`): the original keeps its id, and its parts point to it."""
+    return [
+        f"{code} (#{part})"
+        for code, part in session.exec(
+            select(Member.code, Shortcoming.id)
             .join(Shortcoming, col(Shortcoming.owner_id) == col(Member.id))
             .where(Shortcoming.split_from_id == shortcoming_id)
             .order_by(col(Member.code))
         ).all()
-    )
+    ]
+
+
+def split_originals() -> ColumnElement[bool]:
+    """SQL over `Shortcoming`: an original split among owners (counted through its parts)."""
+    return _split()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func
@@ -12,7 +13,7 @@ from models.errors import ActionRefused, Refusal
 from models.organization import Member
 from models.remediation import RemediationNote, Shortcoming
 from states.cycles import format_day, get_cycle, get_member, get_units, plan_of
-from states.remediation._common import R, _split
+from states.remediation._common import OPEN, R, _split
 
 
 def remediation_items(
@@ -22,8 +23,12 @@ def remediation_items(
     unit_code: str | None = None,
     owner_code: str | None = None,
     status: str | None = None,
+    now: datetime | None = None,
 ) -> list[dict[str, Any]]:
-    """The cycle's remediation items (a split original is shown through its copies), by id."""
+    """The cycle's remediation items (a split original is shown through its copies), by id.
+
+    With `now`, an item still open past its due time shows as overdue even before a tick
+    has marked it."""
     cycle = get_cycle(session, cycle_code)
     plan = plan_of(cycle)
     notes = (
@@ -63,7 +68,9 @@ def remediation_items(
             "owner": code,
             "owner_name": name,
             "due_local": format_day(s.due_at, plan) if s.due_at else "",
-            "status": s.status.value,
+            "status": R.OVERDUE.value
+            if now is not None and s.due_at and s.due_at <= now and s.status in OPEN
+            else s.status.value,
             "notes": count,
             "carried_from": s.carried_from_id,
             "split_from": s.split_from_id,

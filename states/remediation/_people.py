@@ -14,7 +14,7 @@ from models.organization import Member
 from models.remediation import RemediationNote, Shortcoming
 from models.settings import Settings, load_settings
 from states.acting import audit_fields, check_people_may_act
-from states.cycles import get_member, plan_of
+from states.cycles import approving_committee, get_member, plan_of
 from states.directory import Directory
 from states.guards import GuardContext, person_guard
 from states.remediation._common import R, _copies, _refuse
@@ -26,15 +26,15 @@ from vocabulary import dates
 
 
 @person_guard("actor_heads_or_approves")
-def _heads_or_approves(ctx: GuardContext, unit: Unit) -> str | None:
+def _heads_or_approves(ctx: GuardContext, unit: Unit) -> Refusal | None:
     # Heading the unit's organization or any above it covers the approving committee too.
     if ctx.directory.leads_within(ctx.actor.leads_id, unit.organization_id):
         return None
     org = ctx.directory.orgs[unit.organization_id]
-    approving = ctx.directory.approving(unit.organization_id)
-    return (
-        f"{ctx.who()} neither heads {org.code} nor sits on its approving committee "
-        f"({approving.code} or above); ask its secretary to assign its shortcomings"
+    approving = approving_committee(ctx.directory, ctx.cycle, unit.organization_id)
+    return Refusal(
+        "not_head_or_approver",
+        fields={"who": ctx.who(), "org": org.code, "approving": approving.code},
     )
 
 
@@ -74,20 +74,30 @@ def assign_shortcomings(
     problems: list[str | Refusal] = []
     if item is None or item.unit_id != unit.id:
         problems.append(
-            f"{unit.code}: shortcoming {shortcoming_id} is not one of its shortcomings; list them "
-            f"with `kiemdiem remediation list {cycle_code} --unit {unit.code}`"
+            Refusal(
+                "not_its_shortcoming",
+                unit=unit.code,
+                fields={"id": shortcoming_id, "cycle": cycle_code, "unit": unit.code},
+            )
         )
     elif item.owner_id is not None:
         owner = session.get(Member, item.owner_id)
         assert owner is not None
         problems.append(
-            f"{unit.code}: shortcoming {shortcoming_id} is already assigned to {owner.code} "
-            f"({owner.full_name})"
+            Refusal(
+                "shortcoming_already_assigned",
+                unit=unit.code,
+                fields={"id": shortcoming_id, "owner": f"{owner.code} ({owner.full_name})"},
+            )
         )
     elif _copies(session, shortcoming_id):
         names = ", ".join(_copies(session, shortcoming_id))
         problems.append(
-            f"{unit.code}: shortcoming {shortcoming_id} was already split among {names}"
+            Refusal(
+                "shortcoming_already_split",
+                unit=unit.code,
+                fields={"id": shortcoming_id, "owners": names},
+            )
         )
     codes = list(dict.fromkeys(owner_codes))
     if not codes:
@@ -99,14 +109,17 @@ def assign_shortcomings(
     for code in codes:
         member = members.get(code)
         if member is None:
-            problems.append(f"no member {code!r}; check the code in members.csv")
+            problems.append(Refusal("unknown_member", field="owner", fields={"code": code}))
         elif not _belongs(directory, member, unit):
             problems.append(
-                f"{member.code} ({member.full_name}) is neither a member of {org.code} nor on "
-                "its committee; a collective's shortcoming goes to its own members"
+                Refusal(
+                    "owner_not_in_collective",
+                    field="owner",
+                    fields={"who": f"{member.code} ({member.full_name})", "org": org.code},
+                )
             )
     if due is not None and due < now.astimezone(plan.zone).date():
-        problems.append(f"due date {due.isoformat()} is already past; give today or a later day")
+        problems.append(Refusal("due_date_past", field="due", fields={"day": dates.day(due)}))
     _refuse(problems)
     assert item is not None and item.id is not None
     due_at = plan.due_at(due) if due is not None else item.due_at
@@ -190,37 +203,51 @@ def report_remediation(
     copies = _copies(session, shortcoming_id)
     if copies:
         problems.append(
-            f"shortcoming {shortcoming_id} was split among {', '.join(copies)}; each reports on "
-            "their own copy (see `kiemdiem remediation list`)"
+            Refusal(
+                "report_on_own_copy", fields={"id": shortcoming_id, "owners": ", ".join(copies)}
+            )
         )
     elif item.owner_id is not None and item.owner_id != actor.id:
         owner = session.get(Member, item.owner_id)
         assert owner is not None
         problems.append(
-            f"shortcoming {shortcoming_id} is {owner.code}'s ({owner.full_name}) to remedy; "
-            f"{who} cannot report on it"
+            Refusal(
+                "not_the_owner",
+                fields={
+                    "id": shortcoming_id,
+                    "owner_code": owner.code,
+                    "owner_name": owner.full_name,
+                    "who": who,
+                },
+            )
         )
     elif item.owner_id is None:
         directory = Directory.load(session)
         if not directory.leads_within(actor.leads_id, unit.organization_id):
             org = directory.orgs[unit.organization_id]
             problems.append(
-                f"shortcoming {shortcoming_id} of {unit.code} has no owner yet; only the head "
-                f"of {org.code} may report on it, not {who}"
+                Refusal(
+                    "unowned_report_by_head",
+                    fields={"id": shortcoming_id, "unit": unit.code, "org": org.code, "who": who},
+                )
             )
     if item.status == R.REMEDIED:
         assert item.remedied_at is not None
         problems.append(
-            f"shortcoming {shortcoming_id} was already remedied on "
-            + dates.day(item.remedied_at, plan_of(cycle).zone)
+            Refusal(
+                "already_remedied",
+                fields={
+                    "id": shortcoming_id,
+                    "day": dates.day(item.remedied_at, plan_of(cycle).zone),
+                },
+            )
         )
     elif item.status == R.RECURRED:
         successor = session.exec(
             select(Shortcoming.id).where(Shortcoming.carried_from_id == shortcoming_id)
         ).first()
         problems.append(
-            f"shortcoming {shortcoming_id} came back and was recorded again as shortcoming "
-            f"{successor}; report on that one"
+            Refusal("recorded_again", fields={"id": shortcoming_id, "successor": successor})
         )
     if not note.strip():
         problems.append(Refusal("evidence_required", field="note"))
@@ -252,9 +279,14 @@ def supervise(
     problems: list[str | Refusal] = []
     if actor.code not in commission:
         problems.append(
-            f"only the inspection commission of {cycle.code} "
-            f"({', '.join(commission) or 'nobody: the plan names none'}) supervises remediation, "
-            f"not {actor.code} ({actor.full_name}); the plan's inspection_commission names it"
+            Refusal(
+                "not_inspection_commission" if commission else "no_inspection_commission",
+                fields={
+                    "cycle": cycle.code,
+                    "commission": ", ".join(commission),
+                    "who": f"{actor.code} ({actor.full_name})",
+                },
+            )
         )
     if not note.strip():
         problems.append(Refusal("supervision_note_required", field="note"))

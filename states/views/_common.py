@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from sqlmodel import Session, col, select
 
@@ -38,7 +39,9 @@ def context(session: Session, cycle: Cycle, actor: Member, units: list[Unit]) ->
 def as_refusals(problems: Sequence[str | Refusal], unit: str | None = None) -> list[Refusal]:
     """Problems from the rule checks, whichever form they come in, as refusals."""
     return [
-        p if isinstance(p, Refusal) else Refusal("text", unit=unit, fields={"text": p})
+        (p if p.unit or unit is None else replace(p, unit=unit))
+        if isinstance(p, Refusal)
+        else Refusal("text", unit=unit, fields={"text": p})
         for p in problems
     ]
 

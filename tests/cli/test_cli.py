@@ -14,6 +14,9 @@ from states import MACHINES
 from tests.factories import ORGS, write_district, write_plan
 
 runner = CliRunner()
+
+# These tests assert the English wording; Vietnamese is the default.
+pytestmark = pytest.mark.usefixtures("english")
 ROOT = Path(__file__).resolve().parents[2]
 
 

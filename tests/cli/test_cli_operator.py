@@ -14,6 +14,9 @@ from states.rule_set import load_rule_set
 from tests.cli.test_cli_review import _run, database  # noqa: F401  (the fixture)
 from tests.states.helpers import CYCLE
 
+# These tests assert the English wording; Vietnamese is the default.
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def _entries(code: str) -> list[AuditEntry]:
     with Session(get_engine()) as session:

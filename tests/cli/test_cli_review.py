@@ -20,6 +20,9 @@ from tests.states.helpers import local, tick
 pytestmark = pytest.mark.usefixtures("english")
 
 runner = CliRunner()
+
+# These tests assert the English wording; Vietnamese is the default.
+pytestmark = pytest.mark.usefixtures("english")
 NOW = ["--now", "2026-11-10T09:00:00+07:00"]
 CRITERIA = load_rule_set("qd366-2025").criteria
 
@@ -94,7 +97,7 @@ def test_suggest_form_submit_and_opinion(database: Path) -> None:
         "--answer",
         f"{suggestion['id']}=Đã nộp đủ.",
     )
-    assert code == 0 and "M:A3: self_review → peer_review" in out, out
+    assert code == 0 and "M:A3: in self-review → in peer review" in out, out
 
     code, out = _run(
         "unit", "opinion", "TT-2026", "M:A3", "--from", "residence:C2", "--as", "A1", "--text", "?"

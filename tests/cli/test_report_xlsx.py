@@ -75,11 +75,12 @@ def test_the_workbook_has_vietnamese_sheets_headers_and_numbers(
     path = tmp_path / "bao-cao.xlsx"
     result = runner.invoke(app, ["report", "TT-2026", "--xlsx", str(path), "--now", NOW])
     assert result.exit_code == 0, result.output
-    assert f"written to {path}" in result.output
-    assert "units 24, decided 3" in result.output
-    assert "over the excellent cap 1 of" in result.output
+    # The command speaks Vietnamese by default, as the workbook does.
+    assert f"đã ghi báo cáo đợt TT-2026 vào {path}" in result.output
+    assert "đối tượng 24, đã xếp loại 3" in result.output
+    assert "nhóm vượt tỷ lệ xuất sắc 1/" in result.output
     # G1's units not rated yet are late for the pilots' 20 Nov self-review; L:E1 for its redo.
-    assert "overdue 6; returned 1; open shortcomings 0" in result.output
+    assert "quá hạn 6; trả lại 1; hạn chế chưa khắc phục 0" in result.output
 
     book = load_workbook(path)
     assert book.sheetnames == list(SHEETS)
@@ -145,7 +146,7 @@ def test_the_workbook_has_vietnamese_sheets_headers_and_numbers(
 
 @pytest.mark.parametrize(
     ("target", "message"),
-    [("missing/bao-cao.xlsx", "does not exist"), ("bao-cao.csv", "must end in .xlsx")],
+    [("missing/bao-cao.xlsx", "không tồn tại"), ("bao-cao.csv", "phải kết thúc bằng .xlsx")],
 )
 def test_a_file_that_cannot_be_written_is_refused(
     database: None, tmp_path: Path, target: str, message: str

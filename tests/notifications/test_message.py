@@ -100,3 +100,13 @@ def test_message_ids_are_stable_per_key() -> None:
     assert message_id("digest:x", "kd@hu.vn") == message_id("digest:x", "kd@hu.vn")
     assert message_id("digest:x", "kd@hu.vn") != message_id("digest:y", "kd@hu.vn")
     assert message_id("digest:x", "kd@hu.vn").endswith("@hu.vn>")
+
+
+def test_one_template_per_kind_translated_through_the_catalog() -> None:
+    """No copy of a mail per language: the recipient's language picks the catalog."""
+    templates = Path(__file__).parents[2] / "notifications" / "templates"
+    assert not (templates / "vi").exists() and not (templates / "en").exists()
+    context = {"recipient_name": "X", "cycle": CYCLE, "link": "l", "items": [ITEM]}
+    vi, en = render("reminder", context, lang="vi"), render("reminder", context, lang="en")
+    assert vi.text.startswith("Kính gửi X,") and en.text.startswith("Dear X,")
+    assert "sắp đến hạn" in vi.subject and "due soon" in en.subject

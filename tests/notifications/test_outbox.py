@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select, update
 
-from models import MailStatus, OutboxMessage, session_scope
+from kiemdiem.demo.smtp_server import LocalSMTPServer
+from models import MailStatus, OutboxMessage, load_settings, session_scope
 from notifications import Mail, Rendered, outbox, queue
+from notifications.smtp import deliver
 
 NOW = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
 
@@ -104,3 +108,21 @@ def test_retries_back_off_from_minutes_to_an_hour() -> None:
     assert timedelta(minutes=1, seconds=30) <= delays[0] <= timedelta(minutes=3)
     assert all(d <= timedelta(hours=1) for d in delays)
     assert delays[11] >= timedelta(minutes=30)
+
+
+def test_delivery_works_from_a_thread_whose_event_loop_is_running(
+    engine: Engine, smtp_server: LocalSMTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `kiemdiem serve`'s loops, or a test driving Playwright's sync API in the same thread,
+    # call the synchronous `deliver` where an event loop already runs.
+    _queue(engine, ["x", "y"])
+    monkeypatch.setenv("KIEMDIEM_SMTP_PORT", str(smtp_server.port))
+
+    async def inside_a_loop() -> int:
+        return deliver(engine, load_settings(), now=NOW).sent
+
+    assert asyncio.run(inside_a_loop()) == 2
+    assert sorted(r for m in smtp_server.messages for r in m.recipients) == [
+        "x@example.vn",
+        "y@example.vn",
+    ]

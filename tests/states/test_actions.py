@@ -211,7 +211,10 @@ def test_comments_and_votes_come_only_from_the_collective(cycle: Engine) -> None
     assert snapshot(cycle) == before
 
 
-def test_a_voter_votes_once_and_a_mixed_refusal_writes_nothing(cycle: Engine) -> None:
+def test_a_voter_votes_once_and_a_mixed_refusal_writes_nothing(
+    cycle: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KIEMDIEM_LANG", "en")
     _to_vote(cycle, "M:A3", "A3", "A1")
     act(cycle, vote, ballots=dict.fromkeys(["M:A3"], Level.GOOD), actor_code="A1", now=LAUNCH)
     before = snapshot(cycle)
@@ -226,7 +229,9 @@ def test_a_voter_votes_once_and_a_mixed_refusal_writes_nothing(cycle: Engine) ->
             now=LAUNCH,
         )
     assert "M:B3: cannot vote a unit in state 'self_review'" in str(refused.value)
-    assert "Nothing was changed." in str(refused.value)
+    assert "Nothing was changed: refused for M:B3; the other units named (M:A3)" in str(
+        refused.value
+    )
     assert snapshot(cycle) == before
 
 

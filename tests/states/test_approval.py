@@ -119,19 +119,20 @@ def _arrange_members(engine: Engine, levels: dict[str, Level]) -> None:
 
 
 def test_the_cap_allows_exactly_20_percent_and_refuses_one_more(crowded: Engine) -> None:
+    # B4 (heading D) decides: M:A2 is G1's own head, whom G1 may not decide.
     goods = [f"M:A{i}" for i in range(1, 6)]
     _arrange_members(crowded, {**dict.fromkeys(goods, G), "M:A6": E, "M:A7": E})
-    message = _refused(crowded, [*goods, "M:A6", "M:A7"], "A2")
+    message = _refused(crowded, [*goods, "M:A6", "M:A7"], "B4")
     assert message == (
         "cap on excellent (qd366-2025): in member units within G1 (Đảng ủy xã Thanh Sơn), "
         "2 excellent would exceed 20% of 5 good (at most 1); decide fewer excellent, or decide "
         "the group's good levels in the same action\nNothing was changed."
     )
-    _decide(crowded, [*goods, "M:A6"], "A2")  # 1 excellent of 5 good: exactly 20%
+    _decide(crowded, [*goods, "M:A6"], "B4")  # 1 excellent of 5 good: exactly 20%
     assert _final(crowded, "M:A6") is E and state(crowded, "M:A5") == "published"
     # The decisions already made count: one more excellent later is refused too.
-    assert "2 excellent would exceed 20% of 5 good (at most 1)" in _refused(crowded, ["M:A7"], "A2")
-    _decide(crowded, ["M:A7"], "A2", level=G, reason="Chưa đủ điều kiện so với đồng chí khác.")
+    assert "2 excellent would exceed 20% of 5 good (at most 1)" in _refused(crowded, ["M:A7"], "B4")
+    _decide(crowded, ["M:A7"], "B4", level=G, reason="Chưa đủ điều kiện so với đồng chí khác.")
     assert _final(crowded, "M:A7") is G
 
 
@@ -394,6 +395,7 @@ def test_approval_records_shortcomings_with_the_conclusions(
 def test_excellent_needs_earlier_shortcomings_remedied(
     crowded: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # B4 (heading D) decides: M:A2 is G1's own head, whom G1 may not decide.
     from models.remediation import RemediationStatus, Shortcoming
 
     def unremedied(session: Any, cycle: Any, units: Any) -> dict[int, list[Shortcoming]]:
@@ -416,7 +418,7 @@ def test_excellent_needs_earlier_shortcomings_remedied(
     monkeypatch.setattr(remediation, "unremedied_earlier", unremedied)
     goods = [f"M:A{i}" for i in range(1, 6)]
     _arrange_members(crowded, {**dict.fromkeys(goods, G), "M:A6": E})
-    message = _refused(crowded, [*goods, "M:A6"], "A2")
+    message = _refused(crowded, [*goods, "M:A6"], "B4")
     assert re.fullmatch(
         r"M:A6 cannot be excellent: 1 shortcoming from an earlier cycle is not remedied "
         r"\(#7 'Chưa chủ động nghiên…', overdue\); qd366-2025 requires all remedied\n"

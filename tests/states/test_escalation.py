@@ -70,7 +70,9 @@ def test_overdue_notices_go_to_the_unit_and_its_secretary(cycle: Engine) -> None
     tick(cycle, local("2026-11-22 08:00"))
     mails = _recipients(cycle, "overdue")
     assert set(mails) == OVERDUE_ON_22_NOV
-    assert "M:A3" not in mails["bt.c1@example.vn"]  # A3 submitted in time
+    # A3 submitted in time, so A3 is told nothing; its peer review is due 23 Nov, and the
+    # reminder for it goes to the cell's secretary, who must hold it, in the same mail.
+    assert "a3@example.vn" not in mails and "M:A3" in mails["bt.c1@example.vn"]
     assert all(code in mails["bt.c1@example.vn"] for code in ("M:A1", "M:A2", "O:C1", "L:A1"))
     assert "L:A2" in mails["bt.g1@example.vn"] and "T:G1" in mails["bt.g1@example.vn"]
 
@@ -186,3 +188,43 @@ def test_a_plan_naming_unknown_teams_members_is_refused(
         "plan: directing_teams[0].organizations[1]: 'GX' is not an imported organization",
         "plan: directing_teams[0].lead: 'NOBODY' is not an imported member",
     ]
+
+
+@pytest.mark.parametrize(
+    ("stage", "code", "acts", "waits"),
+    [
+        # A member's vote: the cell's secretary closes it; the member only waits.
+        ("vote", "M:A3", "bt.c1@example.vn", "a3@example.vn"),
+        # A cell's vote is held by the committee above it: G1's secretary, not the cell.
+        ("vote", "O:C1", "bt.g1@example.vn", "c1@example.vn"),
+        # Approval: the approving committee (G1 for C1's members) decides.
+        ("approval", "M:A3", "g1@example.vn", "a3@example.vn"),
+        ("peer_review", "M:A3", "bt.c1@example.vn", "a3@example.vn"),
+    ],
+)
+def test_reminders_and_notices_go_to_whoever_must_act_at_that_stage(
+    cycle: Engine, stage: str, code: str, acts: str, waits: str
+) -> None:
+    from tests.states.helpers import place
+
+    place(cycle, code, stage, proposed_level=Level.GOOD, score=80)
+    # The pilots' vote is due 25 Nov, approval 28 Nov, peer review 23 Nov.
+    due = {"vote": "2026-11-25", "approval": "2026-11-28", "peer_review": "2026-11-23"}[stage]
+    day = int(due[-2:])
+    tick(cycle, local(f"2026-11-{day - 1:02d} 08:00"))  # the -2d reminder
+    reminded = _told(cycle)
+    assert code in reminded.get(acts, ""), reminded.keys()
+    assert code not in reminded.get(waits, "")
+    tick(cycle, local(f"2026-11-{day + 2:02d} 08:00"))  # the 1d notice to unit and secretary
+    told = _told(cycle)
+    assert code in told.get(acts, "")
+    assert code not in told.get(waits, "")
+
+
+def _told(engine: Engine) -> dict[str, str]:
+    """Recipient -> every ladder mail's text they got (any kind but the plan's)."""
+    told: dict[str, str] = {}
+    for m in outbox(engine):
+        if m.kind != "plan_issued":
+            told[m.recipient] = told.get(m.recipient, "") + m.body_text
+    return told

@@ -101,8 +101,11 @@ def _to_peer_review(engine: Engine, unit: str, actor: str) -> None:
 def test_a_members_residence_cell_is_asked_on_submission(cycle: Engine) -> None:
     _to_peer_review(cycle, "M:A3", "A3")
     assert _opinions(cycle) == [("M:A3", "residence:C2", PEER_REVIEW_DUE, None, None, False)]
+    assert outbox(cycle, "opinion_request") == []  # the next tick asks, in one digest
+    tick(cycle)
     (mail,) = outbox(cycle, "opinion_request")
-    assert mail.recipient == "bt.c2@example.vn" and mail.key == "opinion:TT-2026:residence:C2:M:A3"
+    assert mail.recipient == "bt.c2@example.vn"
+    assert mail.key.startswith("opinions:TT-2026:bt.c2@example.vn:tick-")
     assert "Nguyễn Văn A3" in mail.body_text and "23/11/2026" in mail.body_text
     # B3 lives where its own cell is: that cell reviews it anyway, nobody else is asked.
     _submit(cycle, "O:C2", "B1")
@@ -119,10 +122,13 @@ def test_a_leader_is_reviewed_by_the_offices_that_cover_it(cycle: Engine) -> Non
         ("L:A2", "office:VP"),
         ("L:A1", "office:VP"),
     ]
-    assert [(m.recipient, m.key) for m in outbox(cycle, "opinion_request")] == [
-        ("vp@example.vn", "opinion:TT-2026:office:VP:L:A2"),
-        ("vp@example.vn", "opinion:TT-2026:office:VP:L:A1"),
-    ]
+    tick(cycle)
+    # One digest per recipient per tick, listing both leaders; a second tick asks nobody again.
+    (mail,) = outbox(cycle, "opinion_request")
+    assert mail.recipient == "vp@example.vn"
+    assert "L:A1" in mail.body_text and "L:A2" in mail.body_text
+    tick(cycle)
+    assert len(outbox(cycle, "opinion_request")) == 1
 
 
 def test_the_vote_waits_for_the_opinion_and_opens_once_it_is_given(cycle: Engine) -> None:
@@ -245,4 +251,76 @@ def test_asking_again_asks_nobody_twice(cycle: Engine) -> None:
             session, get_cycle(session, "TT-2026"), units, LAUNCH, settings=load_settings()
         )
     assert again == 0 and len(_opinions(cycle)) == 1
+    tick(cycle)
+    tick(cycle)
     assert len(outbox(cycle, "opinion_request")) == 1
+
+
+def _import(engine: Engine, tmp_path: Path, orgs: list[dict[str, str]]) -> Engine:
+    living = {"A3": "C2", "B3": "C2"}
+    members = [{**m, "residence": living.get(m["code"], "")} for m in MEMBERS]
+    with session_scope(engine) as session:
+        import_organizations(
+            session=session,
+            organizations_csv=write_csv(tmp_path / "organizations.csv", list(ORGS[0]), orgs),
+            members_csv=write_csv(tmp_path / "members.csv", [*MEMBER_HEADER, "residence"], members),
+        )
+    return engine
+
+
+def test_a_residence_cell_is_asked_itself_not_the_committee_above(
+    engine: Engine, tmp_path: Path
+) -> None:
+    # C2 keeps no secretary address, only its own: the request goes to C2, not to G2's secretary.
+    orgs = [{**o, "secretary_email": ""} if o["code"] == "C2" else o for o in ORGS]
+    _launch(_import(engine, tmp_path, orgs), tmp_path)
+    _submit(engine, "M:A3", "A3")
+    tick(engine)
+    (request,) = outbox(engine, "opinion_request")
+    assert request.recipient == "c2@example.vn" and "M:A3" in request.body_text
+
+
+def test_an_office_reached_through_its_contact_who_gives_its_opinion(
+    residents: Engine, tmp_path: Path
+) -> None:
+    office = {"code": "VP", "name": "Văn phòng", "contact": "B3", "organizations": ["G1"]}
+    _launch(residents, tmp_path, opinions={"offices": [office]})
+    _submit(residents, "L:A1", "A1")
+    tick(residents)
+    (request,) = outbox(residents, "opinion_request")
+    assert request.recipient == "b3@example.vn" and "L:A1" in request.body_text
+    _give(residents, "L:A1", "office:VP", "B3")
+    with Session(residents) as session:
+        (given,) = session.exec(select(Opinion)).all()
+    assert given.given_by == "B3" and given.received_at is not None
+
+
+def test_no_request_is_sent_once_the_opinion_is_already_due(
+    residents: Engine, tmp_path: Path
+) -> None:
+    _launch(residents, tmp_path)
+    late = local("2026-11-25 09:00")  # A3's peer review (the pilot G1's) was due by 23 Nov
+    act(residents, submit_self_review, unit_code="M:A3", actor_code="A3", now=late, **review_form())
+    tick(residents, late)
+    assert outbox(residents, "opinion_request") == []
+    with Session(residents) as session:
+        (opinion,) = session.exec(select(Opinion)).all()
+    assert opinion.missing is True
+
+
+def test_quiet_hours_never_hold_a_request_past_its_due_time(
+    residents: Engine, tmp_path: Path
+) -> None:
+    _launch(residents, tmp_path, quiet_hours={"start": "21:00", "end": "06:00"})
+    at = local("2026-11-23 22:00")  # two hours before the peer review is due, in quiet hours
+    act(residents, submit_self_review, unit_code="M:A3", actor_code="A3", now=at, **review_form())
+    tick(residents, at)
+    (request,) = outbox(residents, "opinion_request")
+    assert request.next_attempt_at <= PEER_REVIEW_DUE  # not held until 06:00 on 24 Nov
+
+
+def test_an_opinion_given_before_the_tick_is_never_asked_for(cycle: Engine) -> None:
+    _to_peer_review(cycle, "M:A3", "A3")
+    _give(cycle, "M:A3", "residence:C2", "B1")  # B1 heads C2
+    tick(cycle)
+    assert outbox(cycle, "opinion_request") == []

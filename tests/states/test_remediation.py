@@ -267,7 +267,37 @@ def test_a_collectives_shortcoming_waits_for_owners_then_is_split(cycle: Engine)
         actor_code="A1",
         now=APPROVED,
     )
-    assert f"O:C1: shortcoming {item['id']} was already split among A1, A3" in message
+    parts = f"A1 (#{copies[0]['id']}), A3 (#{copies[1]['id']})"
+    assert f"O:C1: shortcoming {item['id']} was already split among {parts}" in message
+
+
+def test_after_a_split_status_report_and_list_agree_and_the_id_is_kept(cycle: Engine) -> None:
+    from states.report import cycle_report
+    from states.status import cycle_status
+
+    _submit(cycle, "O:C1", "A1", CELL_FAULT)
+    _approve(cycle, ["O:C1"])
+    [item] = _items(cycle, unit_code="O:C1")
+    _assign(cycle, "O:C1", item["id"], ["A1", "A3"])
+    listed = _items(cycle)
+    with Session(cycle) as session:
+        status = cycle_status(session=session, cycle=get_cycle(session, CYCLE), now=APPROVED)
+        report = cycle_report(session, CYCLE, APPROVED)
+    counted = {k: n for k, n in status["process"]["shortcomings"].items() if n}
+    assert counted == {"open": len(listed)} == {"open": 2}
+    assert [(i.id, i.part_of) for i in report.remediation_items] == [
+        (i["id"], item["id"]) for i in listed
+    ]
+    # The original's id still answers: its parts point to it, and a report on it names them.
+    message = _refused(
+        cycle,
+        report_remediation,
+        shortcoming_id=item["id"],
+        actor_code="A1",
+        now=APPROVED,
+        note="Đã khắc phục.",
+    )
+    assert f"shortcoming {item['id']} was split among A1 (#{listed[0]['id']})" in message
 
 
 def test_assigning_is_refused_to_others_and_for_outsiders(cycle: Engine) -> None:

@@ -165,7 +165,7 @@ def test_counts_are_hidden_from_the_command_line_until_the_round_closes(
         act(cell, vote, ballots={"M:V1": G}, actor_code=voter, now=LAUNCH)
     text, shown, status = show()
     assert "3 voted; how each voted stays sealed until the secretary closes the vote" in text
-    assert "vote round 1 (secret): 3 voted; how" in text and "good 3" not in text
+    assert "vote round 1 (secret ballot): 3 voted; how" in text and "good 3" not in text
     assert shown["vote"] == {
         "round": 1,
         "ballot": "secret",
@@ -181,7 +181,10 @@ def test_counts_are_hidden_from_the_command_line_until_the_round_closes(
         act(cell, vote, ballots={"M:V1": E}, actor_code=voter, now=LAUNCH)
     act(cell, close_vote, unit_codes=["M:V1"], actor_code="B2", now=LAUNCH)
     text, shown, _ = show()
-    assert "vote round 1 (secret): 5 voted; excellent 2, good 3" in text
+    assert (
+        "vote round 1 (secret ballot): 5 voted; Excellently completed duties 2, "
+        "Well completed duties 3"
+    ) in text
     assert shown["vote"]["tally"] == {"excellent": 2, "good": 3}
     assert shown["vote"]["counted"] == [{"round": 1, "tally": {"excellent": 2, "good": 3}}]
 
@@ -253,7 +256,10 @@ def test_the_key_is_not_read_for_someone_who_does_not_run_the_vote(
     _key_file(cell).unlink()
     with pytest.raises(ActionRefused) as refused:
         act(cell, close_vote, unit_codes=["M:V1"], actor_code="V2", now=LAUNCH)
-    assert "V2 (Nguyễn Văn V2) does not run this vote" in str(refused.value)
+    assert [(r.code, r.fields.get("who")) for r in refused.value.refusals][0] == (
+        "does_not_run_vote",
+        "V2 (Nguyễn Văn V2)",
+    )
 
 
 def test_sealed_ballots_changed_outside_kiemdiem_are_refused(cell: Engine, tmp_path: Path) -> None:

@@ -118,12 +118,18 @@ def test_each_suggested_unit_is_told_what_to_answer(
         (["M:A3", "M:B3"], "A2", "M:B3: A2 (Nguyễn Văn A2) may not write review suggestions"),
     ],
 )
-def test_who_may_not_suggest(cycle: Engine, units: list[str], actor: str, message: str) -> None:
+def test_who_may_not_suggest(
+    cycle: Engine, units: list[str], actor: str, message: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KIEMDIEM_LANG", "en")
     before = _all(cycle)
     with pytest.raises(ActionRefused) as refused:
         _suggest(cycle, units, actor)
     assert message in str(refused.value)
-    assert str(refused.value).endswith("Nothing was changed.")
+    last = str(refused.value).splitlines()[-1]
+    assert last.startswith("Nothing was changed")
+    if len(units) > 1:  # the unit that was not refused is said to be unchanged too
+        assert "the other units named (M:A3) were not changed either" in last
     assert _all(cycle) == before
 
 

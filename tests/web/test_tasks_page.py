@@ -33,3 +33,17 @@ def test_a_member_without_tasks_is_told_so(live_server: LiveServer) -> None:
         page = http.get("/")
         assert page.status_code == 200
         assert "Nothing is waiting for you now" in page.text
+
+
+def test_the_office_is_shown_the_way_to_the_dashboard_and_the_office_page(
+    live_server: LiveServer,
+) -> None:
+    with client(live_server) as http:
+        http.get(live_server.link("o:D").removeprefix(live_server.url))
+        office = http.get("/").text
+        assert 'href="/cycles"' in office and 'href="/office"' in office
+        assert http.get("/cycles").status_code == 200 and http.get("/office").status_code == 200
+    with client(live_server) as http:
+        http.get(live_server.link("m:A3").removeprefix(live_server.url))
+        member = http.get("/").text
+    assert 'href="/cycles"' not in member and 'href="/office"' not in member

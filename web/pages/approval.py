@@ -22,13 +22,12 @@ from vocabulary import _
 from vocabulary.names import KINDS, capitalized
 from vocabulary.refusals import word
 from web.auth import current_person
-from web.db import db_session, settings_of
+from web.db import Db, settings_of
 from web.pages._common import back, level_name, member_code, refusals, seen_by
 from web.render import render
 
 router = APIRouter()
 Who = Annotated[Person, Depends(current_person)]
-Db = Annotated[Session, Depends(db_session)]
 PAGE = "/cycles/{cycle}/approval/{org}"
 
 

@@ -16,14 +16,13 @@ from states.people import Person
 from states.views import opinions_to_give, suggestion_view
 from vocabulary import _
 from web.auth import current_person
-from web.db import db_session, settings_of
+from web.db import Db, settings_of
 from web.pages._common import back, member_code, refusals, seen_by
 from web.pages.dashboard import plan_zone
 from web.render import render
 
 router = APIRouter()
 Who = Annotated[Person, Depends(current_person)]
-Db = Annotated[Session, Depends(db_session)]
 
 
 def _opinions(

@@ -25,13 +25,12 @@ from states.views import dashboard, unit_history
 from states.views.dashboard import at_risk_view, scope_of
 from vocabulary import _
 from web.auth import Forbidden, current_person
-from web.db import db_session, settings_of
+from web.db import Db, settings_of
 from web.pages._common import level_name, seen_by, stage_name, state_name
 from web.render import render
 
 router = APIRouter()
 Who = Annotated[Person, Depends(current_person)]
-Db = Annotated[Session, Depends(db_session)]
 
 
 def plan_zone(session: Session, cycle: str) -> ZoneInfo:

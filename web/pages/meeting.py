@@ -16,13 +16,12 @@ from states.people import Person
 from states.views import meeting_view, open_vote, record_comment
 from vocabulary import _
 from web.auth import current_person
-from web.db import db_session
+from web.db import Db
 from web.pages._common import back, level_name, member_code, refusals, seen_by, state_name
 from web.render import render
 
 router = APIRouter()
 Who = Annotated[Person, Depends(current_person)]
-Db = Annotated[Session, Depends(db_session)]
 PAGE = "/cycles/{cycle}/units/{unit}/meeting"
 
 

@@ -21,13 +21,12 @@ from states import launch, load_plan
 from states.people import Person
 from vocabulary import _
 from web.auth import Forbidden, current_person
-from web.db import db_session, settings_of
+from web.db import Db, settings_of
 from web.pages._common import back, worded
 from web.render import render
 
 router = APIRouter()
 Who = Annotated[Person, Depends(current_person)]
-Db = Annotated[Session, Depends(db_session)]
 LIMIT = 20 * 1024 * 1024  # a province's members.csv is a few megabytes
 
 

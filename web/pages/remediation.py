@@ -17,14 +17,13 @@ from states.views import remediation_view
 from vocabulary import _
 from vocabulary.names import REMEDIATION_STATUSES
 from web.auth import current_person
-from web.db import db_session
+from web.db import Db
 from web.pages._common import back, member_code, refusals, seen_by
 from web.pages.dashboard import plan_zone
 from web.render import render
 
 router = APIRouter()
 Who = Annotated[Person, Depends(current_person)]
-Db = Annotated[Session, Depends(db_session)]
 PAGE = "/cycles/{cycle}/remediation"
 
 

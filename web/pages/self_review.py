@@ -24,7 +24,7 @@ from states.people import Person, may_act
 from vocabulary import _
 from vocabulary.names import LEVELS, STATES
 from web.auth import Forbidden, current_person
-from web.db import db_session, settings_of
+from web.db import Db, settings_of
 from web.render import refusals_by_field, render
 
 router = APIRouter()
@@ -70,7 +70,7 @@ def show(
     cycle: str,
     unit: str,
     person: Annotated[Person, Depends(current_person)],
-    session: Annotated[Session, Depends(db_session)],
+    session: Db,
     saved: bool = False,
     submitted: bool = False,
 ) -> Response:
@@ -102,7 +102,7 @@ async def post(
     cycle: str,
     unit: str,
     person: Annotated[Person, Depends(current_person)],
-    session: Annotated[Session, Depends(db_session)],
+    session: Db,
 ) -> Response:
     posted = await request.form()
     values = {

@@ -6,9 +6,8 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlmodel import Session
 
 from models import resolve_now
 from models.errors import NotFound
@@ -16,7 +15,7 @@ from states.people import person
 from states.signin import request_link
 from vocabulary import LANGUAGES, _
 from web.auth import LANG_COOKIE, LinkProblem, new_session, set_session, signed_in_key
-from web.db import db_session, settings_of
+from web.db import Db, settings_of
 from web.render import error_page, render
 
 router = APIRouter()
@@ -33,7 +32,7 @@ def safe_next(target: str | None) -> str:
 def use_link(
     request: Request,
     token: str,
-    session: Annotated[Session, Depends(db_session)],
+    session: Db,
     next: str = "/",
 ) -> Response:
     key = request.app.state.signer.read_link(token)
@@ -60,7 +59,7 @@ def signin_page(request: Request, next: str = "/", sent: bool = False) -> Respon
 @router.post("/signin")
 def ask_for_link(
     request: Request,
-    session: Annotated[Session, Depends(db_session)],
+    session: Db,
     email: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/",
 ) -> Response:

@@ -6,14 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from sqlmodel import Session
 
 from models import resolve_now
 from states.people import Person
 from states.tasks import tasks_of
 from vocabulary import _
 from web.auth import current_person
-from web.db import db_session
+from web.db import Db
 from web.render import render
 
 router = APIRouter()
@@ -23,7 +22,7 @@ router = APIRouter()
 def my_tasks(
     request: Request,
     person: Annotated[Person, Depends(current_person)],
-    session: Annotated[Session, Depends(db_session)],
+    session: Db,
 ) -> Response:
     tasks = tasks_of(session, person, now=resolve_now())
     return render(request, "tasks.html", title=_("My tasks"), tasks=tasks)
