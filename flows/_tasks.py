@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from prefect import task
-from prefect.artifacts import create_table_artifact
+from prefect import Task, task
+from prefect.artifacts import (
+    create_markdown_artifact,
+    create_progress_artifact,
+    create_table_artifact,
+)
 from prefect.cache_policies import NO_CACHE
+from prefect.client.schemas.objects import State, TaskRun
 from sqlmodel import Session
 
 from models import OutboxMessage, get_engine, init_db, load_settings, session_scope
+from models.db import is_transient
 from notifications import deliver
 from states import advance, cycle_status, escalate, launch, load_plan
 from states.ballot_box import retire_ballot_key
@@ -22,7 +29,26 @@ from states.recipients import readdress
 from states.signin import personalize
 
 
-@task(cache_policy=NO_CACHE)
+def transient_database_error(task: Task[..., Any], task_run: TaskRun, state: State) -> bool:
+    """Retry a task only for what a rerun can get past (SQLite's "database is locked",
+    PostgreSQL's serialization failures, a dropped connection): each task is one transaction,
+    rolled back when it failed, so running it again is safe. Anything else fails at once."""
+    try:
+        state.result()
+    except Exception as exc:
+        return is_transient(exc)
+    return False
+
+
+# Every database task: up to three more tries, a little later each time.
+DB_RETRIES: dict[str, Any] = {
+    "retries": 3,
+    "retry_delay_seconds": [1, 5, 15],
+    "retry_condition_fn": transient_database_error,
+}
+
+
+@task(cache_policy=NO_CACHE, **DB_RETRIES)
 def create_cycle(plan_path: str, now: datetime, database_url: str | None) -> dict[str, Any]:
     """Validate the plan and create the cycle, its units, deadlines and plan-issued mail."""
     plan = load_plan(Path(plan_path))
@@ -39,7 +65,7 @@ def create_cycle(plan_path: str, now: datetime, database_url: str | None) -> dic
     return {**summary.__dict__, "timezone": plan.timezone}
 
 
-@task(cache_policy=NO_CACHE, task_run_name="advance-{cycle_code}")
+@task(cache_policy=NO_CACHE, task_run_name="advance-{cycle_code}", **DB_RETRIES)
 def advance_units(cycle_code: str, now: datetime, database_url: str | None) -> dict[str, Any]:
     """Record the tick and make every move that is due, in one transaction."""
     with session_scope(get_engine(database_url)) as session:
@@ -58,7 +84,7 @@ def advance_units(cycle_code: str, now: datetime, database_url: str | None) -> d
     }
 
 
-@task(cache_policy=NO_CACHE, task_run_name="escalate-{cycle_code}")
+@task(cache_policy=NO_CACHE, task_run_name="escalate-{cycle_code}", **DB_RETRIES)
 def queue_escalations(
     cycle_code: str, tick_id: int, now: datetime, database_url: str | None
 ) -> dict[str, Any]:
@@ -75,7 +101,7 @@ def queue_escalations(
     return result.__dict__
 
 
-@task(cache_policy=NO_CACHE)
+@task(cache_policy=NO_CACHE, **DB_RETRIES)
 def deliver_outbox(
     now: datetime, database_url: str | None, cycle_code: str | None = None
 ) -> dict[str, Any]:
@@ -103,12 +129,16 @@ def deliver_outbox(
     return report
 
 
+# A unit whose review is decided: its level published, remedying its shortcomings, or closed.
+DECIDED = ("published", "remediation", "closed")
+
+
 def _artifact_key(cycle_code: str, what: str) -> str:
     slug = "".join(c if c.isalnum() else "-" for c in cycle_code.lower()).strip("-")
     return f"{slug}-{what}"
 
 
-@task(cache_policy=NO_CACHE, task_run_name="status-{cycle_code}")
+@task(cache_policy=NO_CACHE, task_run_name="status-{cycle_code}", **DB_RETRIES)
 def publish_status(cycle_code: str, now: datetime, database_url: str | None) -> dict[str, Any]:
     """Publish counts per state and overdue per organization as Prefect table artifacts."""
     with session_scope(get_engine(database_url)) as session:
@@ -143,6 +173,17 @@ def publish_status(cycle_code: str, now: datetime, database_url: str | None) -> 
         ],
         description=f"{cycle_code} at {now.isoformat()}: the review process's own records",
     )
+    decided = sum(status["states"].get(state, 0) for state in DECIDED)
+    total = status["units"]
+    status["decided"] = decided
+    create_progress_artifact(
+        progress=round(100 * decided / total, 1) if total else 100.0,
+        key=_artifact_key(cycle_code, "progress"),
+        description=(
+            f"{cycle_code} at {now.isoformat()}: {decided} of {total} units decided "
+            "(published, remediating or closed)"
+        ),
+    )
     if status["mail_failures"]:  # refused mail stays refused: the last table stays true
         create_table_artifact(
             key=_artifact_key(cycle_code, "mail-failures"),
@@ -150,3 +191,68 @@ def publish_status(cycle_code: str, now: datetime, database_url: str | None) -> 
             description=f"{cycle_code} at {now.isoformat()}: mail the server refused for good",
         )
     return status
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+
+
+def md(text: object) -> str:
+    """Text (a cycle code, an SMTP server's answer) as literal markdown: no markup, no HTML."""
+    plain = " ".join(str(text).split()).replace("&", "&amp;").replace("<", "&lt;")
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", plain)
+
+
+def tick_markdown(cycle_code: str, now: datetime, summary: dict[str, Any], pending: str) -> str:
+    """What one tick changed and sent, for the cycle's `tick` markdown artifact."""
+    status = summary["status"]
+    lines = [
+        f"# Tick of {md(cycle_code)} at {md(now.isoformat())}",
+        "",
+        f"**Units decided:** {status['decided']} of {status['units']}; "
+        f"**overdue now:** {sum(status['overdue'].values())}",
+        "",
+        "## Changed",
+        "",
+    ]
+    moves = [
+        (md(cycle_code), md(move), n) for move, n in summary["advanced"]["moved"].items() if n
+    ] + [
+        (md(code), md(move), n)
+        for code, earlier in summary["earlier"].items()
+        for move, n in earlier["advanced"]["moved"].items()
+        if n
+    ]
+    if moves:
+        lines += ["| cycle | move | units |", "|---|---|---:|"]
+        lines += [f"| {c} | {m} | {n} |" for c, m, n in moves]
+    else:
+        lines.append("No unit moved.")
+    escalated = summary["escalated"]
+    lines += [
+        "",
+        f"Escalation steps recorded: {escalated['steps']}; digests queued: "
+        f"{escalated['digests']}; units with no one to tell: {len(escalated['unresolved'])}.",
+        "",
+        "## Sent",
+        "",
+    ]
+    delivery = summary["delivery"]
+    lines.append(
+        f"Mails sent: {delivery['sent']}; refused for good: {delivery['failed']}; "
+        f"to retry: {delivery['retried']}."
+    )
+    lines += [f"- {md(error)}" for error in delivery["errors"]]
+    lines += ["", "## Pending", "", md(pending), ""]
+    return "\n".join(lines)
+
+
+@task(cache_policy=NO_CACHE, task_run_name="summary-{cycle_code}")
+def publish_summary(cycle_code: str, now: datetime, summary: dict[str, Any], pending: str) -> str:
+    """The tick's markdown summary as the cycle's `tick` artifact (its key keeps the latest)."""
+    markdown = tick_markdown(cycle_code, now, summary, pending)
+    create_markdown_artifact(
+        key=_artifact_key(cycle_code, "tick"),
+        markdown=markdown,
+        description=f"{cycle_code} at {now.isoformat()}: what this tick changed and sent",
+    )
+    return markdown

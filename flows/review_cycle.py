@@ -16,6 +16,7 @@ from flows._tasks import (
     advance_units,
     deliver_outbox,
     publish_status,
+    publish_summary,
     queue_escalations,
 )
 from models import resolve_now
@@ -69,9 +70,21 @@ def _tick(cycle_code: str, instant: datetime, database_url: str | None) -> dict[
     logger = get_run_logger()
     for problem in escalated["unresolved"]:
         logger.warning("no recipient: %s", problem)
+    pending = _pending_message(status)
+    publish_summary(cycle_code, instant, summary, pending)
     # Mail that could not go out now is not a failure of the tick: it waits in the outbox.
     # Prefect makes a returned state the run's final state; callers still get `summary`.
-    return Completed(message=_mail_message(status["mails"]), data=summary)  # type: ignore[return-value]
+    return Completed(message=pending, data=summary)  # type: ignore[return-value]
+
+
+def _pending_message(status: dict[str, Any]) -> str:
+    """The run's final word: where mail stands, then the units still to be decided."""
+    undecided = status["units"] - status["decided"]
+    overdue = sum(status["overdue"].values())
+    units = f"Units not yet decided: {undecided} of {status['units']}"
+    if overdue:
+        units += f" ({overdue} overdue)"
+    return f"{_mail_message(status['mails'])}. {units}."
 
 
 def _mail_message(mails: dict[str, int]) -> str:

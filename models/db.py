@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session, create_engine
 
 import models.cycle
@@ -103,6 +103,24 @@ def storage_failure(exc: BaseException, engine: Engine) -> StorageFailed | None:
             "command again."
         ).format(url=engine.url.render_as_string(hide_password=True), reason=reason)
     )
+
+
+# What a rerun of the same transaction can get past: SQLite's busy lock, PostgreSQL's
+# serialization failures and deadlocks (SQLSTATE 40001, 40P01), a dropped connection.
+_TRANSIENT_TEXT = ("database is locked", "database table is locked", "could not serialize")
+_TRANSIENT_SQLSTATES = {"40001", "40P01", "08000", "08003", "08006"}
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether `exc` is a database error that the same transaction, run again, may not meet."""
+    if not isinstance(exc, OperationalError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    if getattr(exc.orig, "sqlstate", None) in _TRANSIENT_SQLSTATES:
+        return True
+    reason = str(exc.orig or exc).lower()
+    return any(t in reason for t in _TRANSIENT_TEXT)
 
 
 @contextmanager

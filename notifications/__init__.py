@@ -2,7 +2,7 @@
 
 from notifications.message import build_mime, message_id, safe_display_name
 from notifications.outbox import Mail, counts, queue
-from notifications.render import KINDS, LANGUAGES, Rendered, render
+from notifications.render import KINDS, LANGUAGES, Rendered, Slot, render, render_many
 from notifications.smtp import DeliveryReport, deliver, deliver_async
 
 __all__ = [
@@ -11,6 +11,7 @@ __all__ = [
     "DeliveryReport",
     "Mail",
     "Rendered",
+    "Slot",
     "build_mime",
     "counts",
     "deliver",
@@ -18,5 +19,6 @@ __all__ = [
     "message_id",
     "queue",
     "render",
+    "render_many",
     "safe_display_name",
 ]

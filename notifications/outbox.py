@@ -72,11 +72,11 @@ def queue(
         for m in mails
     ]
     queued = 0
+    # The table, not the class: a Core insert skips the ORM's bulk path and its per-row cost.
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
     for chunk in chunks(rows, 1000):
-        statement = insert_ignoring_duplicates(session, OutboxMessage).returning(
-            col(OutboxMessage.id)
-        )
-        queued += len(session.execute(statement, chunk).all())
+        statement = insert_ignoring_duplicates(session, table).returning(table.c.id)
+        queued += len(session.connection().execute(statement, chunk).all())
     return queued
 
 

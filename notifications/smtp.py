@@ -20,6 +20,10 @@ from notifications import outbox
 from notifications.message import build_mime
 
 CLAIM_BATCH = 200
+# How long accepted ids gather before one transaction marks them: SQLite has one writer, and
+# a mark after every message kept the next batch's claim waiting on the lock. Longer would
+# mean more resent (same Message-ID) after a kill -9; the kill test bounds that.
+MARK_EVERY = 0.01
 
 
 @dataclass
@@ -120,6 +124,7 @@ class _Marker:
         done = False
         while not done:
             batch = [await self.ids.get()]
+            await asyncio.sleep(MARK_EVERY)  # fewer, larger write transactions
             while not self.ids.empty():
                 batch.append(self.ids.get_nowait())
             done = None in batch
@@ -128,39 +133,73 @@ class _Marker:
                 await asyncio.to_thread(self._mark, ids)
 
 
+class _Stop:
+    """Set by the first connection the server will not take mail on: nothing more is claimed,
+    and what is claimed but unsent waits for a later tick."""
+
+    def __init__(self) -> None:
+        self.error: str | None = None
+
+
 async def _worker(
-    queue: asyncio.Queue[OutboxMessage],
+    queue: asyncio.Queue[tuple[OutboxMessage, tuple[str, str] | None] | None],
     engine: Engine,
     settings: Settings,
     now: datetime,
     report: DeliveryReport,
     marker: _Marker,
-    bodies: dict[int, tuple[str, str]],
+    stop: _Stop,
 ) -> None:
     connection = _Connection(settings)
     try:
-        while not queue.empty():
-            row = queue.get_nowait()
+        while (item := await queue.get()) is not None:
+            row, body = item
             try:
-                await connection.send(row, bodies.get(row.id or 0))
+                await connection.send(row, body)
             except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
                 await connection.drop()
                 error = _describe(exc)
                 report.note(error)
-                with session_scope(engine) as session:
-                    if _permanent(exc):
-                        outbox.mark_failed(session, [row.id], error=error, now=now)  # type: ignore[list-item]
-                        report.failed += 1
-                        continue
-                    # The server is unreachable or busy: the rest of this batch waits too.
-                    rest = [row] + [queue.get_nowait() for _ in range(queue.qsize())]
-                    outbox.mark_retry(session, rest, error=error, now=now)
-                    report.retried += len(rest)
+                if _permanent(exc):
+                    await asyncio.to_thread(_mark_failed, engine, [row], error, now)
+                    report.failed += 1
+                    continue
+                # The server is unreachable or busy: the rest waits for a later tick too.
+                stop.error = stop.error or error
+                rest = [row] + _drain(queue)
+                await asyncio.to_thread(_mark_retry, engine, rest, error, now)
+                report.retried += len(rest)
                 return
             marker.ids.put_nowait(row.id)
             report.sent += 1
     finally:
         await connection.quit()
+
+
+def _drain(
+    queue: asyncio.Queue[tuple[OutboxMessage, tuple[str, str] | None] | None],
+) -> list[OutboxMessage]:
+    """Take the rows out of the queue, leaving its ends (None) for the other connections."""
+    rows, ends = [], 0
+    while not queue.empty():
+        item = queue.get_nowait()
+        if item is None:
+            ends += 1
+        else:
+            rows.append(item[0])
+    for _ in range(ends):
+        queue.put_nowait(None)
+    return rows
+
+
+def _mark_failed(engine: Engine, rows: Sequence[OutboxMessage], error: str, now: datetime) -> None:
+    with session_scope(engine) as session:
+        outbox.mark_failed(session, [r.id for r in rows if r.id], error=error, now=now)
+
+
+def _mark_retry(engine: Engine, rows: Sequence[OutboxMessage], error: str, now: datetime) -> None:
+    with session_scope(engine) as session:
+        outbox.mark_retry(session, rows, error=error, now=now)
 
 
 # Finds each claimed row's address again just before sending; returns the rows that have none.
@@ -185,42 +224,66 @@ async def deliver_async(
         outbox.release_stale_claims(session, real_now=utcnow())
     marker = _Marker(engine)
     marking = asyncio.create_task(marker.run())
-    try:
-        while True:
-            with session_scope(engine) as session:
-                rows = outbox.claim(
-                    session,
-                    limit=CLAIM_BATCH,
-                    now=now,
-                    real_now=utcnow(),
-                    token=outbox.new_claim_token(),
-                )
-            if not rows:
-                break
-            if readdress is not None:
-                with session_scope(engine) as session:
-                    lost = readdress(session, rows)
-                    outbox.mark_failed(
-                        session, [r.id for r in lost if r.id], error=NO_ADDRESS, now=now
-                    )
-                report.failed += len(lost)
-                rows = [r for r in rows if r not in lost]
-            bodies: dict[int, tuple[str, str]] = {}
-            if personalize is not None and rows:
-                with session_scope(engine) as session:
-                    bodies = personalize(session, rows)
-            queue: asyncio.Queue[OutboxMessage] = asyncio.Queue()
-            for row in rows:
-                queue.put_nowait(row)
-            workers = max(1, min(settings.smtp_concurrency, len(rows)))
-            await asyncio.gather(
-                *(
-                    _worker(queue, engine, settings, now, report, marker, bodies)
-                    for _ in range(workers)
-                )
+    stop = _Stop()
+    connections = max(1, settings.smtp_concurrency)
+    # One batch waits in the queue while the one before it is sent: the connections never
+    # stand idle while the next batch is claimed, readdressed and signed (in a thread).
+    queue: asyncio.Queue[tuple[OutboxMessage, tuple[str, str] | None] | None] = asyncio.Queue()
+
+    def next_batch() -> list[tuple[OutboxMessage, tuple[str, str] | None]]:
+        with session_scope(engine) as session:
+            rows = outbox.claim(
+                session,
+                limit=CLAIM_BATCH,
+                now=now,
+                real_now=utcnow(),
+                token=outbox.new_claim_token(),
             )
-            if report.retried:
-                break  # the server is not taking mail now; the next tick tries again
+        if rows and readdress is not None:
+            with session_scope(engine) as session:
+                lost = readdress(session, rows)
+                outbox.mark_failed(session, [r.id for r in lost if r.id], error=NO_ADDRESS, now=now)
+            report.failed += len(lost)
+            rows = [r for r in rows if r not in lost]
+        bodies: dict[int, tuple[str, str]] = {}
+        if personalize is not None and rows:
+            with session_scope(engine) as session:
+                bodies = personalize(session, rows)
+        return [(row, bodies.get(row.id or 0)) for row in rows]
+
+    async def produce() -> None:
+        try:
+            while stop.error is None:
+                while queue.qsize() >= CLAIM_BATCH and stop.error is None:
+                    await asyncio.sleep(0.01)  # a batch waits already: no more claimed yet
+                if stop.error is not None:
+                    break
+                batch = await asyncio.to_thread(next_batch)
+                if not batch:
+                    break
+                for n, item in enumerate(batch):
+                    if stop.error is not None:  # claimed after the server stopped taking mail
+                        rest = [row for row, _ in batch[n:]]
+                        await asyncio.to_thread(_mark_retry, engine, rest, stop.error, now)
+                        report.retried += len(rest)
+                        break
+                    queue.put_nowait(item)
+        finally:
+            for _ in range(connections):
+                queue.put_nowait(None)
+
+    try:
+        await asyncio.gather(
+            produce(),
+            *(
+                _worker(queue, engine, settings, now, report, marker, stop)
+                for _ in range(connections)
+            ),
+        )
+        left = _drain(queue)
+        if left:  # put in the queue after the last connection stopped
+            await asyncio.to_thread(_mark_retry, engine, left, stop.error or "stopped", now)
+            report.retried += len(left)
     finally:
         marker.ids.put_nowait(None)
         await marking

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from models.settings import Settings
-from notifications import Mail, render
+from notifications import Mail, Slot, render, render_many
 from states.recipients import Recipient
 
 
@@ -35,3 +35,36 @@ def mail_to(
             kind, {"recipient_name": to.name, "cycle": cycle, **context}, lang=settings.lang
         ),
     )
+
+
+def mails_to(
+    addressed: Sequence[tuple[Recipient, str, Mapping[str, Any]]],
+    *,
+    kind: str,
+    cycle_id: int | None,
+    cycle: Mapping[str, str],
+    settings: Settings,
+) -> list[Mail]:
+    """`mail_to` for many (recipient, key, context) at once: the template runs once per
+    distinct shape of context (`notifications.render_many`; the recipient's name is a Slot,
+    and so should every value in `context` that the template only prints)."""
+    rendered = render_many(
+        kind,
+        [
+            {"recipient_name": Slot(to.name), "cycle": cycle, **context}
+            for to, _, context in addressed
+        ],
+        lang=settings.lang,
+    )
+    return [
+        Mail(
+            key=key,
+            kind=kind,
+            recipient=to.email,
+            recipient_name=to.name,
+            recipient_ref=to.ref,
+            cycle_id=cycle_id,
+            rendered=made,
+        )
+        for (to, key, _), made in zip(addressed, rendered, strict=True)
+    ]

@@ -6,16 +6,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import case, insert, literal
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, col, select
 
-from models.cycle import Cycle, Unit, UnitKind
+from models._types import UTCDateTime
+from models.cycle import Cycle, UnitKind
 from models.errors import ActionRefused, PlanInvalid, Refusal
 from models.organization import Member, OrgLevel
 from models.settings import Settings
-from notifications import Mail, queue
+from notifications import Mail, Slot, queue
 from states import links
-from states._mail import mail_to
+from states._mail import mails_to
 from states.ballot_box import create_ballot_key
 from states.cycles import format_day, mail_context
 from states.directory import Directory
@@ -88,7 +90,17 @@ def launch(
     pilot_paths = [
         directory.by_code[c].path for c in (plan.pilots.organizations if plan.pilots else [])
     ]
-    members = session.exec(select(Member).where(col(Member.organization_id).in_(scope_ids))).all()
+    m = Member
+    members = session.execute(
+        sa_select(
+            col(m.id),
+            col(m.code),
+            col(m.organization_id),
+            col(m.leads_id),
+            col(m.email),
+            col(m.full_name),
+        ).where(col(m.organization_id).in_(scope_ids))
+    ).all()
 
     rows: list[dict[str, Any]] = []
 
@@ -111,13 +123,14 @@ def launch(
         add(UnitKind.ORGANIZATION, org.code, org.id)
         if org.level is not OrgLevel.CELL:
             add(UnitKind.LEADERSHIP, org.code, org.id)
-    for member in members:
-        add(UnitKind.MEMBER, member.code, member.organization_id, member.id)
-        if member.leads_id in scope_ids:
-            add(UnitKind.LEADER, member.code, member.leads_id, member.id)
+    for member_id, code, org_id, leads_id, _, _ in members:
+        add(UnitKind.MEMBER, code, org_id, member_id)
+        if leads_id in scope_ids:
+            add(UnitKind.LEADER, code, leads_id, member_id)
     # Core inserts of the tables: the ORM's bulk path costs several times as much per row.
+    # Nothing is read back: the deadlines are one INSERT ... SELECT per stage, and the mail is
+    # made from the rows above.
     session.connection().execute(insert(SQLModel.metadata.tables["unit"]), rows)
-    units = session.exec(select(Unit).where(Unit.cycle_id == cycle.id)).all()
 
     regular = {s: plan.due_at(d) for s, d in plan.due.as_dict().items()}
     pilot = (
@@ -125,18 +138,24 @@ def launch(
         if plan.pilots
         else regular
     )
-    session.execute(
-        insert(SQLModel.metadata.tables["stagedeadline"]),
-        [
-            {"unit_id": u.id, "stage": s, "due_at": (pilot if u.pilot else regular)[s]}
-            for u in units
-            for s in STAGES
-        ],
+    unit, deadline = SQLModel.metadata.tables["unit"], SQLModel.metadata.tables["stagedeadline"]
+    for stage in STAGES:
+        due = case(
+            (unit.c.pilot, literal(pilot[stage], UTCDateTime)),
+            else_=literal(regular[stage], UTCDateTime),
+        )
+        session.execute(
+            insert(deadline).from_select(
+                ["unit_id", "stage", "due_at"],
+                sa_select(unit.c.id, literal(stage), due).where(unit.c.cycle_id == cycle.id),
+            )
+        )
+    summary = LaunchSummary(
+        cycle=plan.code, created=True, pilot_units=sum(r["pilot"] for r in rows)
     )
-    summary = LaunchSummary(cycle=plan.code, created=True, pilot_units=sum(u.pilot for u in units))
-    for u in units:
-        summary.units[u.kind.value] = summary.units.get(u.kind.value, 0) + 1
-    mails = _plan_issued_mails(cycle, plan, units, members, directory, regular, pilot, settings)
+    for r in rows:
+        summary.units[r["kind"].value] = summary.units.get(r["kind"].value, 0) + 1
+    mails = _plan_issued_mails(cycle, plan, rows, members, directory, regular, pilot, settings)
     summary.mails_queued = queue(
         session, mails, now=now, sender=settings.smtp_from, quiet_until=plan.quiet_until(now)
     )
@@ -146,7 +165,7 @@ def launch(
 def _plan_issued_mails(
     cycle: Cycle,
     plan: Plan,
-    units: Any,
+    units: list[dict[str, Any]],
     members: Any,
     directory: Directory,
     regular: dict[str, datetime],
@@ -154,41 +173,58 @@ def _plan_issued_mails(
     settings: Settings,
 ) -> list[Mail]:
     """One mail per address, listing every unit that address answers for, with its deadlines."""
-    by_member = {m.id: m for m in members}
-    grouped: dict[str, tuple[Recipient, list[dict[str, Any]]]] = {}
-    for u in units:
-        m = by_member.get(u.member_id)
-        to = resolve("unit", UnitRef.of(u, m), directory, standing_org_id=cycle.launched_by_id)
+    by_member = {row[0]: row for row in members}
+    # Two deadline lists in all (the pilots' and everyone else's), each day worded once.
+    dues = {
+        flag: [{"stage": s, "due_local": format_day(days[s], plan)} for s in STAGES]
+        for flag, days in ((False, regular), (True, pilot))
+    }
+    grouped: dict[str, tuple[Recipient, list[dict[str, Any]], set[str]]] = {}
+    # Each mail lists its units organization by organization.
+    for u in sorted(units, key=lambda u: u["organization_id"]):
+        m = by_member.get(u["member_id"])
+        ref = (
+            UnitRef(u["kind"], u["organization_id"], m[4], m[5], m[0])
+            if m
+            else UnitRef(u["kind"], u["organization_id"])
+        )
+        to = resolve("unit", ref, directory, standing_org_id=cycle.launched_by_id)
         if to is None:
             continue
-        dues = pilot if u.pilot else regular
-        name = m.full_name if m else directory.orgs[u.organization_id].name
-        grouped.setdefault(to.email, (to, []))[1].append(
+        name = m[5] if m else directory.orgs[u["organization_id"]].name
+        entry = grouped.setdefault(to.email, (to, [], set()))
+        entry[1].append(
             {
-                "unit_code": u.code,
-                "unit_name": name,
-                "kind": u.kind.value,
-                "dues": [{"stage": s, "due_local": format_day(dues[s], plan)} for s in STAGES],
+                "unit_code": Slot(u["code"]),
+                "unit_name": Slot(name),
+                "kind": u["kind"].value,
+                "dues": dues[u["pilot"]],
             }
         )
+        entry[2].add(u["code"])
     context = mail_context(cycle, directory.orgs[cycle.launched_by_id].name)
-    return [
-        mail_to(
-            to,
-            kind="plan_issued",
-            key=f"plan:{cycle.code}:{email}",
-            cycle_id=cycle.id,
-            cycle=context,
-            context={
-                "units": items,
-                "link": links.url(
-                    settings.base_url,
-                    links.one_or_tasks(
-                        {links.self_review(cycle.code, i["unit_code"]) for i in items}
+    return mails_to(
+        [
+            (
+                to,
+                f"plan:{cycle.code}:{email}",
+                {
+                    "units": items,
+                    "link": Slot(
+                        links.url(
+                            settings.base_url,
+                            # links.one_or_tasks, without making pages it would not use
+                            links.self_review(cycle.code, next(iter(codes)))
+                            if len(codes) == 1
+                            else links.my_tasks(),
+                        )
                     ),
-                ),
-            },
-            settings=settings,
-        )
-        for email, (to, items) in grouped.items()
-    ]
+                },
+            )
+            for email, (to, items, codes) in grouped.items()
+        ],
+        kind="plan_issued",
+        cycle_id=cycle.id,
+        cycle=context,
+        settings=settings,
+    )

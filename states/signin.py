@@ -112,9 +112,15 @@ def read_link(settings: Settings, token: str) -> str:
     return str(data["p"])
 
 
-def sign_in_url(settings: Settings, person_key: str, path: str = "/") -> str:
-    """A ready sign-in link for `person_key` that lands on `path`."""
-    token = link_token(settings, person_key)
+def sign_in_url(
+    settings: Settings,
+    person_key: str,
+    path: str = "/",
+    serializer: URLSafeTimedSerializer | None = None,
+) -> str:
+    """A ready sign-in link for `person_key` that lands on `path` (`serializer`: the one
+    `_serializer(settings)` gives, found once for a batch of links)."""
+    token = (serializer or _serializer(settings)).dumps({"p": person_key})
     return f"{settings.base_url}/signin/{token}?next={quote(path, safe='')}"
 
 
@@ -213,21 +219,29 @@ def personalize(
     base = settings.base_url.rstrip("/")
     pattern = re.compile(re.escape(base) + r"(/[^\s\"'<>)\]]*)")
     bodies: dict[int, tuple[str, str]] = {}
+    serializer = _serializer(settings)
+
+    def _link(path: str, key: str | None) -> str:
+        parts = urlsplit(path)
+        if parts.path == "/signin" and parts.query:
+            query = parse_qs(parts.query)
+            named = query.get("for", [None])[0]
+            target = query.get("next", ["/"])[0] or "/"
+            if named:
+                return sign_in_url(settings, named, target, serializer)
+        if key is None or path.startswith(("/signin", "/static")):
+            return base + path
+        return sign_in_url(settings, key, path, serializer)
+
     for row in rows:
         assert row.id is not None
         key = keys.get(row.id)
+        made: dict[str, str] = {}  # the text's link and the HTML's are the same link
 
-        def link(path: str, key: str | None = key) -> str:
-            parts = urlsplit(path)
-            if parts.path == "/signin" and parts.query:
-                query = parse_qs(parts.query)
-                named = query.get("for", [None])[0]
-                target = query.get("next", ["/"])[0] or "/"
-                if named:
-                    return sign_in_url(settings, named, target)
-            if key is None or path.startswith(("/signin", "/static")):
-                return base + path
-            return sign_in_url(settings, key, path)
+        def link(path: str, key: str | None = key, made: dict[str, str] = made) -> str:
+            if path not in made:
+                made[path] = _link(path, key)
+            return made[path]
 
         text = pattern.sub(lambda m: link(m.group(1)), row.body_text)
         page = pattern.sub(lambda m: html.escape(link(html.unescape(m.group(1)))), row.body_html)

@@ -43,6 +43,7 @@ from tests.factories import (
     write_plan,
 )
 from tests.faulty_smtp import DROP, FaultyRecorder, FaultySMTPServer, wait_until
+from tests.flows.said import mail_said
 from tests.states.helpers import launch_cycle as queue_launch
 from tests.states.helpers import local
 
@@ -120,7 +121,7 @@ def test_a_rejected_recipient_is_failed_with_the_reason_and_the_rest_arrive(
         state, summary = _tick(url, TICK.isoformat())
         # Refused mail is not pending, and the run's state says it was refused.
         assert (
-            state.message
+            mail_said(state)
             == "all mail delivered; 2 refused for good (see the mail-failures artifact)"
         )
         assert summary["delivery"]["failed"] == 1  # A3's reminder, refused like the plan mail
@@ -150,7 +151,7 @@ def test_a_rejected_recipient_is_failed_with_the_reason_and_the_rest_arrive(
         # A later tick neither retries the refused mail nor sends anything again.
         state, summary = _tick(url, (TICK + timedelta(hours=1)).isoformat())
         assert (
-            state.message
+            mail_said(state)
             == "all mail delivered; 2 refused for good (see the mail-failures artifact)"
         )
         assert summary["delivery"]["sent"] == summary["delivery"]["failed"] == 0
@@ -190,7 +191,7 @@ def test_421_and_dropped_connections_are_retried_and_all_arrive_once(
         assert handler.injected[-1] == (dropped_at, DROP)
         assert state.message.startswith("mail pending"), state.message
         pending = [r for r in _rows(engine) if r.status == MailStatus.PENDING]
-        assert state.message == f"mail pending: {len(pending)}" and pending
+        assert mail_said(state) == f"mail pending: {len(pending)}" and pending
         assert summary["delivery"]["retried"] == len(pending)
         for row in pending:
             assert row.last_error is not None and "Disconnected" in row.last_error, row.last_error
@@ -199,12 +200,12 @@ def test_421_and_dropped_connections_are_retried_and_all_arrive_once(
         # Rerun at the same instant: the retries wait on the cycle's clock, nothing goes out.
         received = len(server.messages)
         state, _ = _tick(url, TICK.isoformat())
-        assert state.message == f"mail pending: {len(pending)}"
+        assert mail_said(state) == f"mail pending: {len(pending)}"
         assert len(server.messages) == received
 
         # An hour later on the cycle's clock the rest goes, and nothing goes twice.
         state, _ = _tick(url, (TICK + timedelta(hours=1)).isoformat())
-        assert state.message == "all mail delivered"
+        assert mail_said(state) == "all mail delivered"
         assert handler.data_commands == len(server.messages) + 2  # the 421 and the drop
     copies = _copies(server.messages)
     assert Counter(r for _, r in copies) == Counter(PLAN_ISSUED) + Counter(REMINDED)
@@ -290,7 +291,7 @@ def test_two_ticks_at_once_on_postgres_send_nothing_twice(
             # another run, not that mail is pending; once both have ended nothing is.
             assert _statuses(engine)["pending"] == _statuses(engine)["sending"] == 0
             assert all(
-                s.message == "all mail delivered"
+                mail_said(s) == "all mail delivered"
                 or s.message.startswith("being sent by another run: ")
                 for s in states
             ), [s.message for s in states]
@@ -393,7 +394,7 @@ def test_kill_9_mid_delivery_then_rerun_loses_nothing(
             f"the rerun left {after['sending']} rows in 'sending' claimed by the killed "
             f"process (pid {tick.pid}): they are never sent until the claim lease runs out"
         )
-        assert state.message == "all mail delivered"
+        assert mail_said(state) == "all mail delivered"
         assert after == Counter({"sent": 314 + 5})
 
     copies = _copies(server.messages)

@@ -15,6 +15,7 @@ from models import Level
 from states import approve, submit_self_review
 from states.self_review import ShortcomingInput
 from tests.factories import OVERDUE_ON_22_NOV, PLAN_ISSUED_TO, REMINDED_ON_19_NOV, write_plan
+from tests.flows.said import mail_said
 from tests.states.helpers import act, local, outbox, place, review_form
 from tests.states.helpers import launch_cycle as launch_states
 
@@ -31,7 +32,7 @@ def _new(server: LocalSMTPServer, seen: int) -> set[str]:
 def _tick_twice(url: str, server: LocalSMTPServer, now: datetime) -> set[str]:
     seen = len(server.messages)
     state = review_cycle("TT-2026", now=now.isoformat(), database_url=url, return_state=True)
-    assert state.is_completed() and state.message == "all mail delivered"
+    assert state.is_completed() and mail_said(state) == "all mail delivered"
     received = _new(server, seen)
     again = len(server.messages)
     review_cycle("TT-2026", now=now.isoformat(), database_url=url)
@@ -91,6 +92,12 @@ def test_mails_reach_the_right_people_at_the_right_ticks(
     assert overdue is not None and "G1" in str(overdue.data)
     process = Artifact.get("tt-2026-process")
     assert process is not None and "opinions awaited" in str(process.data)
+    progress = Artifact.get("tt-2026-progress")
+    assert progress is not None and progress.type == "progress"
+    assert "units decided" in str(progress.description)
+    tick = Artifact.get("tt-2026-tick")
+    assert tick is not None and tick.type == "markdown"
+    assert "## Sent" in str(tick.data) and "Mails sent:" in str(tick.data)
     insights = Artifact.get("tt-2026-insights")
     assert insights is not None and "at risk: self_review" in str(insights.data)
 
@@ -104,7 +111,7 @@ def test_a_tick_with_the_smtp_server_down_ends_with_mail_pending(
     state = review_cycle(
         "TT-2026", now=local("2026-11-19 08:00").isoformat(), database_url=url, return_state=True
     )
-    assert state.is_completed() and state.message == "mail pending: 19"
+    assert state.is_completed() and mail_said(state) == "mail pending: 19"
     waiting = state.result()["status"]["mail_retrying"]
     assert sum(w["messages"] for w in waiting) == 19
     assert all("Connect" in w["error"] or "refused" in w["error"] for w in waiting), waiting
