@@ -59,26 +59,29 @@ def test_an_imported_committee_is_exactly_who_sits_on_it(seated: Engine) -> None
 
 
 def _approver_refusal(engine: Engine, actor: str, code: str) -> str | None:
+    """The code of the refusal the approving-committee guard gives, or None."""
     with Session(engine) as session:
         cycle = get_cycle(session, CYCLE)
         member = session.exec(select(Member).where(Member.code == actor)).one()
         unit = session.exec(select(Unit).where(Unit.code == code)).one()
         ctx = GuardContext.load(session, cycle, member, [unit])
-        return PERSON_GUARDS["actor_on_approving_committee"](ctx, unit)
+        refusal = PERSON_GUARDS["actor_on_approving_committee"](ctx, unit)
+        return None if refusal is None else refusal.code
 
 
 def test_the_standing_committee_as_imported_approves(seated: Engine) -> None:
     # B1 sits on D's standing committee: it decides G1's collective (D approves G1's units).
     assert _approver_refusal(seated, "B1", "O:G1") is None
     # Not its own: B1 heads C2, on G2's committee.
-    assert "may not decide its own collective" in (_approver_refusal(seated, "B1", "O:G2") or "")
-    assert "is not on the approving committee" in (_approver_refusal(seated, "E2", "O:G1") or "")
+    assert _approver_refusal(seated, "B1", "O:G2") == "decides_own_collective"
+    assert _approver_refusal(seated, "E2", "O:G1") == "not_approver"
 
 
 def test_a_seat_on_an_unknown_committee_is_refused(engine: Engine, tmp_path: Path) -> None:
     with pytest.raises(ImportRejected) as rejected:
         _import(engine, tmp_path, {"A3": "NOPE", "B3": "D:board"})
     assert [p.split(": ", 1)[1] for p in rejected.value.problems] == [
-        "committees 'NOPE' is not an organization code or CODE:standing",
-        "committees 'D:board' is not an organization code or CODE:standing",
+        "committees 'NOPE': 'NOPE' is not an organization in organizations.csv or already imported",
+        "committees 'D:board' is not a seat: write CODE (its committee), CODE:standing, "
+        "CODE:inspection or CODE:team=NAME",
     ]
