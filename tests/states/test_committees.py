@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from models import ImportRejected, Unit, session_scope
+from models.errors import Refusal
 from models.org_import import import_organizations
 from models.organization import Member
 from states.cycles import get_cycle
@@ -59,14 +60,14 @@ def test_an_imported_committee_is_exactly_who_sits_on_it(seated: Engine) -> None
 
 
 def _approver_refusal(engine: Engine, actor: str, code: str) -> str | None:
-    """The code of the refusal the approving-committee guard gives, or None."""
+    """The code of the approver guard's refusal, or None when the actor may decide."""
     with Session(engine) as session:
         cycle = get_cycle(session, CYCLE)
         member = session.exec(select(Member).where(Member.code == actor)).one()
         unit = session.exec(select(Unit).where(Unit.code == code)).one()
         ctx = GuardContext.load(session, cycle, member, [unit])
         refusal = PERSON_GUARDS["actor_on_approving_committee"](ctx, unit)
-        return None if refusal is None else refusal.code
+        return refusal.code if isinstance(refusal, Refusal) else refusal
 
 
 def test_the_standing_committee_as_imported_approves(seated: Engine) -> None:
@@ -82,7 +83,8 @@ def test_a_seat_on_an_unknown_committee_is_refused(engine: Engine, tmp_path: Pat
     with pytest.raises(ImportRejected) as rejected:
         _import(engine, tmp_path, {"A3": "NOPE", "B3": "D:board"})
     assert [p.split(": ", 1)[1] for p in rejected.value.problems] == [
-        "committees 'NOPE': 'NOPE' is not an organization in organizations.csv or already imported",
+        "committees 'NOPE': 'NOPE' is not an organization in organizations.csv or already "
+        "imported",
         "committees 'D:board' is not a seat: write CODE (its committee), CODE:standing, "
         "CODE:inspection or CODE:team=NAME",
     ]
