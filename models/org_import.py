@@ -15,6 +15,7 @@ from models._types import utcnow
 from models.errors import ImportRejected
 from models.organization import Member, Organization, OrgLevel
 from vocabulary import _
+from vocabulary.wording.seats import WORDS as SEATS
 
 ORG_COLUMNS = ("code", "name", "level", "parent_code", "email")
 MEMBER_COLUMNS = ("code", "full_name", "email", "organization_code")
@@ -184,16 +185,31 @@ def _validate_members(members: Rows, org_codes: set[str]) -> None:
                     f"{members.name}:{line}: {column} {value!r} is not an organization"
                 )
         for seat in committee_seats(row.get("committees") or ""):
-            code, _, body = seat.partition(":")
-            if code not in org_codes or body not in ("", "standing"):
-                members.problems.append(
-                    f"{members.name}:{line}: committees {seat!r} is not an organization code "
-                    "or CODE:standing"
-                )
+            problem = _seat_problem(seat, org_codes)
+            if problem is not None:
+                members.add(line, problem)
+
+
+def _seat_problem(seat: str, org_codes: set[str]) -> str | None:
+    """Why a seat cannot be taken, in the current language; None if it can."""
+    code, _colon, body = seat.partition(":")
+    if body.startswith("team="):
+        team = body[len("team=") :]
+        if not _CODE.match(team) or len(team) > limits.CODE:
+            return _(SEATS["seat_bad_team"]).format(
+                seat=seat, team=team, allowed=_(limits.CODE_CHARACTERS)
+            )
+    elif body not in ("", "standing", "inspection"):
+        return _(SEATS["seat_bad_body"]).format(seat=seat)
+    if code not in org_codes:
+        return _(SEATS["seat_unknown_organization"]).format(seat=seat, code=code)
+    return None
 
 
 def committee_seats(value: str) -> list[str]:
-    """The seats a `committees` field names: `CODE` or `CODE:standing`, space or ; separated."""
+    """The seats a `committees` field names, space or ; separated: `CODE` (its committee),
+    `CODE:standing`, `CODE:inspection` (its inspection commission) or `CODE:team=NAME` (the
+    directing team NAME, which follows CODE)."""
     return [s for s in value.replace(";", " ").split() if s]
 
 

@@ -42,6 +42,12 @@ class Directory:
     # and on its standing committee. An organization with seats has exactly those members.
     seats: dict[int, set[int]] = field(default_factory=dict)
     standing: dict[int, set[int]] = field(default_factory=dict)
+    # CODE:inspection: org id -> member ids on its inspection commission (UBKT).
+    inspection: dict[int, set[int]] = field(default_factory=dict)
+    # CODE:team=NAME: team name -> (org ids it follows, member ids on it).
+    teams: dict[str, tuple[set[int], set[int]]] = field(default_factory=dict)
+    # Member id -> code, for every member the import seats anywhere.
+    seated_codes: dict[int, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, session: Session) -> Directory:
@@ -94,18 +100,46 @@ class Directory:
         by_code = {n.code: n for n in nodes}
         seats: dict[int, set[int]] = defaultdict(set)
         standing: dict[int, set[int]] = defaultdict(set)
+        inspection: dict[int, set[int]] = defaultdict(set)
+        teams: dict[str, tuple[set[int], set[int]]] = {}
+        codes: dict[int, str] = {}
         seated = session.exec(
-            select(Member.id, Member.committees).where(col(Member.committees).is_not(None))
+            select(Member.id, Member.code, Member.committees).where(
+                col(Member.committees).is_not(None)
+            )
         )
-        for member_id, committees in seated:
+        for member_id, member_code, committees in seated:
+            if member_id is None:
+                continue
+            codes[member_id] = member_code
             for seat in (committees or "").split():
                 code, _, body = seat.partition(":")
                 seat_org = by_code.get(code)
-                if seat_org is not None and member_id is not None:
-                    (standing if body == "standing" else seats)[seat_org.id].add(member_id)
+                if seat_org is None:
+                    continue
+                if body == "standing":
+                    standing[seat_org.id].add(member_id)
+                elif body == "inspection":
+                    inspection[seat_org.id].add(member_id)
+                elif body.startswith("team="):
+                    followed, on_team = teams.setdefault(body[len("team=") :], (set(), set()))
+                    followed.add(seat_org.id)
+                    on_team.add(member_id)
+                else:
+                    seats[seat_org.id].add(member_id)
         for org_id, members in standing.items():
             seats[org_id] |= members  # a standing committee sits on its committee
-        return cls({n.id: n for n in nodes}, by_code, children, heads, dict(seats), dict(standing))
+        return cls(
+            {n.id: n for n in nodes},
+            by_code,
+            children,
+            heads,
+            dict(seats),
+            dict(standing),
+            dict(inspection),
+            teams,
+            codes,
+        )
 
     def lineage(self, org_id: int) -> Iterator[OrgNode]:
         """The organization itself, then each one above it up to the root."""
@@ -145,6 +179,21 @@ class Directory:
         return member_id in self.heads.get(org_id, []) or member_id in self.standing.get(
             org_id, set()
         )
+
+    def inspection_commission(self, org_id: int) -> set[int] | None:
+        """The members the import seats on an organization's inspection commission, or None
+        where nobody is (the plan's list stands then)."""
+        return self.inspection.get(org_id)
+
+    def teams_within(self, root_id: int) -> dict[str, tuple[set[int], set[int]]]:
+        """The imported directing teams following organizations in `root_id`'s subtree: name ->
+        (those organizations' ids, member ids on the team). Empty where none is imported."""
+        found: dict[str, tuple[set[int], set[int]]] = {}
+        for name, (followed, members) in self.teams.items():
+            inside = {o for o in followed if self.in_subtree(o, root_id)}
+            if inside:
+                found[name] = (inside, members)
+        return found
 
     def leads_within(self, member_leads_id: int | None, org_id: int) -> bool:
         """Whether a member heads `org_id` or one of the organizations above it."""

@@ -16,10 +16,9 @@ from sqlmodel import Session, col, func, select
 from models.cycle import Cycle, Unit
 from models.errors import NotFound, Refusal
 from models.organization import Member, Organization, OrgLevel
-from states.cycles import plan_of
 from states.directory import Directory
 from states.machine import UnitState
-from states.plan import Plan
+from states.seating import directing_teams, inspection_commission
 
 
 class Role(StrEnum):
@@ -68,10 +67,6 @@ def active_cycles(session: Session) -> list[Cycle]:
     )
 
 
-def _plans(cycles: list[Cycle]) -> list[Plan]:
-    return [plan_of(c) for c in cycles]
-
-
 def person(session: Session, key: str) -> Person:
     """The person a sign-in link or session names, with their roles as they are now.
 
@@ -99,10 +94,10 @@ def person(session: Session, key: str) -> Person:
         roles.add(Role.SECRETARY if leads.level is OrgLevel.CELL else Role.COMMITTEE)
     elif member.id is not None and _on_a_committee(directory, member.id):
         roles.add(Role.COMMITTEE)
-    for plan in _plans(cycles):
-        if code in plan.inspection_commission:
+    for cycle in cycles:
+        if code in inspection_commission(directory, cycle):
             roles.add(Role.INSPECTION)
-        if any(team.lead == code for team in plan.directing_teams):
+        if any(code in team.members for team in directing_teams(directory, cycle)):
             roles.add(Role.DIRECTING_TEAM)
     return Person(
         key,

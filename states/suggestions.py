@@ -21,6 +21,7 @@ from states.guards import GuardContext, person_guard
 from states.machine import RE_REVIEW, UnitState
 from states.recipients import UnitRef, resolve
 from states.refusing import refuse_batch
+from states.seating import inspection_commission
 from states.service import ActionResult, Checked, apply_moves, check_action
 from states.text_limits import check_lengths
 
@@ -38,7 +39,7 @@ def roles_for(ctx: GuardContext, unit: Unit) -> list[str]:
     if ctx.directory.leads_within(ctx.actor.leads_id, approving.id):
         standing = ctx.actor.leads_id == ctx.cycle.launched_by_id
         roles.append("standing" if standing else "committee")
-    if ctx.actor.code in plan_of(ctx.cycle).inspection_commission:
+    if ctx.actor.code in inspection_commission(ctx.directory, ctx.cycle):
         roles.append("inspection")
     return roles
 

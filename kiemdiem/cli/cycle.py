@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -22,6 +25,9 @@ from kiemdiem.cli._common import (
 )
 from kiemdiem.cli._words import App
 from vocabulary import N_, _, dates, names
+
+if TYPE_CHECKING:
+    from models import StorageFailed
 
 app = App(help=N_("Yearly review cycles: list, launch, tick, status, close."))
 
@@ -146,9 +152,10 @@ def tick(code: CycleArg, now: NowOption = None) -> None:
     prepare_prefect()
     from flows import review_cycle
 
-    summary = review_cycle(
-        code, now=resolve_now(now).isoformat(), database_url=load_settings().database_url
-    )
+    with storage_failures_in_one_line():
+        summary = review_cycle(
+            code, now=resolve_now(now).isoformat(), database_url=load_settings().database_url
+        )
     moved = {k: v for k, v in summary["advanced"]["moved"].items() if v}
     moves = ", ".join(f"{names.STATES.name(k)} {v}" for k, v in moved.items()) or _("nothing")
     console.print(
@@ -159,6 +166,52 @@ def tick(code: CycleArg, now: NowOption = None) -> None:
             mail=_mail(summary["status"]["mails"]),
         )
     )
+
+
+def _storage_failure_in(exc: BaseException | None) -> StorageFailed | None:
+    """The StorageFailed `exc` is or was raised from, if any."""
+    from models import StorageFailed
+
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, StorageFailed):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+class _NoStorageFailureRecords(logging.Filter):
+    """Drops the records Prefect logs about a run that failed on a storage failure (the
+    task's and the flow's traceback, their "Finished in state Failed" lines): the CLI says
+    it in one line after the run."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and _storage_failure_in(record.exc_info[1]) is not None:
+            return False
+        return "StorageFailed" not in record.getMessage()
+
+
+@contextmanager
+def storage_failures_in_one_line() -> Iterator[None]:
+    """Run a flow so that a full disk or a read-only database inside it is one line: the
+    StorageFailed itself raised (main prints it), none of Prefect's records about it."""
+    quiet = _NoStorageFailureRecords()
+    names = [n for n in logging.root.manager.loggerDict if n.split(".")[0] == "prefect"]
+    handlers = {h for n in names for h in logging.getLogger(n).handlers}
+    handlers.update(logging.getLogger().handlers)
+    for handler in handlers:
+        handler.addFilter(quiet)
+    try:
+        yield
+    except Exception as exc:
+        failure = _storage_failure_in(exc)
+        if failure is None or failure is exc:
+            raise
+        raise failure from None
+    finally:
+        for handler in handlers:
+            handler.removeFilter(quiet)
 
 
 def _mail(counts: dict[str, Any]) -> str:

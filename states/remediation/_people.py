@@ -20,6 +20,7 @@ from states.guards import GuardContext, person_guard
 from states.remediation._common import R, _copies, _refuse
 from states.remediation._mail import queue_assigned_mail
 from states.remediation._record import _sync_deadlines
+from states.seating import inspection_commission
 from states.service import ActionResult, apply_moves, check_action
 from states.text_limits import check_lengths
 from vocabulary import dates
@@ -275,7 +276,7 @@ def supervise(
     check_lengths([("note", note, "note")])
     item, _, cycle = _item(session, shortcoming_id)
     actor = get_member(session, actor_code)
-    commission = plan_of(cycle).inspection_commission
+    commission = inspection_commission(Directory.load(session), cycle)
     problems: list[str | Refusal] = []
     if actor.code not in commission:
         problems.append(

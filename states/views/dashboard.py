@@ -22,6 +22,7 @@ from models.organization import Organization
 from states.cycles import days_late, get_cycle, get_member, get_units, plan_of
 from states.directory import Directory, OrgNode
 from states.machine import STAGE_OF_STATE, STAGES, UnitState
+from states.seating import directing_teams
 from states.views._common import names_of
 
 # The order units move through; a returned unit is back at its self-review.
@@ -124,7 +125,7 @@ def scope_of(
         who = f"{person.code} ({person.full_name})"
         if directory.leads_within(person.leads_id, launching.id):
             return Scope(True, [launching], "office")
-        teams = [t for t in plan_of(cycle).directing_teams if t.lead == person.code]
+        teams = [t for t in directing_teams(directory, cycle) if person.code in t.members]
         roots += [
             directory.by_code[c] for t in teams for c in t.organizations if c in directory.by_code
         ]

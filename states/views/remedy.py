@@ -13,9 +13,10 @@ from sqlmodel import Session, col
 from models.cycle import Unit
 from models.organization import Member
 from models.remediation import RemediationNote, RemediationStatus, Shortcoming
-from states.cycles import get_cycle, get_member, plan_of
+from states.cycles import get_cycle, get_member
 from states.directory import Directory
 from states.remediation._common import _split
+from states.seating import inspection_commission
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ def remediation_view(session: Session, cycle_code: str, person_code: str) -> Rem
     cycle = get_cycle(session, cycle_code)
     person = get_member(session, person_code)
     directory = Directory.load(session)
-    supervisor = person.code in plan_of(cycle).inspection_commission
+    supervisor = person.code in inspection_commission(directory, cycle)
     led = (
         [o.id for o in directory.orgs.values() if directory.in_subtree(o.id, person.leads_id)]
         if person.leads_id is not None

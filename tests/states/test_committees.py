@@ -78,10 +78,13 @@ def test_the_standing_committee_as_imported_approves(seated: Engine) -> None:
     assert _approver_refusal(seated, "E2", "O:G1") == "not_approver"
 
 
+@pytest.mark.usefixtures("english")  # it reads the English words
 def test_a_seat_on_an_unknown_committee_is_refused(engine: Engine, tmp_path: Path) -> None:
     with pytest.raises(ImportRejected) as rejected:
         _import(engine, tmp_path, {"A3": "NOPE", "B3": "D:board"})
     assert [p.split(": ", 1)[1] for p in rejected.value.problems] == [
-        "committees 'NOPE' is not an organization code or CODE:standing",
-        "committees 'D:board' is not an organization code or CODE:standing",
+        "committees 'NOPE': 'NOPE' is not an organization in organizations.csv or already "
+        "imported",
+        "committees 'D:board' is not a seat: write CODE (its committee), CODE:standing, "
+        "CODE:inspection or CODE:team=NAME",
     ]
