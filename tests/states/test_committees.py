@@ -83,8 +83,7 @@ def test_a_seat_on_an_unknown_committee_is_refused(engine: Engine, tmp_path: Pat
     with pytest.raises(ImportRejected) as rejected:
         _import(engine, tmp_path, {"A3": "NOPE", "B3": "D:board"})
     assert [p.split(": ", 1)[1] for p in rejected.value.problems] == [
-        "committees 'NOPE': 'NOPE' is not an organization in organizations.csv or already "
-        "imported",
+        "committees 'NOPE': 'NOPE' is not an organization in organizations.csv or already imported",
         "committees 'D:board' is not a seat: write CODE (its committee), CODE:standing, "
         "CODE:inspection or CODE:team=NAME",
     ]
