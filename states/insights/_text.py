@@ -18,6 +18,7 @@ import zlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import combinations, compress
 
 from rapidfuzz.distance import Indel
@@ -44,8 +45,19 @@ def normalise(text: str) -> str:
     return " ".join(words_of(text))
 
 
+# A submitted review does not change, and every tick reads the cycle's reviews again: the
+# words, shingles and scores of texts already seen are remembered (bounded) in the process
+# that ticks, so a tick pays only for what is new since the last one.
+CACHED = 1 << 16
+
+
 def similarity(a: str, b: str) -> float:
     """0..1: one minus the share of characters to insert or delete to turn one into the other."""
+    return _similarity(a, b) if a <= b else _similarity(b, a)
+
+
+@lru_cache(maxsize=CACHED * 4)
+def _similarity(a: str, b: str) -> float:
     return float(Indel.normalized_similarity(a, b))
 
 
@@ -81,18 +93,27 @@ class _Anchors(dict[str, bool]):
         return keep
 
 
-def _shingles(words: list[str], anchors: _Anchors) -> set[tuple[str, ...]]:
+_ANCHORS = _Anchors()  # the same for every text: a word's hash decides
+
+
+@lru_cache(maxsize=CACHED)
+def _shingles(words: tuple[str, ...]) -> frozenset[tuple[str, ...]]:
     """The text's runs of four words (a template's phrase with what fills it) that start at
     an anchor word: a copy and its source share dozens, at a fraction of the cost of all."""
     runs = zip(*(words[i:] for i in range(SHINGLE)), strict=False)
-    return set(compress(runs, map(anchors.__getitem__, words)))
+    return frozenset(compress(runs, map(_ANCHORS.__getitem__, words)))
+
+
+@lru_cache(maxsize=CACHED)
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(words_of(text))
 
 
 def near_duplicates(texts: Iterable[Text], *, threshold: float) -> list[Match]:
     """Pairs of texts of the same group at least `threshold` similar (after normalising)."""
-    groups: dict[str, list[tuple[str, str, list[str]]]] = defaultdict(list)
+    groups: dict[str, list[tuple[str, str, tuple[str, ...]]]] = defaultdict(list)
     for t in texts:
-        words = words_of(t.text)
+        words = _words(t.text)
         if len(words) >= MIN_WORDS:
             groups[t.group].append((t.key, " ".join(words), words))
     found: list[Match] = []
@@ -102,10 +123,9 @@ def near_duplicates(texts: Iterable[Text], *, threshold: float) -> list[Match]:
 
 
 def _in_group(
-    group: str, members: Sequence[tuple[str, str, list[str]]], threshold: float
+    group: str, members: Sequence[tuple[str, str, tuple[str, ...]]], threshold: float
 ) -> list[Match]:
-    anchors = _Anchors()
-    shingles = [_shingles(words, anchors) for _, _, words in members]
+    shingles = [_shingles(words) for _, _, words in members]
     df: Counter[tuple[str, ...]] = Counter()
     for s in shingles:
         df.update(s)

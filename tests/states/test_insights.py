@@ -25,6 +25,7 @@ from states.directory import Directory, OrgNode
 from states.insights import (
     Text,
     Track,
+    _text,
     backtest,
     comparison,
     cycle_insights,
@@ -62,6 +63,22 @@ def test_an_edited_copy_is_found_and_honest_reviews_of_the_same_form_are_not() -
     found = near_duplicates(texts, threshold=0.85)
     assert [(m.a, m.b, m.group) for m in found] == [("M:5", "M:copy", "G1")]
     assert 0.85 <= found[0].similarity < 1
+
+
+def test_a_tick_after_another_compares_only_what_is_new() -> None:
+    # Every tick reads the cycle's reviews again; those already compared cost nothing twice.
+    rng = random.Random(11)
+    honest = [honest_review(rng) for _ in range(60)]
+    texts = [Text(f"M:{i}", "G1", _words(r)) for i, r in enumerate(honest)]
+    texts.append(Text("M:copy", "G1", _words(copied_review(rng, honest[3], 0.1))))
+    first = near_duplicates(texts, threshold=0.85)
+    computed = _text._similarity.cache_info().misses
+    assert near_duplicates(texts, threshold=0.85) == first
+    assert _text._similarity.cache_info().misses == computed
+    texts.append(Text("M:copy2", "G1", _words(copied_review(rng, honest[7], 0.1))))
+    again = near_duplicates(texts, threshold=0.85)
+    assert {(m.a, m.b) for m in again} >= {(m.a, m.b) for m in first} | {("M:7", "M:copy2")}
+    assert _text._similarity.cache_info().misses > computed
 
 
 # --- rows made by hand for the patterns --------------------------------------------------
