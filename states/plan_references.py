@@ -140,5 +140,5 @@ def past_due_warning(plan: Plan, now: datetime) -> str | None:
     return _(
         "every due date of the plan is already past (the last, {day}, ended before {now}): "
         "every unit will be overdue at the first tick and escalate at once; check the dates "
-        "or the clock (--now)"
+        "or the clock the cycle runs on"
     ).format(day=last, now=f"{now:%Y-%m-%d %H:%M} UTC")
