@@ -29,11 +29,12 @@ from models import (
     load_settings,
     session_scope,
 )
+from models.org_import import import_organizations
 from states import advance, escalate, launch, load_plan
 from states.cycles import begin_tick, get_cycle
 from states.escalation import EscalationResult
 from states.rule_set import load_rule_set
-from tests.factories import write_plan
+from tests.factories import MEMBER_HEADER, MEMBERS, ORG_HEADER, ORGS, write_csv, write_plan
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 CYCLE = "TT-2026"
@@ -141,3 +142,16 @@ def place(engine: Engine, code: str, unit_state: str, **values: Any) -> None:
         for name, value in values.items():
             setattr(unit, name, value)
         session.add(unit)
+
+
+def import_seated(engine: Engine, tmp_path: Path, seats: dict[str, str]) -> None:
+    """The factories' district, each member in `seats` given that `committees` value."""
+    members = [{**m, "committees": seats.get(m["code"], "")} for m in MEMBERS]
+    with session_scope(engine) as session:
+        import_organizations(
+            session=session,
+            organizations_csv=write_csv(tmp_path / "organizations.csv", ORG_HEADER, ORGS),
+            members_csv=write_csv(
+                tmp_path / "members.csv", [*MEMBER_HEADER, "committees"], members
+            ),
+        )

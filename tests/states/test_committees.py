@@ -9,34 +9,20 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from models import ImportRejected, Unit, session_scope
+from models import ImportRejected, Unit
 from models.errors import Refusal
-from models.org_import import import_organizations
 from models.organization import Member
 from states.cycles import get_cycle
 from states.directory import Directory
 from states.guards import PERSON_GUARDS, Electorate, GuardContext
-from tests.factories import MEMBER_HEADER, MEMBERS, ORG_HEADER, ORGS, write_csv
-from tests.states.helpers import CYCLE, launch_cycle, local
+from tests.states.helpers import CYCLE, import_seated, launch_cycle, local
 
 SEATS = {"A3": "G1", "B1": "D:standing"}
 
 
-def _import(engine: Engine, tmp_path: Path, seats: dict[str, str]) -> None:
-    members = [{**m, "committees": seats.get(m["code"], "")} for m in MEMBERS]
-    with session_scope(engine) as session:
-        import_organizations(
-            session=session,
-            organizations_csv=write_csv(tmp_path / "organizations.csv", ORG_HEADER, ORGS),
-            members_csv=write_csv(
-                tmp_path / "members.csv", [*MEMBER_HEADER, "committees"], members
-            ),
-        )
-
-
 @pytest.fixture
 def seated(engine: Engine, tmp_path: Path) -> Engine:
-    _import(engine, tmp_path, SEATS)
+    import_seated(engine, tmp_path, SEATS)
     launch_cycle(engine, tmp_path, local("2026-11-10 08:00"))
     return engine
 
@@ -81,7 +67,7 @@ def test_the_standing_committee_as_imported_approves(seated: Engine) -> None:
 @pytest.mark.usefixtures("english")  # it reads the English words
 def test_a_seat_on_an_unknown_committee_is_refused(engine: Engine, tmp_path: Path) -> None:
     with pytest.raises(ImportRejected) as rejected:
-        _import(engine, tmp_path, {"A3": "NOPE", "B3": "D:board"})
+        import_seated(engine, tmp_path, {"A3": "NOPE", "B3": "D:board"})
     assert [p.split(": ", 1)[1] for p in rejected.value.problems] == [
         "committees 'NOPE': 'NOPE' is not an organization in organizations.csv or already imported",
         "committees 'D:board' is not a seat: write CODE (its committee), CODE:standing, "

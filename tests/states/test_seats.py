@@ -12,7 +12,6 @@ from sqlmodel import Session, select
 
 from models import ActionRefused, ImportRejected, RemediationNote, Unit, session_scope
 from models.db import get_engine, init_db
-from models.org_import import import_organizations
 from models.organization import Member
 from states.cycles import get_cycle
 from states.directory import Directory
@@ -20,8 +19,7 @@ from states.guards import PERSON_GUARDS, GuardContext
 from states.people import Role, person
 from states.remediation import supervise
 from states.views.dashboard import scope_of
-from tests.factories import MEMBER_HEADER, MEMBERS, ORG_HEADER, ORGS, write_csv
-from tests.states.helpers import CYCLE, launch_cycle, local, tick
+from tests.states.helpers import CYCLE, import_seated, launch_cycle, local, tick
 from tests.states.test_remediation import APPROVED, _member_with_shortcomings
 
 pytestmark = pytest.mark.usefixtures("english")
@@ -29,18 +27,6 @@ pytestmark = pytest.mark.usefixtures("english")
 LAUNCH = local("2026-11-10 08:00")
 # A3 sits on the district's inspection commission; E2 on directing team T1, following G2.
 SEATS = {"A3": "D:inspection", "E2": "G2:team=T1", "B3": "G1; C1:team=T1"}
-
-
-def _import(engine: Engine, tmp_path: Path, seats: dict[str, str]) -> None:
-    members = [{**m, "committees": seats.get(m["code"], "")} for m in MEMBERS]
-    with session_scope(engine) as session:
-        import_organizations(
-            session=session,
-            organizations_csv=write_csv(tmp_path / "organizations.csv", ORG_HEADER, ORGS),
-            members_csv=write_csv(
-                tmp_path / "members.csv", [*MEMBER_HEADER, "committees"], members
-            ),
-        )
 
 
 @pytest.fixture
@@ -52,7 +38,7 @@ def sqlite(sqlite_url: str) -> Engine:
 
 @pytest.fixture
 def seated(sqlite: Engine, tmp_path: Path) -> Engine:
-    _import(sqlite, tmp_path, SEATS)
+    import_seated(sqlite, tmp_path, SEATS)
     # The plan still names B4 and a team led by B4: the imported seats replace both.
     team = {"code": "P1", "name": "Tổ 1", "lead": "B4", "organizations": ["G1"]}
     launch_cycle(
@@ -137,7 +123,7 @@ def test_a_seated_team_member_watches_the_teams_organizations(seated: Engine) ->
 
 
 def test_without_seats_the_plans_lists_stand(sqlite: Engine, tmp_path: Path) -> None:
-    _import(sqlite, tmp_path, {})
+    import_seated(sqlite, tmp_path, {})
     team = {"code": "P1", "name": "Tổ 1", "lead": "E2", "organizations": ["G1"]}
     launch_cycle(sqlite, tmp_path, LAUNCH, inspection_commission=["B3"], directing_teams=[team])
     assert Role.INSPECTION in _roles(sqlite, "B3")
@@ -152,9 +138,9 @@ def test_without_seats_the_plans_lists_stand(sqlite: Engine, tmp_path: Path) -> 
 def test_bad_seats_are_refused_at_their_line_and_nothing_is_written(
     sqlite: Engine, tmp_path: Path
 ) -> None:
-    _import(sqlite, tmp_path, {"A3": "D:inspection"})
+    import_seated(sqlite, tmp_path, {"A3": "D:inspection"})
     with pytest.raises(ImportRejected) as rejected:
-        _import(
+        import_seated(
             sqlite,
             tmp_path,
             {
