@@ -24,3 +24,12 @@ class SigninRequest(SQLModel, table=True):
     at: datetime = Field(sa_type=UTCDateTime)
     address_hash: str = Field(max_length=64)
     client_hash: str = Field(max_length=64)
+
+
+class UsedSigninLink(SQLModel, table=True):
+    """A sign-in link already exchanged for a session: the hash of its per-link id (never the
+    link), kept until the link would have expired anyway, so each link signs in once in
+    every process sharing the database."""
+
+    id_hash: str = Field(primary_key=True, max_length=64)
+    expires_at: datetime = Field(sa_type=UTCDateTime, index=True)

@@ -8,6 +8,11 @@ live token and a copy of the database holds none. A link that names its person e
 signs in as) is signed for that person. A mail whose address is several people's, or no
 one's, keeps plain links: the page asks them to sign in.
 
+A link signs in once (`use_link`): opening it only shows a page with one button (mail scanners
+that fetch every link consume nothing), and the button's POST records the hash of the link's
+random id, with the time the link expires, in `UsedSigninLink`; a second exchange, in any
+process, is refused. The rows are purged once past their expiry, at each exchange.
+
 Fresh links asked for on the sign-in page (`request_link`) are counted per address and per
 client in the database, so the limit holds across every process serving the pages.
 """
@@ -26,14 +31,18 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import parse_qs, quote, urlsplit
 
+from dataclasses import dataclass
+
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import delete
 from sqlmodel import Session, col, func, select
 
 from models.errors import ConfigError, KiemdiemError
 from models.organization import Member, Organization
 from models.outbox import OutboxMessage
 from models.settings import Settings
-from models.signin import SigninRequest
+from models._sql import insert_ignoring_duplicates
+from models.signin import SigninRequest, UsedSigninLink
 from notifications import Mail, queue, render
 from states.directory import Directory
 from states.people import member_key, office_key, people_for_email
@@ -95,21 +104,61 @@ def _serializer_for(key: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(key, salt=LINK_SALT)
 
 
+def _payload(person_key: str) -> dict[str, str]:
+    # "j": the link's own random id, what `use_link` records (hashed) once it is used.
+    return {"p": person_key, "j": secrets.token_urlsafe(12)}
+
+
 def link_token(settings: Settings, person_key: str) -> str:
-    return _serializer(settings).dumps({"p": person_key})
+    return _serializer(settings).dumps(_payload(person_key))
 
 
-def read_link(settings: Settings, token: str) -> str:
-    """The person key a link names; SigninLinkRefused if it has expired or is not ours."""
+@dataclass(frozen=True)
+class LinkGrant:
+    """What a valid sign-in link grants: who it signs in, its id, when it stops working."""
+
+    person_key: str
+    link_id: str
+    expires_at: datetime
+
+
+def read_grant(settings: Settings, token: str) -> LinkGrant:
+    """The link's person, id and expiry; SigninLinkRefused if it has expired or is not ours."""
+    max_age = settings.signin_link_days * 86400
     try:
-        data = _serializer(settings).loads(token, max_age=settings.signin_link_days * 86400)
+        data, signed = _serializer(settings).loads(token, max_age=max_age, return_timestamp=True)
     except SignatureExpired:
         raise SigninLinkRefused("expired") from None
     except BadSignature:
         raise SigninLinkRefused("tampered") from None
     if not isinstance(data, dict) or not isinstance(data.get("p"), str):
         raise SigninLinkRefused("tampered")
-    return str(data["p"])
+    # A link signed before links had ids: its signature is unique to it and serves as one.
+    link_id = data.get("j") if isinstance(data.get("j"), str) else token.rsplit(".", 1)[-1]
+    return LinkGrant(str(data["p"]), str(link_id), signed + timedelta(seconds=max_age))
+
+
+def read_link(settings: Settings, token: str) -> str:
+    """The person key a link names; SigninLinkRefused if it has expired or is not ours."""
+    return read_grant(settings, token).person_key
+
+
+def link_was_used(session: Session, grant: LinkGrant, settings: Settings) -> bool:
+    digest = _digest(f"link:{grant.link_id}", settings)
+    return session.get(UsedSigninLink, digest) is not None
+
+
+def use_link(session: Session, grant: LinkGrant, *, now: datetime, settings: Settings) -> bool:
+    """Exchange the link once: True the first time, False if it was used before (anywhere).
+
+    The insert that records it is what decides, so two exchanges racing in two processes
+    cannot both win. Rows of links past their expiry are purged here (an indexed delete)."""
+    session.execute(delete(UsedSigninLink).where(col(UsedSigninLink.expires_at) < now))
+    row = {"id_hash": _digest(f"link:{grant.link_id}", settings), "expires_at": grant.expires_at}
+    statement = insert_ignoring_duplicates(session, UsedSigninLink).returning(
+        col(UsedSigninLink.id_hash)
+    )
+    return bool(session.execute(statement, [row]).all())
 
 
 def sign_in_url(
@@ -120,7 +169,7 @@ def sign_in_url(
 ) -> str:
     """A ready sign-in link for `person_key` that lands on `path` (`serializer`: the one
     `_serializer(settings)` gives, found once for a batch of links)."""
-    token = (serializer or _serializer(settings)).dumps({"p": person_key})
+    token = (serializer or _serializer(settings)).dumps(_payload(person_key))
     return f"{settings.base_url}/signin/{token}?next={quote(path, safe='')}"
 
 
@@ -307,7 +356,11 @@ def request_link(
 
 
 __all__ = [
+    "LinkGrant",
     "SigninLinkRefused",
+    "link_was_used",
+    "read_grant",
+    "use_link",
     "link_token",
     "named_link",
     "personalize",

@@ -1,10 +1,12 @@
-"""Identity: signed, expiring, per-person sign-in links, exchanged for a session cookie.
+"""Identity: signed, expiring, single-use, per-person sign-in links, exchanged for a session
+cookie.
 
-A sign-in link carries the person's key (`m:CODE` or `o:ORG`) signed with the site's key
-(itsdangerous, HMAC-SHA1 with a per-purpose salt) and the time it was signed; it is good for
-`signin_link_days`. The session is a signed cookie (HttpOnly, SameSite=Lax, Secure over https)
-holding a random session id and the person's key; it is good for `session_hours`. Nothing of
-either is stored, so any number of processes sharing the key serve the same sessions.
+A sign-in link carries the person's key (`m:CODE` or `o:ORG`) and a random id, signed with the
+site's key (itsdangerous, HMAC-SHA1 with a per-purpose salt) and the time it was signed; it is
+good for `signin_link_days`, and once: the exchange records the hash of its id
+(`states.signin.use_link`). The session is a signed cookie (HttpOnly, SameSite=Lax, Secure over https)
+holding a random session id and the person's key; it is good for `session_hours`. No session
+is stored, so any number of processes sharing the key serve the same sessions.
 The CSRF token of a form is an HMAC of the session id: a page of another site cannot know it.
 """
 
@@ -22,7 +24,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from models.errors import NotFound
 from models.settings import Settings
 from states.people import Person, person
-from states.signin import SigninLinkRefused, read_link, signing_key
+from states.signin import LinkGrant, SigninLinkRefused, read_grant, signing_key
 from web.db import Db
 
 SESSION_COOKIE = "kd_session"
@@ -53,10 +55,10 @@ class Signer:
         self.key = signing_key(self.settings)
         self._sessions = URLSafeTimedSerializer(self.key, salt="kiemdiem-session")
 
-    def read_link(self, token: str) -> str:
-        """The person key a link names; LinkProblem if expired or not ours."""
+    def read_link(self, token: str) -> LinkGrant:
+        """Who a link signs in, its id and expiry; LinkProblem if expired or not ours."""
         try:
-            return read_link(self.settings, token)
+            return read_grant(self.settings, token)
         except SigninLinkRefused as exc:
             raise LinkProblem(exc.kind) from None
 

@@ -192,6 +192,12 @@ def serve_demo(console: Console, cycle_code: str, now: str) -> None:
         console.print(
             f"  {names.ROLES.name(role.value):>22}: {sign_in_url(settings, key)}", soft_wrap=True
         )
+    console.print(
+        _(
+            "Each link signs in once (press its button); the browser that used it stays signed "
+            "in. A fresh link: {url}/signin, or run the demo again."
+        ).format(url=settings.base_url)
+    )
     serve(settings, ticks=False)
 
 

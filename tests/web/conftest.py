@@ -7,11 +7,13 @@ Fixtures for every page test (the webpages branch reuses them):
 - `live_server`: the app on that database; `.url`, `.settings`, `.link(person_key, path)` (a
   ready sign-in link), `.engine`.
 - `browser` (one per session) and `page` (a fresh context per test: no cookies shared).
-- `signed_in(page, live_server, "m:A3")`: a page already signed in as that person.
+- `signed_in(page, live_server, "m:A3")`: a page already signed in as that person (it opens
+  the link and presses its button).
 """
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 import time
@@ -132,6 +134,9 @@ def page(browser: Any) -> Iterator[Any]:
 def signed_in() -> Callable[..., Any]:
     def sign_in(page: Any, server: LiveServer, person_key: str, path: str = "/") -> Any:
         page.goto(server.link(person_key, path))
+        # A link opens a page with one button (single-use links; scanners only GET).
+        page.get_by_role("button", name=re.compile("^(Đăng nhập|Sign in)$")).click()
+        page.wait_for_load_state()
         return page
 
     return sign_in

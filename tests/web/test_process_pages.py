@@ -14,6 +14,7 @@ from models import Level, Shortcoming, Unit
 from states import submit_self_review
 from states.links import approval, unit_page
 from tests.states.helpers import CYCLE, act, place, review_form
+from tests.web.signing import open_link
 from tests.web.conftest import NOW, LiveServer
 
 MEETING = unit_page(CYCLE, "M:B3") + "/meeting"
@@ -63,7 +64,7 @@ def test_a_secretary_runs_a_meeting_and_a_secret_vote_of_three(
     for n, voter in enumerate(("B1", "B2", "B4"), start=1):
         context = browser.new_context()
         own = context.new_page()
-        own.goto(live_server.link(f"m:{voter}", BALLOT))
+        open_link(own, live_server.link(f"m:{voter}", BALLOT))
         own.check("input[name=level][value=good]")
         own.click("#cast")
         confirmation = own.inner_text("main")

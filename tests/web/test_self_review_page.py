@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 from models import AuditEntry, SelfReviewDraft, Unit
 from states.rule_set import load_rule_set
 from tests.states.helpers import snapshot
+from tests.web.signing import sign_in_http
 from tests.web.conftest import LiveServer
 from tests.web.test_identity import client, csrf_of
 
@@ -23,18 +24,18 @@ def _english(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _signed_in(server: LiveServer, key: str) -> object:
     http = client(server)
-    http.get(server.link(key).removeprefix(server.url))
+    sign_in_http(http, server, key)
     return http
 
 
 def test_only_the_member_under_review_opens_their_form(live_server: LiveServer) -> None:
     with client(live_server) as http:
-        http.get(live_server.link("m:B1").removeprefix(live_server.url))
+        sign_in_http(http, live_server, "m:B1")
         refused = http.get(PAGE)
         assert refused.status_code == 403
         assert "You may not do this" in refused.text and "Traceback" not in refused.text
     with client(live_server) as http:
-        http.get(live_server.link("m:A3").removeprefix(live_server.url))
+        sign_in_http(http, live_server, "m:A3")
         page = http.get(PAGE)
         assert page.status_code == 200
         for criterion in CRITERIA:
@@ -46,7 +47,7 @@ def test_a_refused_submit_keeps_everything_and_says_why_beside_each_field(
     live_server: LiveServer,
 ) -> None:
     with client(live_server) as http:
-        http.get(live_server.link("m:A3").removeprefix(live_server.url))
+        sign_in_http(http, live_server, "m:A3")
         token = csrf_of(http.get(PAGE).text)
         before = snapshot(live_server.engine)
         form = {
@@ -75,7 +76,7 @@ def test_a_refused_submit_keeps_everything_and_says_why_beside_each_field(
 
 def test_a_draft_is_kept_for_its_writer_then_submitted(live_server: LiveServer) -> None:
     with client(live_server) as http:
-        http.get(live_server.link("m:A3").removeprefix(live_server.url))
+        sign_in_http(http, live_server, "m:A3")
         token = csrf_of(http.get(PAGE).text)
         draft = {"csrf_token": token, "do": "draft", "criteria.0": "Bản nháp", "score": "80"}
         saved = http.post(PAGE, data=draft)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.web.signing import sign_in_http
 from tests.web.conftest import LiveServer
 from tests.web.test_identity import client
 
@@ -16,7 +17,7 @@ def _english(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_a_cell_secretary_sees_their_own_review_and_their_cells(live_server: LiveServer) -> None:
     with client(live_server) as http:
-        http.get(live_server.link("m:A1").removeprefix(live_server.url))
+        sign_in_http(http, live_server, "m:A1")
         page = http.get("/").text
     # A1 heads C1: their own review and the cell's, both due on the pilots' 20 Nov.
     assert 'href="/cycles/TT-2026/units/M%3AA1/self-review"' in page
@@ -29,7 +30,7 @@ def test_a_cell_secretary_sees_their_own_review_and_their_cells(live_server: Liv
 
 def test_a_member_without_tasks_is_told_so(live_server: LiveServer) -> None:
     with client(live_server) as http:
-        http.get(live_server.link("o:D").removeprefix(live_server.url))
+        sign_in_http(http, live_server, "o:D")
         page = http.get("/")
         assert page.status_code == 200
         assert "Nothing is waiting for you now" in page.text
@@ -39,11 +40,11 @@ def test_the_office_is_shown_the_way_to_the_dashboard_and_the_office_page(
     live_server: LiveServer,
 ) -> None:
     with client(live_server) as http:
-        http.get(live_server.link("o:D").removeprefix(live_server.url))
+        sign_in_http(http, live_server, "o:D")
         office = http.get("/").text
         assert 'href="/cycles"' in office and 'href="/office"' in office
         assert http.get("/cycles").status_code == 200 and http.get("/office").status_code == 200
     with client(live_server) as http:
-        http.get(live_server.link("m:A3").removeprefix(live_server.url))
+        sign_in_http(http, live_server, "m:A3")
         member = http.get("/").text
     assert 'href="/cycles"' not in member and 'href="/office"' not in member

@@ -17,6 +17,7 @@ from models.remediation import RemediationStatus
 from states.links import approval, cycle_page, remediation, unit_page
 from tests.factories import ORG_HEADER, ORGS, write_csv, write_district, write_plan
 from tests.states.helpers import CYCLE, place
+from tests.web.signing import open_link
 from tests.web.conftest import NOW, LiveServer
 
 HOSTILE = "<b>đậm</b><script>alert(1)</script>"
@@ -43,7 +44,7 @@ def test_the_office_watches_the_whole_cycle_and_downloads_the_report(
     # A head watches only its own subtree, and gets no report.
     signed_in(page.context.browser.new_context().new_page(), live_server, "m:B2")
     other = page.context.browser.new_context().new_page()
-    other.goto(live_server.link("m:B2", cycle_page(CYCLE)))
+    open_link(other, live_server.link("m:B2", cycle_page(CYCLE)))
     assert "Following:" in other.inner_text("main") and other.locator("#report").count() == 0
     response = other.request.get(live_server.url + cycle_page(CYCLE) + "/report.xlsx")
     assert response.status == 403
@@ -80,7 +81,7 @@ def test_owners_report_and_the_commission_supervises(
         assert session.get(Shortcoming, item_id).status is RemediationStatus.REMEDIED  # type: ignore[union-attr]
     # Someone else cannot report on it: the form is not offered, and a forged post is refused.
     other = page.context.browser.new_context().new_page()
-    other.goto(live_server.link("m:A1", remediation(CYCLE)))
+    open_link(other, live_server.link("m:A1", remediation(CYCLE)))
     assert other.locator(f"#note-{item_id}").count() == 0
 
 
@@ -117,7 +118,7 @@ def test_the_office_sees_every_bad_line_and_nothing_is_imported(
         assert session.exec(select(Cycle).where(Cycle.code == "TT-2027")).one()
     # A cell's member has no office page.
     member = page.context.browser.new_context().new_page()
-    member.goto(live_server.link("m:A3", "/office"))
+    open_link(member, live_server.link("m:A3", "/office"))
     assert "You may not do this" in member.inner_text("main")
 
 
@@ -133,7 +134,7 @@ def test_a_suggestion_is_written_and_shown_escaped(
         assert [s.text for s in session.exec(select(Suggestion))] == [HOSTILE]
     # The member under review may not write one to themself.
     own = page.context.browser.new_context().new_page()
-    own.goto(live_server.link("m:A3", unit_page(CYCLE, "M:A3") + "/suggestions"))
+    open_link(own, live_server.link("m:A3", unit_page(CYCLE, "M:A3") + "/suggestions"))
     assert "You may not do this" in own.inner_text("main")
 
 
@@ -148,6 +149,6 @@ def test_the_pages_speak_vietnamese_by_default(
     )
     place(live_server.engine, "M:A1", "approval", proposed_level=Level.GOOD, score=80)
     other = page.context.browser.new_context().new_page()
-    other.goto(live_server.link("m:A2", approval(CYCLE, "G1")))
+    open_link(other, live_server.link("m:A2", approval(CYCLE, "G1")))
     desk = other.inner_text("main")
     assert "Quyết định xếp loại" in desk and "Hoàn thành tốt nhiệm vụ" in desk

@@ -1,18 +1,21 @@
-"""Signing in and out: a mail's link exchanged for a session, a fresh link by e-mail, the
+"""Signing in and out: a mail's link exchanged, once, for a session (its GET only shows the
+button that does it), a fresh link by e-mail, the
 language of the pages."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
 
 from models import resolve_now
 from models.errors import NotFound
-from states.people import person
-from states.signin import request_link
+from states.people import Person, person
+from states.signin import LinkGrant, link_was_used, request_link, use_link
 from vocabulary import LANGUAGES, _
 from web.auth import LANG_COOKIE, LinkProblem, new_session, set_session, signed_in_key
 from web.db import Db, settings_of
@@ -28,24 +31,66 @@ def safe_next(target: str | None) -> str:
     return target
 
 
-@router.get("/signin/{token}")
-def use_link(
-    request: Request,
-    token: str,
-    session: Db,
-    next: str = "/",
-) -> Response:
-    key = request.app.state.signer.read_link(token)
+def _link_page(
+    request: Request, session: Session, token: str, next: str
+) -> tuple[LinkGrant, Person | None]:
+    """The link's grant, and the person when this browser still needs signing in (None when
+    it is already signed in as them); refuses someone else's link or an unknown person."""
+    grant: LinkGrant = request.app.state.signer.read_link(token)
     current = signed_in_key(request)
-    if current is not None and current != key:
+    if current == grant.person_key:
+        return grant, None
+    if current is not None:
         raise LinkProblem("foreign")
     try:
-        person(session, key)
+        return grant, person(session, grant.person_key)
     except NotFound:
         raise LinkProblem("tampered") from None
-    if current is None:
-        set_session(request, new_session(key))
-    # Leave the address with the token at once: it stays out of history and bookmarks.
+
+
+def _used(request: Request, next: str) -> Response:
+    """A link used already: say so, and offer a fresh one (same answer for any address)."""
+    return render(
+        request,
+        "signin.html",
+        status_code=410,
+        title=_("This sign-in link has already been used"),
+        next=safe_next(next),
+        sent=False,
+        used=True,
+        email="",
+    )
+
+
+@router.get("/signin/{token}")
+def open_link(request: Request, token: str, session: Db, next: str = "/") -> Response:
+    """Only a page with one button: a mail scanner that fetches the link uses nothing up."""
+    grant, who = _link_page(request, session, token, next)
+    if who is None:
+        return RedirectResponse(safe_next(next), status_code=303)
+    if link_was_used(session, grant, settings_of(request)):
+        return _used(request, next)
+    return render(
+        request,
+        "signin_link.html",
+        title=_("Sign in"),
+        name=who.name,
+        action=f"/signin/{quote(token, safe='')}",
+        next=safe_next(next),
+    )
+
+
+@router.post("/signin/{token}")
+def use_the_link(
+    request: Request, token: str, session: Db, next: Annotated[str, Form()] = "/"
+) -> Response:
+    grant, who = _link_page(request, session, token, next)
+    if who is not None:
+        # Wall-clock time, as the link's own expiry is: never the cycle's clock (KIEMDIEM_NOW).
+        wall = datetime.now(UTC)
+        if not use_link(session, grant, now=wall, settings=settings_of(request)):
+            return _used(request, next)
+        set_session(request, new_session(grant.person_key))
     return RedirectResponse(safe_next(next), status_code=303)
 
 
