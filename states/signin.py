@@ -25,23 +25,22 @@ import os
 import re
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 from urllib.parse import parse_qs, quote, urlsplit
 
-from dataclasses import dataclass
-
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete
 from sqlmodel import Session, col, func, select
 
+from models._sql import insert_ignoring_duplicates
 from models.errors import ConfigError, KiemdiemError
 from models.organization import Member, Organization
 from models.outbox import OutboxMessage
 from models.settings import Settings
-from models._sql import insert_ignoring_duplicates
 from models.signin import SigninRequest, UsedSigninLink
 from notifications import Mail, queue, render
 from states.directory import Directory

@@ -4,9 +4,10 @@ cookie.
 A sign-in link carries the person's key (`m:CODE` or `o:ORG`) and a random id, signed with the
 site's key (itsdangerous, HMAC-SHA1 with a per-purpose salt) and the time it was signed; it is
 good for `signin_link_days`, and once: the exchange records the hash of its id
-(`states.signin.use_link`). The session is a signed cookie (HttpOnly, SameSite=Lax, Secure over https)
-holding a random session id and the person's key; it is good for `session_hours`. No session
-is stored, so any number of processes sharing the key serve the same sessions.
+(`states.signin.use_link`). The session is a signed cookie (HttpOnly, SameSite=Lax, Secure
+over https) holding a random session id and the person's key; it is good for
+`session_hours`. No session is stored, so any number of processes sharing the key serve the
+same sessions.
 The CSRF token of a form is an HMAC of the session id: a page of another site cannot know it.
 """
 

@@ -7,8 +7,8 @@ from unittest import mock
 
 import httpx
 
-from tests.web.signing import csrf_of, press_sign_in, sign_in_http
 from tests.web.conftest import LiveServer
+from tests.web.signing import csrf_of, press_sign_in, sign_in_http
 
 
 def client(server: LiveServer) -> httpx.Client:

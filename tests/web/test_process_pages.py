@@ -14,8 +14,8 @@ from models import Level, Shortcoming, Unit
 from states import submit_self_review
 from states.links import approval, unit_page
 from tests.states.helpers import CYCLE, act, place, review_form
-from tests.web.signing import open_link
 from tests.web.conftest import NOW, LiveServer
+from tests.web.signing import open_link
 
 MEETING = unit_page(CYCLE, "M:B3") + "/meeting"
 BALLOT = unit_page(CYCLE, "M:B3") + "/ballot"

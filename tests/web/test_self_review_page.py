@@ -9,8 +9,8 @@ from sqlmodel import Session, select
 from models import AuditEntry, SelfReviewDraft, Unit
 from states.rule_set import load_rule_set
 from tests.states.helpers import snapshot
-from tests.web.signing import sign_in_http
 from tests.web.conftest import LiveServer
+from tests.web.signing import sign_in_http
 from tests.web.test_identity import client, csrf_of
 
 PAGE = "/cycles/TT-2026/units/M%3AA3/self-review"

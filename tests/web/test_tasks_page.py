@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.web.signing import sign_in_http
 from tests.web.conftest import LiveServer
+from tests.web.signing import sign_in_http
 from tests.web.test_identity import client
 
 

@@ -17,8 +17,8 @@ from models.remediation import RemediationStatus
 from states.links import approval, cycle_page, remediation, unit_page
 from tests.factories import ORG_HEADER, ORGS, write_csv, write_district, write_plan
 from tests.states.helpers import CYCLE, place
-from tests.web.signing import open_link
 from tests.web.conftest import NOW, LiveServer
+from tests.web.signing import open_link
 
 HOSTILE = "<b>đậm</b><script>alert(1)</script>"
 
