@@ -167,13 +167,21 @@ class SelfReview(SQLModel, table=True):
 
 
 class Comment(SQLModel, table=True):
-    """A peer-review comment on a unit."""
+    """A peer-review comment on a unit: `author_id` is who said it, `entered_by` who typed it
+    in (states.acting.entered_fields), which differs when a secretary records a comment made
+    at the meeting or an operator enters one at the CLI."""
 
     id: int | None = Field(default=None, primary_key=True)
     unit_id: int = Field(foreign_key="unit.id", index=True)
     author_id: int = Field(foreign_key="member.id")
     at: datetime = Field(sa_type=UTCDateTime)
     text: str
+    # "page": a signed-in member's code; "cli": the operator's OS user; "system": a member
+    # code or None (rows from before this was recorded).
+    entered_by: str | None = Field(default=None, max_length=64)
+    entered_via: str = Field(
+        default="system", max_length=8, sa_column_kwargs={"server_default": "system"}
+    )
 
 
 class Ballot(SQLModel, table=True):
@@ -263,6 +271,11 @@ class Opinion(SQLModel, table=True):
     given_by: str | None = Field(default=None, max_length=64)
     text: str | None = None
     missing: bool = False
+    # Who typed it in and how, as for a Comment (the page: the signed-in `given_by` itself).
+    entered_by: str | None = Field(default=None, max_length=64)
+    entered_via: str = Field(
+        default="system", max_length=8, sa_column_kwargs={"server_default": "system"}
+    )
 
 
 class SelfReviewDraft(SQLModel, table=True):

@@ -52,6 +52,22 @@ def audit_fields() -> dict[str, Any]:
     return {"via": now.via, "operator": now.operator}
 
 
+def entered_fields(member_code: str | None) -> dict[str, Any]:
+    """Who typed a text into the record, and how: the signed-in member on a page (or the
+    member the system acts as), the operator's OS user at the CLI (never the `--as` member,
+    whose identity the CLI only claims)."""
+    now = current()
+    who = now.operator if now.via == "cli" else member_code
+    return {"entered_by": who, "entered_via": now.via}
+
+
+def recorded_by(via: str, entered_by: str | None, speaker: str | None) -> str | None:
+    """The one who typed a text, when not its speaker (the pages' and CLI's "ghi bởi")."""
+    if entered_by is None or (via != "cli" and entered_by == speaker):
+        return None
+    return entered_by
+
+
 def check_people_may_act() -> None:
     if not current().people_may_act:
         raise ActionRefused(
@@ -59,4 +75,13 @@ def check_people_may_act() -> None:
         )
 
 
-__all__ = ["Acting", "Via", "acting", "audit_fields", "check_people_may_act", "current"]
+__all__ = [
+    "Acting",
+    "Via",
+    "acting",
+    "audit_fields",
+    "check_people_may_act",
+    "current",
+    "entered_fields",
+    "recorded_by",
+]

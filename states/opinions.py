@@ -24,6 +24,7 @@ from models.settings import Settings
 from notifications import queue
 from states import links
 from states._mail import mail_to
+from states.acting import entered_fields
 from states.cycles import approving_committee, format_day, mail_context, plan_of
 from states.directory import Directory
 from states.guards import GuardContext, person_guard
@@ -295,6 +296,8 @@ def give_opinion(
         raise ActionRefused(f"{unit.code}: {refusal}\nNothing was changed.")
     chosen.received_at, chosen.given_by = now, checked.actor.code
     chosen.text, chosen.missing = text.strip(), False
+    typed_by = entered_fields(checked.actor.code)
+    chosen.entered_by, chosen.entered_via = typed_by["entered_by"], typed_by["entered_via"]
     session.add(chosen)
     return apply_moves(session, checked, trigger="give_opinion", now=now)
 

@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from models.cycle import Comment
 from models.errors import ActionRefused, Refusal
+from states.acting import entered_fields
 from states.opinions import (
     give_opinion,
     opinions_settled_clause,
@@ -40,8 +41,10 @@ def comment(
     actor_code: str,
     now: datetime,
     text: str,
+    entered_by: str | None = None,
 ) -> ActionResult:
-    """Record a peer-review comment on each named unit."""
+    """Record a peer-review comment on each named unit, said by `actor_code`; `entered_by`
+    is the member who typed it in when that is someone else (a secretary at the meeting)."""
     check_lengths([("text", text, "text")])
     if not text.strip():
         raise ActionRefused(Refusal("comment_needs_text", field="text"), Refusal("nothing_changed"))
@@ -52,10 +55,17 @@ def comment(
         actor_code=actor_code,
         trigger="comment",
     )
+    typed_by = entered_fields(entered_by or checked.actor.code)
     session.execute(
         insert(Comment),
         [
-            {"unit_id": u.id, "author_id": checked.actor.id, "at": now, "text": text}
+            {
+                "unit_id": u.id,
+                "author_id": checked.actor.id,
+                "at": now,
+                "text": text,
+                **typed_by,
+            }
             for u in checked.units
         ],
     )

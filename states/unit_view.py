@@ -9,7 +9,9 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from models.cycle import AuditEntry, Opinion, SelfReview, StageDeadline
+from models.cycle import AuditEntry, Comment, Opinion, SelfReview, StageDeadline
+from models.organization import Member
+from states.acting import recorded_by
 from states.actions import allowed_actions
 from states.cycles import format_day, get_cycle, get_units, plan_of
 from states.remediation import remediation_items
@@ -38,6 +40,12 @@ def unit_view(
     names = issuer_names(session, suggestions)
     opinions = session.exec(
         select(Opinion).where(Opinion.unit_id == unit.id).order_by(col(Opinion.id))
+    ).all()
+    comments = session.exec(
+        select(Comment, Member.code)
+        .join(Member, col(Member.id) == col(Comment.author_id))
+        .where(Comment.unit_id == unit.id)
+        .order_by(col(Comment.id))
     ).all()
     history = session.exec(
         select(AuditEntry).where(AuditEntry.unit_id == unit.id).order_by(col(AuditEntry.id))
@@ -98,8 +106,21 @@ def unit_view(
                 if o.missing or (now is not None and o.due_at <= now)
                 else "awaited",
                 "text": o.text,
+                "given_by": o.given_by,
+                "recorded_by": recorded_by(o.entered_via, o.entered_by, o.given_by),
+                "recorded_via": o.entered_via,
             }
             for o in opinions
+        ],
+        "comments": [
+            {
+                "at_local": dates.moment(c.at, local),
+                "author": author,
+                "text": c.text,
+                "recorded_by": recorded_by(c.entered_via, c.entered_by, author),
+                "recorded_via": c.entered_via,
+            }
+            for c, author in comments
         ],
         "vote": vote,
         "shortcomings": remediation_items(session, cycle_code, unit_code=unit.code, now=now),
@@ -109,6 +130,7 @@ def unit_view(
                 "actor": e.actor,
                 "via": e.via,
                 "operator": e.operator,
+                "recorded_by": recorded_by(e.via, e.operator, e.actor),
                 "move": f"{e.from_state} → {e.to_state}",
                 "reason": e.reason or "",
             }

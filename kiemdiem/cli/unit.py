@@ -94,6 +94,15 @@ def show(
             + _("opinion from {source} (due {day}): {status}").format(
                 source=text(o["source"]), day=text(o["due_local"]), status=_(o["status"])
             )
+            + _recorded(o)
+        )
+    for c in view["comments"]:
+        console.print(
+            "  "
+            + _("comment by {author} ({at}): {text}").format(
+                author=text(c["author"]), at=text(c["at_local"]), text=text(c["text"])
+            )
+            + _recorded(c)
         )
     if view["vote"]:
         v = view["vote"]
@@ -134,6 +143,16 @@ def show(
             text(entry["reason"] or ""),
         )
     console.print(table)
+
+
+def _recorded(row: dict[str, Any]) -> str:
+    """ " (ghi bởi …)" when someone other than the speaker typed the text in."""
+    if not row["recorded_by"]:
+        return ""
+    name = text(row["recorded_by"])
+    if row["recorded_via"] == "cli":
+        return " (" + _("recorded by {name} at the command line").format(name=name) + ")"
+    return " (" + _("recorded by {name}").format(name=name) + ")"
 
 
 def _part_of(original: int | None) -> str:

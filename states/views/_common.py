@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from models.cycle import Cycle, Unit
@@ -48,3 +49,22 @@ def as_refusals(problems: Sequence[str | Refusal], unit: str | None = None) -> l
 
 def refused(exc: ActionRefused) -> list[Refusal]:
     return [r for r in exc.refusals if r.fields.get("text") != "Nothing was changed."]
+
+
+def member_names(session: Session, codes: Sequence[str | None]) -> dict[str, str]:
+    """Member code -> full name, for the codes given (one query)."""
+    wanted = sorted({c for c in codes if c})
+    if not wanted:
+        return {}
+    return dict(
+        session.execute(
+            sa_select(col(Member.code), col(Member.full_name)).where(col(Member.code).in_(wanted))
+        ).all()
+    )
+
+
+def named_typist(code: str | None, via: str, names: dict[str, str]) -> str | None:
+    """A member's name for a code typed on a page; the CLI's operator stays their OS user."""
+    if code is None:
+        return None
+    return code if via == "cli" else names.get(code, code)

@@ -16,14 +16,15 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col, select
 
-from models.cycle import AuditEntry, Cycle, Escalation, StageDeadline, Unit
+from models.cycle import AuditEntry, Comment, Cycle, Escalation, StageDeadline, Unit
 from models.errors import ActionRefused, Refusal
-from models.organization import Organization
+from models.organization import Member, Organization
+from states.acting import recorded_by
 from states.cycles import days_late, get_cycle, get_member, get_units, plan_of
 from states.directory import Directory, OrgNode
 from states.machine import STAGE_OF_STATE, STAGES, UnitState
 from states.seating import directing_teams
-from states.views._common import names_of
+from states.views._common import member_names, named_typist, names_of
 
 # The order units move through; a returned unit is back at its self-review.
 _RANK = {
@@ -96,6 +97,11 @@ class HistoryEntry:
     from_state: str
     to_state: str
     reason: str | None
+    # Who typed it when not the actor (a secretary's name, the CLI operator), and how.
+    recorded_by: str | None = None
+    recorded_via: str = "system"
+    # A peer-review comment (trigger "comment", no move): what was said.
+    text: str | None = None
 
 
 def scope_of(
@@ -266,12 +272,48 @@ def unit_history(
                 "unit_not_in_scope", unit=unit.code, fields={"person": member_code or office_of}
             )
         )
-    return [
-        HistoryEntry(e.at, e.actor, e.trigger, e.from_state, e.to_state, e.reason)
-        for e in session.exec(
-            select(AuditEntry).where(AuditEntry.unit_id == unit.id).order_by(col(AuditEntry.id))
+    entries = session.exec(
+        select(AuditEntry).where(AuditEntry.unit_id == unit.id).order_by(col(AuditEntry.id))
+    ).all()
+    comments = session.execute(
+        sa_select(Comment, col(Member.code))
+        .join(Member, col(Member.id) == col(Comment.author_id))
+        .where(col(Comment.unit_id) == unit.id)
+    ).all()
+    typists = member_names(
+        session,
+        [e.operator for e in entries if e.via != "cli"]
+        + [c.entered_by for c, _ in comments if c.entered_via != "cli"],
+    )
+    said = [
+        HistoryEntry(
+            c.at,
+            speaker,
+            "comment",
+            unit.state,
+            unit.state,
+            None,
+            named_typist(recorded_by(c.entered_via, c.entered_by, speaker), c.entered_via, typists),
+            c.entered_via,
+            c.text,
         )
+        for c, speaker in comments
     ]
+    moves = [
+        HistoryEntry(
+            e.at,
+            e.actor,
+            e.trigger,
+            e.from_state,
+            e.to_state,
+            e.reason,
+            named_typist(recorded_by(e.via, e.operator, e.actor), e.via, typists),
+            e.via,
+        )
+        for e in entries
+    ]
+    # Comments among the moves, by time (a comment and a move at the same time: the move first).
+    return sorted(moves + said, key=lambda h: (h.at, h.trigger == "comment"))
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 from models.cycle import AuditEntry, Comment, Level, Opinion, Unit, UnitKind
 from models.errors import ActionRefused, Refusal
 from models.organization import Member
-from states.acting import audit_fields, check_people_may_act
+from states.acting import acting, audit_fields, check_people_may_act, current, recorded_by
 from states.advance import discussed_clause
 from states.cycles import get_cycle, get_member, get_units, plan_of, rules_of
 from states.machine import UnitState, machine_for
@@ -27,7 +27,7 @@ from states.opinions import opinions_settled_clause
 from states.ordering import collective_reviewed_clause
 from states.peer_review import comment
 from states.service import ActionResult
-from states.views._common import as_refusals, context, names_of
+from states.views._common import as_refusals, context, member_names, named_typist, names_of
 from states.vote_standing import RoundCount, vote_standing
 from states.voting import held_in
 
@@ -40,6 +40,9 @@ class CommentRow:
     author_name: str
     at: datetime
     text: str
+    # Who typed it in when not its author (a member's name, or the CLI operator), and how.
+    recorded_by: str | None = None
+    recorded_via: str = "page"
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,8 @@ class OpinionRow:
     status: str  # awaited | given | missing
     due_at: datetime
     text: str | None
+    recorded_by: str | None = None
+    recorded_via: str = "page"
 
 
 @dataclass(frozen=True)
@@ -110,25 +115,39 @@ def meeting_view(
     ctx = context(session, cycle, actor, [unit])
     directory = ctx.directory
     plan, rules = plan_of(cycle), rules_of(cycle)
-    comments = [
-        CommentRow(code, name, at, text)
-        for code, name, at, text in session.execute(
-            sa_select(col(Member.code), col(Member.full_name), col(Comment.at), col(Comment.text))
-            .join(Member, col(Member.id) == col(Comment.author_id))
-            .where(col(Comment.unit_id) == unit.id)
-            .order_by(col(Comment.id))
+    rows = session.execute(
+        sa_select(
+            col(Member.code),
+            col(Member.full_name),
+            col(Comment.at),
+            col(Comment.text),
+            col(Comment.entered_by),
+            col(Comment.entered_via),
         )
+        .join(Member, col(Member.id) == col(Comment.author_id))
+        .where(col(Comment.unit_id) == unit.id)
+        .order_by(col(Comment.id))
+    ).all()
+    typed = session.exec(
+        select(Opinion).where(Opinion.unit_id == unit.id).order_by(col(Opinion.id))
+    ).all()
+    who = member_names(
+        session, [r[4] for r in rows if r[5] != "cli"] + [o.entered_by for o in typed]
+    )
+    comments = [
+        CommentRow(code, name, at, text, named_typist(recorded_by(via, by, code), via, who), via)
+        for code, name, at, text, by, via in rows
     ]
     offices = {o.code: o.name for o in plan.opinions.offices}
     opinions = []
-    for o in session.exec(
-        select(Opinion).where(Opinion.unit_id == unit.id).order_by(col(Opinion.id))
-    ):
+    for o in typed:
         kind, _, code = o.source.partition(":")
         node = directory.by_code.get(code)
         name = offices.get(code, code) if kind == "office" else (node.name if node else code)
         status = "given" if o.received_at else "missing" if o.missing else "awaited"
-        opinions.append(OpinionRow(o.source, name, status, o.due_at, o.text))
+        # The source is an organization: whoever typed its opinion in is always named.
+        typist = named_typist(recorded_by(o.entered_via, o.entered_by, None), o.entered_via, who)
+        opinions.append(OpinionRow(o.source, name, status, o.due_at, o.text, typist, o.entered_via))
     eligible = ctx.electorate.voters(unit)
     standing = vote_standing(session, cycle, unit)
     roll_codes = set(standing.roll) if standing and standing.open else set()
@@ -178,18 +197,32 @@ def record_comment(
 ) -> ActionResult:
     """The secretary records a comment `speaker_code` made at the meeting (their own, when
     the speaker is the secretary): the speaker must be one who may comment on the unit."""
-    if speaker_code != actor_code:
-        cycle = get_cycle(session, cycle_code)
-        unit = get_units(session, cycle, [unit_code])[0]
-        _runs_the_vote(session, cycle_code, unit, get_member(session, actor_code))
-    return comment(
-        session=session,
-        cycle_code=cycle_code,
-        unit_codes=[unit_code],
-        actor_code=speaker_code,
-        now=now,
-        text=text,
-    )
+    if speaker_code == actor_code:
+        return comment(
+            session=session,
+            cycle_code=cycle_code,
+            unit_codes=[unit_code],
+            actor_code=actor_code,
+            now=now,
+            text=text,
+        )
+    cycle = get_cycle(session, cycle_code)
+    unit = get_units(session, cycle, [unit_code])[0]
+    _runs_the_vote(session, cycle_code, unit, get_member(session, actor_code))
+    how = current()
+    # The audit entry names the speaker as its actor and the secretary who typed it as its
+    # operator (at the CLI the operator is already the OS user who typed it).
+    operator = how.operator if how.via == "cli" else actor_code
+    with acting(how.via, operator=operator, people_may_act=how.people_may_act):
+        return comment(
+            session=session,
+            cycle_code=cycle_code,
+            unit_codes=[unit_code],
+            actor_code=speaker_code,
+            now=now,
+            text=text,
+            entered_by=actor_code,
+        )
 
 
 def open_vote(

@@ -51,3 +51,20 @@ def test_an_office_turns_people_actions_off_in_the_cli(
     assert [(e.id, e.to_state) for e in _entries("O:C1")] == before
     # Reading stays the office's: unit show still works.
     assert _run("unit", "show", CYCLE, "O:C1")[0] == 0
+
+
+def test_a_comment_entered_at_the_cli_says_the_operator_typed_it(database: Path) -> None:  # noqa: F811
+    from models.cycle import Comment
+    from tests.states.helpers import place
+
+    engine = get_engine()
+    place(engine, "O:C1", "published", proposed_level="good", final_level="good")
+    place(engine, "M:A3", "peer_review")
+    code, out = _run("unit", "comment", CYCLE, "M:A3", "--as", "A2", "--text", "Cần cố gắng.")
+    assert code == 0, out
+    with Session(engine) as session:
+        (row,) = session.exec(select(Comment)).all()
+        assert (row.entered_by, row.entered_via) == (getpass.getuser(), "cli")
+    shown = _run("unit", "show", CYCLE, "M:A3")[1]
+    assert f"recorded by {getpass.getuser()} at the command line" in " ".join(shown.split()), shown
+    assert "Cần cố gắng." in shown
