@@ -45,6 +45,16 @@ def approval(cycle: str, org: str) -> str:
     return f"{cycle_page(cycle)}/approval/{_seg(org)}"
 
 
+def opinions(cycle: str) -> str:
+    """Every opinion awaited in the cycle from the signed-in person."""
+    return f"{cycle_page(cycle)}/opinions"
+
+
+def suggestions(cycle: str, org: str) -> str:
+    """The units whose levels `org` decides that the signed-in person may suggest to."""
+    return f"{cycle_page(cycle)}/suggestions/{_seg(org)}"
+
+
 def remediation(cycle: str) -> str:
     return f"{cycle_page(cycle)}/remediation"
 
@@ -98,7 +108,9 @@ __all__ = [
     "approval",
     "cycle_page",
     "my_tasks",
+    "opinions",
     "remediation",
+    "suggestions",
     "self_review",
     "signin",
     "unit_page",

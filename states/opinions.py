@@ -239,14 +239,12 @@ def _queue_requests(
             cycle=context,
             context={
                 "items": items,
+                # One unit: its opinion page; several: the page listing every one awaited.
                 "link": links.url(
                     settings.base_url,
-                    links.one_or_tasks(
-                        {
-                            links.action_page("give_opinion", cycle.code, i["unit_code"])
-                            for i in items
-                        }
-                    ),
+                    links.action_page("give_opinion", cycle.code, items[0]["unit_code"])
+                    if len({i["unit_code"] for i in items}) == 1
+                    else links.opinions(cycle.code),
                 ),
             },
             settings=settings,

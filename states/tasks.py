@@ -3,14 +3,16 @@
 A fixed number of queries per person whatever the district's size: the person's own units,
 the collectives they head, the votes they cast or run, the decisions of the committee they
 head, and the shortcomings they own; then one query each for the due dates and the ladder
-steps already taken. Each task names its page (`states.links`) and what happens if late.
+steps already taken; then one each, counted and grouped in SQL, for the opinions awaited from
+them, the units they may still write a review suggestion to, and the open shortcomings they
+supervise (states._tasks_asks); tests/states/test_tasks_queries.py counts them. Each task
+names its page (`states.links`) and what happens if late.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, tuple_
@@ -20,6 +22,8 @@ from models.cycle import Cycle, Escalation, StageDeadline, Unit, UnitKind, Voter
 from models.organization import Member
 from models.remediation import RemediationStatus, Shortcoming
 from states import links
+from states._task import Task
+from states._tasks_asks import opinion_tasks, suggestion_tasks, supervision_tasks
 from states.cycles import approving_committee, days_late, format_day, plan_of
 from states.directory import Directory
 from states.machine import STAGE_OF_STATE, UnitState
@@ -43,23 +47,6 @@ RECIPIENTS = {
     "standing": N_("the standing committee"),
 }
 REVIEWING = (UnitState.SELF_REVIEW.value, UnitState.RETURNED.value)
-
-
-@dataclass(frozen=True)
-class Task:
-    cycle: str
-    unit: str
-    subject: str
-    trigger: str
-    what: str
-    path: str
-    due: str | None = None
-    days_late: int = 0
-    # Ladder steps already taken for this unit's stage (reminders, notices, escalations).
-    step: int = 0
-    # The next step of the ladder if it stays undone, as a sentence.
-    if_late: str | None = None
-    count: int = 1
 
 
 def _next_step(plan: Plan, due_at: datetime, taken: set[int], now: datetime) -> str | None:
@@ -203,7 +190,20 @@ def tasks_of(session: Session, person: Person, *, now: datetime) -> list[Task]:
             )
         )
     tasks += _remediation(session, person, cycles, now)
+    tasks += _asked(session, person, cycles, now)
     return sorted(tasks, key=lambda t: (-t.days_late, t.due or "9999", t.cycle, t.unit))
+
+
+def _asked(session: Session, person: Person, cycles: list[Cycle], now: datetime) -> list[Task]:
+    """Opinions to give, suggestions one may write, shortcomings one supervises."""
+    if person.member_code is None or not cycles:
+        return []
+    member = session.exec(select(Member).where(Member.code == person.member_code)).one()
+    directory = Directory.load(session)
+    found: list[Task] = []
+    for kind in (opinion_tasks, suggestion_tasks, supervision_tasks):
+        found += kind(session, member, directory, cycles, now)
+    return found
 
 
 def _task(

@@ -6,7 +6,14 @@ stage modules of `states`.
 """
 
 from states.views.approval_desk import ApprovalDesk, DeskUnit, GroupCap, approval_view
-from states.views.asks import OpinionAsk, SuggestionView, opinions_to_give, suggestion_view
+from states.views.asks import (
+    OpinionAsk,
+    SuggestionTarget,
+    SuggestionView,
+    opinions_to_give,
+    suggestion_targets,
+    suggestion_view,
+)
 from states.views.ballot import BallotView, ballot_view
 from states.views.dashboard import Dashboard, HistoryEntry, dashboard, unit_history
 from states.views.meeting import MeetingView, meeting_view, open_vote, record_comment
@@ -21,6 +28,7 @@ __all__ = [
     "HistoryEntry",
     "MeetingView",
     "OpinionAsk",
+    "SuggestionTarget",
     "SuggestionView",
     "RemediationItem",
     "RemediationView",
@@ -32,6 +40,7 @@ __all__ = [
     "opinions_to_give",
     "record_comment",
     "remediation_view",
+    "suggestion_targets",
     "suggestion_view",
     "unit_history",
 ]

@@ -111,3 +111,69 @@ def suggestion_view(
         roles=roles_for(ctx, unit),
         given=given,
     )
+
+
+@dataclass(frozen=True)
+class SuggestionTarget:
+    unit: str
+    unit_name: str
+    state: str
+    due_at: datetime | None
+    written: bool  # the person has written this unit a suggestion already
+
+
+def suggestion_targets(
+    session: Session, cycle_code: str, person_code: str, org_code: str
+) -> list[SuggestionTarget]:
+    """The units whose levels `org_code` decides, still before their self-review, that this
+    person may write a review suggestion to (by `suggest`'s own rule); nobody else's."""
+    from models.cycle import StageDeadline, Suggestion
+    from states.cycles import approving_committee
+    from states.directory import Directory
+
+    cycle = get_cycle(session, cycle_code)
+    actor = get_member(session, person_code)
+    directory = Directory.load(session)
+    org = directory.by_code.get(org_code)
+    if org is None:
+        return []
+    decided_by = [
+        o for o in directory.orgs if approving_committee(directory, cycle, o).id == org.id
+    ]
+    states = (UnitState.PLAN_ISSUED.value, UnitState.SELF_REVIEW.value, UnitState.RETURNED.value)
+    units = list(
+        session.exec(
+            select(Unit)
+            .where(
+                Unit.cycle_id == cycle.id,
+                col(Unit.organization_id).in_(decided_by),
+                col(Unit.state).in_(states),
+            )
+            .order_by(col(Unit.code))
+        )
+    )
+    ctx = context(session, cycle, actor, units)
+    units = [u for u in units if roles_for(ctx, u)]
+    ids = [u.id for u in units]
+    due = {
+        (d.unit_id, d.stage): d.due_at
+        for d in session.exec(select(StageDeadline).where(col(StageDeadline.unit_id).in_(ids)))
+    }
+    written = set(
+        session.exec(
+            select(Suggestion.unit_id).where(
+                col(Suggestion.unit_id).in_(ids), Suggestion.issued_by_id == actor.id
+            )
+        )
+    )
+    names = names_of(session, units, ctx.directory)
+    return [
+        SuggestionTarget(
+            u.code,
+            names[u.id or 0],
+            u.state,
+            due.get((u.id or 0, "re_review" if u.state == UnitState.RETURNED else "self_review")),
+            u.id in written,
+        )
+        for u in units
+    ]

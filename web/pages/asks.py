@@ -13,7 +13,7 @@ from models import resolve_now
 from states import give_opinion, suggest
 from states.links import cycle_page, unit_page
 from states.people import Person
-from states.views import opinions_to_give, suggestion_view
+from states.views import opinions_to_give, suggestion_targets, suggestion_view
 from vocabulary import _
 from web.auth import current_person
 from web.db import Db, settings_of
@@ -112,6 +112,22 @@ def give_one(
     text: Annotated[str, Form()] = "",
 ) -> Response:
     return _give(request, session, person, cycle, unit, unit, source, text)
+
+
+@router.get("/cycles/{cycle}/suggestions/{org}")
+def suggestion_list(request: Request, cycle: str, org: str, person: Who, session: Db) -> Response:
+    """Every unit `org` decides that this person may still write a suggestion to."""
+    targets = seen_by(suggestion_targets, session, cycle, member_code(person), org)
+    return render(
+        request,
+        "suggestions_list.html",
+        title=_("Review suggestions you may write"),
+        cycle=cycle,
+        org=org,
+        targets=targets,
+        zone=plan_zone(session, cycle),
+        page_of=lambda unit: unit_page(cycle, unit) + "/suggestions",
+    )
 
 
 @router.get("/cycles/{cycle}/units/{unit}/suggestions")
