@@ -14,6 +14,7 @@ from states.rule_set import load_rule_set
 from tests.states.helpers import snapshot
 from tests.web.conftest import LiveServer
 from tests.web.mail import links_in, text_of
+from tests.web.signing import open_link
 from tests.web.test_mail_links import deliver_to
 
 CRITERIA = load_rule_set("qd366-2025").criteria
@@ -28,7 +29,7 @@ def test_a_member_writes_saves_comes_back_and_submits_from_the_mail(
     deliver_to(live_server, smtp_server)
     (mail,) = smtp_server.handler.to("a3@example.vn")
     (link,) = set(links_in(text_of(mail), live_server.url))
-    page.goto(link)
+    open_link(page, link)
     assert page.url.endswith("/cycles/TT-2026/units/M%3AA3/self-review")
     assert page.locator("h1").inner_text() == "Tự kiểm điểm"
     page.fill("#criteria\\.0", "Hoàn thành tốt nhiệm vụ chuyên môn. " + ATTACK)

@@ -16,6 +16,7 @@ from states.recipients import readdress
 from states.signin import personalize, read_link
 from tests.web.conftest import NOW, LiveServer
 from tests.web.mail import html_of, links_in, text_of
+from tests.web.signing import press_sign_in
 
 
 def deliver_to(server: LiveServer, smtp: LocalSMTPServer) -> None:
@@ -54,7 +55,7 @@ def test_the_plan_mail_signs_its_member_in_on_their_self_review(
     assert "/signin/" not in stored.body_text + stored.body_html
     assert f"{live_server.url}/cycles/TT-2026/units/M%3AA3/self-review" in stored.body_text
     with httpx.Client(follow_redirects=False, timeout=10) as http:
-        landed = http.get(link)
+        landed = press_sign_in(http, link)
         assert landed.status_code == 303
         assert landed.headers["location"] == "/cycles/TT-2026/units/M%3AA3/self-review"
 

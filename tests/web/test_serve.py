@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 
 from kiemdiem.demo.smtp_server import LocalSMTPServer
 from tests.web.mail import links_in, text_of
+from tests.web.signing import press_sign_in
 from tests.web.test_identity import csrf_of
 
 KIEMDIEM = Path(sys.executable).with_name("kiemdiem")
@@ -73,9 +74,9 @@ def test_a_fresh_link_by_mail_signs_in_and_says_nothing_of_who_is_known(
     assert smtp_server.handler.to("nobody@example.vn") == []
     (link,) = links_in(text_of(mail), served)
     assert link.startswith(served + "/signin/")
-    with httpx.Client(timeout=10, follow_redirects=True) as http:
-        http.get(link)
-        assert "Nguyễn Văn A3" in http.get(served + "/").text
+    with httpx.Client(base_url=served, timeout=10, follow_redirects=True) as http:
+        press_sign_in(http, link.removeprefix(served))
+        assert "Nguyễn Văn A3" in http.get("/").text
 
 
 def test_fresh_links_are_rate_limited_in_the_database(served: str) -> None:
