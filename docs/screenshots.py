@@ -1,6 +1,6 @@
 """Screenshots of the pages, Vietnamese and English, on a phone-sized Chromium.
 
-    .venv/bin/python docs/screenshots.py [OUT_DIR]     # default docs/screenshots
+    .venv/bin/python docs/screenshots.py [OUT_DIR [NAME ...]]   # default docs/screenshots, all
 
 Builds the tests' small district in a temporary directory (cycle TT-2026 launched, every unit
 in self-review), serves the pages on it with uvicorn and drives Debian's /usr/bin/chromium
@@ -35,6 +35,7 @@ from states.signin import sign_in_url  # noqa: E402
 from tests.factories import write_district  # noqa: E402
 from tests.states.helpers import launch_cycle, local, tick  # noqa: E402
 from tests.web.conftest import CHROMIUM, free_port  # noqa: E402
+from tests.web.signing import open_link  # noqa: E402
 
 SELF_REVIEW = "/cycles/TT-2026/units/M%3AA3/self-review"
 UNITS = "/cycles/TT-2026/units"
@@ -57,7 +58,11 @@ def _lower_with_reason(page: Any) -> None:
 # name -> (person key or None, path, what to do on the page before the shot)
 SHOTS: dict[str, tuple[str | None, str, Callable[[Any], None] | None]] = {
     "signin": (None, "/signin", None),
-    "my-tasks": ("m:A1", "/", None),
+    # A mail's link as opened (its one button), and the same link once used, in another browser.
+    "signin-link": ("m:A3", "/", None),
+    "link-used": ("m:A3", "/", None),
+    "my-tasks": ("m:B2", "/", None),
+    "suggestions-list": ("m:B2", "/cycles/TT-2026/suggestions/G2", None),
     "self-review": ("m:A3", SELF_REVIEW, None),
     "self-review-refused": ("m:A3", SELF_REVIEW, _refused_submit),
     "link-not-valid": (None, "/signin/not-a-real-token", None),
@@ -136,7 +141,7 @@ def _later_stages(engine: Any) -> None:
         )
 
 
-def main(out: Path) -> None:
+def main(out: Path, only: list[str] | None = None) -> None:
     port = free_port()
     os.environ["KIEMDIEM_BASE_URL"] = f"http://127.0.0.1:{port}"
     _district()
@@ -156,11 +161,21 @@ def main(out: Path) -> None:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         for lang in ("vi", "en"):
             for name, (who, path, act) in SHOTS.items():
+                if only and name not in only:
+                    continue
                 context = browser.new_context(viewport={"width": 390, "height": 844})
                 context.add_cookies([{"name": "kd_lang", "value": lang, "url": settings.base_url}])
                 page = context.new_page()
-                if who:
-                    page.goto(sign_in_url(settings, who, path))
+                link = sign_in_url(settings, who, path) if who else ""
+                if name == "signin-link":
+                    page.goto(link)
+                elif name == "link-used":
+                    first = browser.new_context()
+                    open_link(first.new_page(), link)
+                    first.close()
+                    page.goto(link)
+                elif who:
+                    open_link(page, link)
                 else:
                     page.goto(settings.base_url + path)
                 if act:
@@ -174,4 +189,7 @@ def main(out: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "screenshots")
+    main(
+        Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "screenshots",
+        sys.argv[2:] or None,
+    )

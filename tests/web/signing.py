@@ -26,7 +26,7 @@ def press_sign_in(http: httpx.Client, link: str) -> httpx.Response:
     target = re.search(r'name="next" value="([^"]*)"', form.group(2))
     assert target
     data = {"csrf_token": csrf_of(form.group(2)), "next": html.unescape(target.group(1))}
-    return http.post(html.unescape(form.group(1)), data=data)
+    return http.post(shown.url.join(html.unescape(form.group(1))), data=data)
 
 
 def sign_in_http(http: httpx.Client, server: Any, person_key: str, path: str = "/") -> None:
