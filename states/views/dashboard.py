@@ -312,8 +312,14 @@ def unit_history(
         )
         for e in entries
     ]
-    # Comments among the moves, by time (a comment and a move at the same time: the move first).
-    return sorted(moves + said, key=lambda h: (h.at, h.trigger == "comment"))
+    # Comments among the moves, by time; at the same instant a comment comes after the move
+    # into peer review and before any move out of it (comments are made only in it).
+    def order(h: HistoryEntry) -> tuple[datetime, int]:
+        if h.trigger == "comment":
+            return h.at, 1
+        return h.at, 0 if h.to_state == UnitState.PEER_REVIEW.value else 2
+
+    return sorted(moves + said, key=order)
 
 
 @dataclass(frozen=True)
