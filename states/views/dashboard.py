@@ -312,6 +312,7 @@ def unit_history(
         )
         for e in entries
     ]
+
     # Comments among the moves, by time; at the same instant a comment comes after the move
     # into peer review and before any move out of it (comments are made only in it).
     def order(h: HistoryEntry) -> tuple[datetime, int]:
