@@ -88,6 +88,12 @@ def test_a_link_sends_nowhere_but_this_site(live_server: LiveServer) -> None:
         assert "evil.example" not in shown.text  # the button's form carries "/" instead
         forged = http.post(link, data={"csrf_token": csrf_of(shown.text), "next": "//evil.x/"})
         assert forged.headers["location"] == "/"
+    for sneaky in ("/\t/evil.example/", "/\\evil.example", "https://evil.example/"):
+        with client(live_server) as http:
+            landed = press_sign_in(
+                http, live_server.link("m:A3", sneaky).removeprefix(live_server.url)
+            )
+            assert landed.headers["location"] == "/", sneaky
 
 
 def test_a_link_posted_without_its_csrf_token_signs_nobody_in(live_server: LiveServer) -> None:

@@ -28,12 +28,13 @@ def safe_next(target: str | None) -> str:
     """Only a path of this site: never send someone on to another one after signing in."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return "/"
+    # Browsers drop tabs and newlines from an address: "/\t/evil.example" would be "//evil…".
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in target):
+        return "/"
     return target
 
 
-def _link_page(
-    request: Request, session: Session, token: str, next: str
-) -> tuple[LinkGrant, Person | None]:
+def _link_page(request: Request, session: Session, token: str) -> tuple[LinkGrant, Person | None]:
     """The link's grant, and the person when this browser still needs signing in (None when
     it is already signed in as them); refuses someone else's link or an unknown person."""
     grant: LinkGrant = request.app.state.signer.read_link(token)
@@ -65,7 +66,7 @@ def _used(request: Request, next: str) -> Response:
 @router.get("/signin/{token}")
 def open_link(request: Request, token: str, session: Db, next: str = "/") -> Response:
     """Only a page with one button: a mail scanner that fetches the link uses nothing up."""
-    grant, who = _link_page(request, session, token, next)
+    grant, who = _link_page(request, session, token)
     if who is None:
         return RedirectResponse(safe_next(next), status_code=303)
     if link_was_used(session, grant, settings_of(request)):
@@ -84,7 +85,7 @@ def open_link(request: Request, token: str, session: Db, next: str = "/") -> Res
 def use_the_link(
     request: Request, token: str, session: Db, next: Annotated[str, Form()] = "/"
 ) -> Response:
-    grant, who = _link_page(request, session, token, next)
+    grant, who = _link_page(request, session, token)
     if who is not None:
         # Wall-clock time, as the link's own expiry is: never the cycle's clock (KIEMDIEM_NOW).
         wall = datetime.now(UTC)
