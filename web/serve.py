@@ -8,6 +8,9 @@
   PREFECT_API_URL names a server, whose UI then shows the runs.
 - The outbox: a thread that delivers due mail every `interval` seconds, so a fresh sign-in
   link asked for on a page leaves at once, not at the next morning's tick.
+- The handoff (web/handoff.py, with the ticks): Prefect started once, a heartbeat, and the
+  `cycle tick` / `cycle launch` runs a command hands to this process instead of starting
+  Prefect itself.
 
 Every part is safe to run in several processes on one database (ticks are idempotent and
 read what was already ticked; outbox rows are claimed): `--no-ticks --no-mail` makes a
@@ -30,6 +33,7 @@ from states.recipients import readdress
 from states.schedule import cycles_due
 from states.signin import personalize
 from web.app import create_app
+from web.handoff import Handoff
 
 log = logging.getLogger("kiemdiem.serve")
 
@@ -103,12 +107,13 @@ def serve(
     """Serve the pages until interrupted, with the tick and outbox loops beside them."""
     settings = served_settings(settings)
     init_db(get_engine(settings.database_url))
-    loops = []
+    loops: list[Loop | Handoff] = []
     if ticks:
         from kiemdiem.prefect_env import prepare_prefect
 
         prepare_prefect()
         loops.append(Loop("morning-tick", 60.0, lambda: tick_due_cycles(settings)))
+        loops.append(Handoff(settings))
     if mail:
         loops.append(Loop("outbox", mail_interval, lambda: deliver_now(settings)))
     for loop in loops:
@@ -129,7 +134,7 @@ def serve(
         server.run()
     finally:
         for loop in loops:
-            loop.stopped.set()
+            loop.stop() if isinstance(loop, Handoff) else loop.stopped.set()
 
 
 def _signal_ready(server: uvicorn.Server, ready: threading.Event) -> None:
