@@ -55,6 +55,7 @@ class Handoff(threading.Thread):
         self.settings = settings
         self.process = this_process()
         self.stopped = threading.Event()
+        self.heart: threading.Thread | None = None
 
     def run(self) -> None:
         try:
@@ -63,8 +64,10 @@ class Handoff(threading.Thread):
             log.exception("Prefect did not start; commands will not be handed to this process")
             return
         started = utcnow()
-        heart = threading.Thread(target=self._beat, args=(started,), name="heartbeat", daemon=True)
-        heart.start()
+        self.heart = threading.Thread(
+            target=self._beat, args=(started,), name="heartbeat", daemon=True
+        )
+        self.heart.start()
         while not self.stopped.is_set():
             try:
                 if not self.take_one():
@@ -77,6 +80,8 @@ class Handoff(threading.Thread):
     def stop(self) -> None:
         """Take no more requests: a command from now on runs its flow itself."""
         self.stopped.set()
+        if self.heart is not None:  # a beat in flight must not land after the withdrawal
+            self.heart.join(timeout=5)
         try:
             with session_scope(self._engine()) as session:
                 stop_beating(session=session, process=self.process)
