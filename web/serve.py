@@ -20,6 +20,7 @@ process that only serves pages.
 from __future__ import annotations
 
 import logging
+import signal
 import threading
 from collections.abc import Sequence
 
@@ -130,11 +131,28 @@ def serve(
     server = uvicorn.Server(config)
     if ready is not None:
         threading.Thread(target=_signal_ready, args=(server, ready), daemon=True).start()
+    _stop_cleanly_on_sigterm()
     try:
         server.run()
     finally:
         for loop in loops:
-            loop.stop() if isinstance(loop, Handoff) else loop.stopped.set()
+            if isinstance(loop, Handoff):
+                loop.stop()
+            else:
+                loop.stopped.set()
+
+
+def _stop_cleanly_on_sigterm() -> None:
+    """Make SIGTERM end serve like Ctrl-C: uvicorn re-raises the signal once it has stopped,
+    and the default action would kill the process before its `finally` and atexit run, leaving
+    the embedded Prefect server it started behind as an orphan and its heartbeat in place."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 def _signal_ready(server: uvicorn.Server, ready: threading.Event) -> None:

@@ -6,6 +6,7 @@ import json
 import os
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from datetime import date, datetime, timedelta
@@ -22,7 +23,7 @@ from rich.table import Table
 from kiemdiem.demo.generate import generate
 from kiemdiem.demo.simulate import People, act_for_a_day
 from kiemdiem.demo.smtp_server import SMTPServerProcess
-from kiemdiem.prefect_env import prepare_prefect
+from kiemdiem.prefect_env import prepare_prefect, start_embedded_prefect
 from kiemdiem.report_xlsx import write_report
 from models import get_engine, init_db, load_settings, session_scope
 from models.org_import import import_organizations
@@ -74,6 +75,10 @@ def run_demo(
         )
         os.environ.pop("KIEMDIEM_NOW", None)
         prepare_prefect(home=workdir / "prefect")
+        # Prefect's embedded API migrates its fresh database on first start (~20 s of one
+        # core): start it now, beside generating and importing the district, not after.
+        warming = threading.Thread(target=start_embedded_prefect, name="prefect-start")
+        warming.start()
         settings = load_settings()
         console.print(f"[bold]kiemdiem demo[/] in {workdir}; SMTP server on 127.0.0.1:{smtp.port}")
         district = generate(workdir, seed=seed, members=members, start=START)
@@ -93,6 +98,7 @@ def run_demo(
         from flows import launch_cycle, review_cycle
 
         progress.update(bar, description=_("Launching: units, deadlines and mail…"))
+        warming.join()
 
         launched = launch_cycle(
             str(district.plan_yaml), now=_at(START, 8), database_url=settings.database_url
