@@ -65,6 +65,7 @@ def main() -> None:
             KIEMDIEM_SMTP_PORT=str(smtp.port),
             KIEMDIEM_SMTP_STARTTLS="false",
             PREFECT_SERVER_ANALYTICS_ENABLED="false",
+            KIEMDIEM_LANG="en",
         )
         wall, cpu, _ = _timed(
             ["cycle", "launch", str(write_plan(work)), "--now", "2026-11-10T08:00:00+07:00"],
@@ -79,6 +80,7 @@ def main() -> None:
             wall, cpu, said = _timed(args, {**env, "PREFECT_HOME": str(work / home)})
             assert ("run by kiemdiem serve" in said) == label.startswith("handed"), said
             rows.append((label, wall, cpu))
+            print(f"{label:<38} {wall:7.2f} {cpu:7.2f}  load {os.getloadavg()[0]:.1f}", flush=True)
             day += timedelta(days=1)
 
         tick("one-off tick, used Prefect home", "one-off")
