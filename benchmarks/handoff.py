@@ -48,6 +48,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ticks", type=int, default=5, help="handed-off ticks to time")
     options = parser.parse_args()
+    # A `timeout` or kill ends the run through its `finally`: the serve it started stops too.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(1))
     work = Path(tempfile.mkdtemp(prefix="kiemdiem-handoff-"))
     database = f"sqlite:///{work / 'office.db'}"
     engine = get_engine(database)
