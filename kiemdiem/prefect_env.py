@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import sqlite3
 from pathlib import Path
 
 
@@ -18,3 +20,51 @@ def prepare_prefect(home: Path | None = None) -> None:
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+
+def start_embedded_prefect(template: Path | None = None) -> None:
+    """Start Prefect's embedded API now (when no PREFECT_API_URL names a server), so the first
+    flow finds it running.
+
+    Its first start on a fresh PREFECT_HOME migrates an empty database (~20 s of one core
+    here). With `template`, a fresh home starts from that copy of an empty database already
+    migrated by this Prefect version, and the first start that had none leaves one there.
+    Call it in a thread beside other work, and join that thread before the first flow: Prefect
+    marks the server running before it answers, so a flow started meanwhile would not wait."""
+    if os.environ.get("PREFECT_API_URL"):
+        return
+    from prefect.server.api.server import SubprocessASGIServer
+
+    database = Path(os.environ.get("PREFECT_HOME", Path.home() / ".prefect")) / "prefect.db"
+    fresh = not database.exists() and "PREFECT_API_DATABASE_CONNECTION_URL" not in os.environ
+    if fresh and template is not None and template.exists():
+        database.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(template, database)
+    SubprocessASGIServer().start()
+    if fresh and template is not None and not template.exists() and database.exists():
+        _keep_template(database, template)
+
+
+def prefect_template() -> Path:
+    """Where an empty, migrated Prefect database of this Prefect version is kept."""
+    import prefect
+
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "kiemdiem" / f"prefect-{prefect.__version__}-empty.db"
+
+
+def _keep_template(database: Path, template: Path) -> None:
+    """A consistent copy of the just-migrated database (SQLite's online backup: the server is
+    running), moved into place whole so a half-written template is never used."""
+    try:
+        template.parent.mkdir(parents=True, exist_ok=True)
+        partial = template.with_suffix(f".{os.getpid()}.tmp")
+        source, copy = sqlite3.connect(database), sqlite3.connect(partial)
+        try:
+            source.backup(copy)
+        finally:
+            source.close()
+            copy.close()
+        partial.replace(template)
+    except (OSError, sqlite3.Error):  # a cache only: without it the next start migrates again
+        pass

@@ -14,6 +14,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session, create_engine
 
 import models.cycle
+import models.handoff
 import models.organization
 import models.outbox
 import models.remediation

@@ -8,6 +8,9 @@
   PREFECT_API_URL names a server, whose UI then shows the runs.
 - The outbox: a thread that delivers due mail every `interval` seconds, so a fresh sign-in
   link asked for on a page leaves at once, not at the next morning's tick.
+- The handoff (web/handoff.py, with the ticks): Prefect started once, a heartbeat, and the
+  `cycle tick` / `cycle launch` runs a command hands to this process instead of starting
+  Prefect itself.
 
 Every part is safe to run in several processes on one database (ticks are idempotent and
 read what was already ticked; outbox rows are claimed): `--no-ticks --no-mail` makes a
@@ -17,6 +20,7 @@ process that only serves pages.
 from __future__ import annotations
 
 import logging
+import signal
 import threading
 from collections.abc import Sequence
 
@@ -30,6 +34,7 @@ from states.recipients import readdress
 from states.schedule import cycles_due
 from states.signin import personalize
 from web.app import create_app
+from web.handoff import Handoff
 
 log = logging.getLogger("kiemdiem.serve")
 
@@ -103,12 +108,13 @@ def serve(
     """Serve the pages until interrupted, with the tick and outbox loops beside them."""
     settings = served_settings(settings)
     init_db(get_engine(settings.database_url))
-    loops = []
+    loops: list[Loop | Handoff] = []
     if ticks:
         from kiemdiem.prefect_env import prepare_prefect
 
         prepare_prefect()
         loops.append(Loop("morning-tick", 60.0, lambda: tick_due_cycles(settings)))
+        loops.append(Handoff(settings))
     if mail:
         loops.append(Loop("outbox", mail_interval, lambda: deliver_now(settings)))
     for loop in loops:
@@ -125,11 +131,28 @@ def serve(
     server = uvicorn.Server(config)
     if ready is not None:
         threading.Thread(target=_signal_ready, args=(server, ready), daemon=True).start()
+    _stop_cleanly_on_sigterm()
     try:
         server.run()
     finally:
         for loop in loops:
-            loop.stopped.set()
+            if isinstance(loop, Handoff):
+                loop.stop()
+            else:
+                loop.stopped.set()
+
+
+def _stop_cleanly_on_sigterm() -> None:
+    """Make SIGTERM end serve like Ctrl-C: uvicorn re-raises the signal once it has stopped,
+    and the default action would kill the process before its `finally` and atexit run, leaving
+    the embedded Prefect server it started behind as an orphan and its heartbeat in place."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 def _signal_ready(server: uvicorn.Server, ready: threading.Event) -> None:

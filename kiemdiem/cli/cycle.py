@@ -27,6 +27,7 @@ from kiemdiem.cli._words import App
 from vocabulary import N_, _, dates, names
 
 if TYPE_CHECKING:
+    from kiemdiem.cli._handoff import Handed
     from models import StorageFailed
 
 app = App(help=N_("Yearly review cycles: list, launch, tick, status, close."))
@@ -79,6 +80,7 @@ def launch(
         help=N_("Deliver the plan-issued mail after the launch (--no-deliver: the next tick)."),
     ),
 ) -> None:
+    from kiemdiem.cli._handoff import hand_off
     from kiemdiem.cli._progress import steps
 
     with steps(3) as bar:
@@ -96,17 +98,28 @@ def launch(
         warning = past_due_warning(checked, resolve_now(now))
         if warning:
             errors.print(_("warning: {text}").format(text=warning), style="yellow")
-        bar.step(_("Starting Prefect…"))
-        prepare_prefect()
-        from flows import launch_cycle
-
-        bar.step(_("Launching: units, deadlines and mail…"))
-        summary = launch_cycle(
-            str(plan.resolve()),
-            now=resolve_now(now).isoformat(),
-            database_url=load_settings().database_url,
-            deliver=deliver,
+        parameters: dict[str, Any] = {
+            "plan_path": str(plan.resolve()),
+            "now": resolve_now(now).isoformat(),
+            "deliver": deliver,
+        }
+        handed = hand_off(
+            "launch-cycle", parameters, deployment="launch-cycle/launch-cycle", wait=0
         )
+        if handed is None:
+            bar.step(_("Starting Prefect…"))
+            prepare_prefect()
+            from flows import launch_cycle
+
+            bar.step(_("Launching: units, deadlines and mail…"))
+            summary = launch_cycle(**parameters, database_url=load_settings().database_url)
+    if handed is not None and handed.summary is None:
+        _print_prefect_run(handed)
+        return
+    if handed is not None:
+        assert handed.summary is not None
+        summary = handed.summary
+        _print_served(handed)
     words = {"cycle": text(summary["cycle"]), "units": summary["units"]}
     words["queued"] = summary["mails_queued"]
     verb = (
@@ -140,7 +153,18 @@ def launch(
 @app.command(
     help=N_("Run one tick of the cycle: advance, escalate, deliver mail (the review-cycle flow).")
 )
-def tick(code: CycleArg, now: NowOption = None) -> None:
+def tick(
+    code: CycleArg,
+    now: NowOption = None,
+    wait: float = typer.Option(
+        0.0,
+        help=N_(
+            "On a Prefect server: seconds to wait for the handed-off run to finish "
+            "(default: do not wait)."
+        ),
+    ),
+) -> None:
+    from kiemdiem.cli._handoff import hand_off
     from kiemdiem.prefect_env import prepare_prefect
     from models import load_settings, resolve_now
     from models.db import probe_writable
@@ -149,13 +173,21 @@ def tick(code: CycleArg, now: NowOption = None) -> None:
     with transaction() as session:
         get_cycle(session, code)
         probe_writable(session)  # a read-only database: one line, before Prefect starts
-    prepare_prefect()
-    from flows import review_cycle
+    parameters = {"cycle_code": code, "now": resolve_now(now).isoformat()}
+    handed = hand_off("review-cycle", parameters, deployment=f"review-cycle/{code}", wait=wait)
+    if handed is not None and handed.summary is None:
+        _print_prefect_run(handed)
+        return
+    if handed is not None:
+        assert handed.summary is not None
+        summary = handed.summary
+        _print_served(handed)
+    else:
+        prepare_prefect()
+        from flows import review_cycle
 
-    with storage_failures_in_one_line():
-        summary = review_cycle(
-            code, now=resolve_now(now).isoformat(), database_url=load_settings().database_url
-        )
+        with storage_failures_in_one_line():
+            summary = review_cycle(**parameters, database_url=load_settings().database_url)
     moved = {k: v for k, v in summary["advanced"]["moved"].items() if v}
     moves = ", ".join(f"{names.STATES.name(k)} {v}" for k, v in moved.items()) or _("nothing")
     console.print(
@@ -166,6 +198,27 @@ def tick(code: CycleArg, now: NowOption = None) -> None:
             mail=_mail(summary["status"]["mails"]),
         )
     )
+
+
+def _print_served(handed: Handed) -> None:
+    """Where a run handed to `kiemdiem serve` ran, on stderr: the summary stays on stdout."""
+    errors.print(
+        _("run by kiemdiem serve ({process}), flow run {run}").format(
+            process=text(handed.process or "?"), run=text(handed.flow_run_id or "?")
+        )
+    )
+
+
+def _print_prefect_run(handed: Handed) -> None:
+    """A run handed to a Prefect server's deployment: its id, its state so far, its page."""
+    state = handed.state
+    console.print(
+        _("handed to Prefect: flow run {run}, {state}").format(
+            run=text(handed.flow_run_id or "?"), state=text(state.get("name") or "?")
+        )
+        + (f" ({text(state['message'])})" if state.get("message") else "")
+    )
+    console.print(text(handed.url or ""))
 
 
 def _storage_failure_in(exc: BaseException | None) -> StorageFailed | None:

@@ -1,5 +1,6 @@
-"""The multi-machine path: a Prefect server, the deployments in prefect.yaml, two process
-workers, and the cycle's database on PostgreSQL, as an office would run it past one machine."""
+"""The multi-machine path: a Prefect server on its own PostgreSQL database, the deployments in
+prefect.yaml, two process workers, and the cycle's database on PostgreSQL, as the runbook says a
+province runs it."""
 
 from __future__ import annotations
 
@@ -9,16 +10,19 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
 from sqlalchemy.engine import Engine
 
 from kiemdiem.demo.smtp_server import LocalSMTPServer, free_port
 from models import get_engine, init_db, session_scope
 from models.org_import import import_organizations
+from tests.conftest import POSTGRES_ADMIN_URL, _admin
 from tests.factories import write_district, write_plan
 
 # Builds a wheel, runs the simulated people or a Prefect server: not for the minute loop.
@@ -62,14 +66,28 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture
-def prefect_server() -> Iterator[tuple[str, Path]]:
-    """A real Prefect server in its own process, on its own (SQLite) database."""
+def prefect_database() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for Prefect's own tables (its server migrates it);
+    without PostgreSQL this fails, never skips."""
+    name = f"prefect_test_{uuid.uuid4().hex[:12]}"
+    _admin(f'CREATE DATABASE "{name}"')
+    server = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].split("://", 1)[1]
+    try:
+        yield f"postgresql+asyncpg://{server}/{name}"
+    finally:
+        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def prefect_server(prefect_database: str) -> Iterator[tuple[str, Path, str]]:
+    """A real Prefect server in its own process, on its own PostgreSQL database, as a
+    province runs it (SQLite under it does not bear several workers)."""
     home = Path(tempfile.mkdtemp(prefix="kiemdiem-prefect-server-"))
     port = free_port()
     api = f"http://127.0.0.1:{port}/api"
     server = _start(
         [PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        _env(api, home),
+        _env(api, home, PREFECT_API_DATABASE_CONNECTION_URL=prefect_database),
         home / "server.log",
     )
     try:
@@ -84,7 +102,7 @@ def prefect_server() -> Iterator[tuple[str, Path]]:
             time.sleep(0.5)
         else:
             raise AssertionError("the Prefect server did not come up in 180 s")
-        yield api, home
+        yield api, home, prefect_database
     finally:
         _stop(server)
 
@@ -98,12 +116,12 @@ def _prefect(args: list[str], env: dict[str, str], timeout: float = 180) -> str:
 
 
 def test_deployments_run_on_workers_against_postgresql(
-    prefect_server: tuple[str, Path],
+    prefect_server: tuple[str, Path, str],
     postgres_url: str,
     smtp_server: LocalSMTPServer,
     tmp_path: Path,
 ) -> None:
-    api, home = prefect_server
+    api, home, prefect_database = prefect_server
     engine: Engine = get_engine(postgres_url)
     init_db(engine)
     orgs_csv, members_csv = write_district(tmp_path)
@@ -177,6 +195,13 @@ def test_deployments_run_on_workers_against_postgresql(
             "Flow run 'TT-2026-tick' - Finished in state Completed('all mail delivered. "
             "Units not yet decided: 24 of 24.')" in logs
         )
+        # and Prefect kept its records in PostgreSQL, not in a SQLite file under its home.
+        assert not list(home.glob("*.db"))
+        with psycopg.connect(prefect_database.replace("+asyncpg", "")) as prefect_db:
+            runs = prefect_db.execute(
+                "SELECT name, state_type FROM flow_run ORDER BY name"
+            ).fetchall()
+        assert ("TT-2026-tick", "COMPLETED") in runs and ("TT-2026-launch", "COMPLETED") in runs
     finally:
         for worker in workers:
             _stop(worker)

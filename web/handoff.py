@@ -1,0 +1,126 @@
+"""`kiemdiem serve`'s handoff loop: it runs the flow runs a command asked it for.
+
+At start it brings up Prefect (the embedded API, or the server PREFECT_API_URL names) and
+imports the flows, then beats every 2 s so that a command sees a warm process is there; a
+thread claims requests (models.handoff) twice a second and runs each flow here, so a
+`kiemdiem cycle tick` answers in a second or two instead of starting Prefect itself. The runs
+are ordinary flow runs of this process's Prefect, so its UI shows them like the morning ticks.
+A request whose flow failed records the error; the command prints it. Every flow here is safe
+to rerun, so a command that stops waiting (serve died mid-run) runs the flow itself.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from typing import Any
+
+from models import get_engine, session_scope, utcnow
+from models.handoff import beat, claim_next, finish, stop_beating, this_process
+from models.settings import Settings
+
+log = logging.getLogger("kiemdiem.serve")
+
+BEAT_EVERY = 2.0
+CLAIM_EVERY = 0.5
+
+
+def warm_prefect() -> None:
+    """Start this process's Prefect API client (and the embedded server when there is no
+    PREFECT_API_URL) and import the flows, so a handed-off run pays neither."""
+    from prefect import get_client
+
+    import flows  # noqa: F401
+
+    with get_client(sync_client=True) as client:
+        client.hello()
+
+
+def run_request(flow: str, parameters: dict[str, Any], database_url: str) -> tuple[str, Any]:
+    """Run one requested flow here; (its flow run id, its summary)."""
+    from flows import launch_cycle, review_cycle
+
+    chosen: Any = {"review-cycle": review_cycle, "launch-cycle": launch_cycle}[flow]
+    state = chosen(**parameters, database_url=database_url, return_state=True)
+    summary = state.result()  # raises the flow's own error when it failed
+    return str(state.state_details.flow_run_id), summary
+
+
+class Handoff(threading.Thread):
+    """Warm Prefect, then beat and run claimed requests until stopped."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(name="handoff", daemon=True)
+        self.settings = settings
+        self.process = this_process()
+        self.stopped = threading.Event()
+        self.heart: threading.Thread | None = None
+
+    def run(self) -> None:
+        try:
+            warm_prefect()
+        except Exception:  # no Prefect: the commands keep running their flows themselves
+            log.exception("Prefect did not start; commands will not be handed to this process")
+            return
+        started = utcnow()
+        self.heart = threading.Thread(
+            target=self._beat, args=(started,), name="heartbeat", daemon=True
+        )
+        self.heart.start()
+        while not self.stopped.is_set():
+            try:
+                if not self.take_one():
+                    self.stopped.wait(CLAIM_EVERY)
+            except Exception:  # a lock or a dropped connection: try again shortly
+                log.exception("the handoff loop failed; trying again")
+                self.stopped.wait(CLAIM_EVERY)
+        self.stop()
+
+    def stop(self) -> None:
+        """Take no more requests: a command from now on runs its flow itself."""
+        self.stopped.set()
+        if self.heart is not None:  # a beat in flight must not land after the withdrawal
+            self.heart.join(timeout=5)
+        try:
+            with session_scope(self._engine()) as session:
+                stop_beating(session=session, process=self.process)
+        except Exception:  # stale within ALIVE_WITHIN anyway
+            log.exception("could not withdraw the heartbeat")
+
+    def _engine(self) -> Any:
+        return get_engine(self.settings.database_url)
+
+    def _beat(self, started: Any) -> None:
+        while not self.stopped.is_set():
+            try:
+                with session_scope(self._engine()) as session:
+                    beat(session=session, process=self.process, started_at=started)
+            except Exception:
+                log.exception("the heartbeat failed; trying again")
+            self.stopped.wait(BEAT_EVERY)
+
+    def take_one(self) -> bool:
+        """Claim and run the oldest pending request; False when there was none."""
+        with session_scope(self._engine()) as session:
+            request = claim_next(session=session, process=self.process)
+            if request is None:
+                return False
+            assert request.id is not None
+            request_id, flow, parameters = request.id, request.flow, json.loads(request.parameters)
+        run_id: str | None = None
+        try:
+            run_id, summary = run_request(flow, parameters, self.settings.database_url)
+        except Exception as exc:  # the command prints it; the next request still runs
+            log.warning("handed-off %s failed: %s", flow, exc)
+            error = f"{type(exc).__name__}: {exc}"
+            with session_scope(self._engine()) as session:
+                finish(session=session, request_id=request_id, flow_run_id=run_id, error=error)
+            return True
+        with session_scope(self._engine()) as session:
+            finish(session=session, request_id=request_id, flow_run_id=run_id, result=summary)
+        log.warning("handed-off %s done (flow run %s)", flow, run_id)
+        return True
+
+
+__all__ = ["Handoff", "run_request", "warm_prefect"]
