@@ -1,7 +1,7 @@
 """flow runs handed to kiemdiem serve, and its heartbeat
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-02 17:54:04.874553
 """
 
@@ -15,8 +15,8 @@ from alembic import op
 
 import models._types
 
-revision: str = "0008"
-down_revision: str | None = "0007"
+revision: str = "0009"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
