@@ -1,0 +1,111 @@
+"""Where one page's time goes: each request kind of the pages benchmark (sign in from a link,
+Việc của tôi, the self-review form and its submit, the ballot and its vote), made REPEAT
+times against the app of `kiemdiem serve` on the benchmark's SQLite district, each kind timed
+(ms of wall and CPU per request) and, with --profile, profiled with pyinstrument.
+
+    python benchmarks/pages_profile.py [--repeat 20] [--profile KIND] [--members 2000]
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from benchmarks.pages_setup import LAUNCHED, prepare, review_form
+
+
+def _timed(kinds: dict[str, list[tuple[float, float]]], kind: str, call: Callable[[], Any]) -> Any:
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = call()
+    kinds.setdefault(kind, []).append(
+        (time.perf_counter() - wall, time.process_time() - cpu)
+    )
+    return result
+
+
+def main(repeat: int, profile: str | None, members: int) -> None:
+    work = Path(tempfile.mkdtemp(prefix="kiemdiem-profile-pages-"))
+    os.environ.update(
+        {
+            "KIEMDIEM_DATABASE_URL": f"sqlite:///{work / 'bench.db'}",
+            "KIEMDIEM_KEYS_DIR": str(work / "keys"),
+            "KIEMDIEM_BASE_URL": "http://testserver",
+            "KIEMDIEM_NOW": (LAUNCHED + timedelta(days=1, hours=1)).isoformat(),
+        }
+    )
+    from fastapi.testclient import TestClient
+
+    from models import load_settings
+    from states.signin import sign_in_url
+    from web.app import create_app
+
+    settings = load_settings()
+    prepared = prepare(work, settings.database_url, repeat + 1, members)
+    app = create_app(settings)
+    form = review_form()
+    kinds: dict[str, list[tuple[float, float]]] = {}
+    profiler = None
+    if profile:
+        from pyinstrument import Profiler
+
+        profiler = Profiler(interval=0.0005)
+    for n, who in enumerate(prepared.people):
+        warm = n == 0  # the first person warms every cache; not counted
+        with TestClient(app, base_url="http://testserver", follow_redirects=False) as http:
+            seen: dict[str, list[tuple[float, float]]] = {} if warm else kinds
+
+            def step(kind: str, call: Callable[[], Any]) -> Any:
+                if profiler is not None and kind == profile and not warm:
+                    profiler.start()
+                    try:
+                        return _timed(seen, kind, call)
+                    finally:
+                        profiler.stop()
+                return _timed(seen, kind, call)
+
+            link = sign_in_url(settings, f"m:{who.code}").removeprefix(settings.base_url)
+            r = step("sign in", lambda: http.get(link))
+            assert r.status_code == 303, r.status_code
+            r = step("my tasks", lambda: http.get("/"))
+            assert r.status_code == 200, r.status_code
+            r = step("form", lambda: http.get(who.review))
+            token = re.search(r'name="csrf_token" value="([0-9a-f]+)"', r.text)
+            assert token, r.text[:400]
+            data = {**form, "do": "submit", "csrf_token": token.group(1)}
+            r = step("submit", lambda: http.post(who.review, data=data))
+            assert r.status_code == 303, (r.status_code, r.text[-2000:])
+            r = step("ballot", lambda: http.get(who.ballot))
+            assert r.status_code == 200 and 'name="level"' in r.text, r.text[-2000:]
+            vote = {"level": "good", "csrf_token": token.group(1)}
+            r = step("vote", lambda: http.post(who.ballot, data=vote))
+            assert r.status_code == 303, (r.status_code, r.text[-2000:])
+    print(f"{len(prepared.people) - 1} people, {prepared.members} members, one at a time:")
+    print(f"{'request':<10} {'wall ms':>8} {'cpu ms':>8}")
+    for kind, values in kinds.items():
+        wall = sorted(v[0] for v in values)[len(values) // 2] * 1000
+        cpu = sorted(v[1] for v in values)[len(values) // 2] * 1000
+        print(f"{kind:<10} {wall:>8.1f} {cpu:>8.1f}")
+    if profiler is not None:
+        print(profiler.output_text(unicode=True, color=False, show_all=False))
+
+
+if __name__ == "__main__":
+    args = sys.argv[1:]
+
+    def option(name: str, default: str | None) -> str | None:
+        if name in args:
+            i = args.index(name)
+            value = args[i + 1]
+            del args[i : i + 2]
+            return value
+        return default
+
+    main(int(option("--repeat", "20") or 20), option("--profile", None),
+         int(option("--members", "2000") or 2000))
