@@ -8,6 +8,7 @@ times against the app of `kiemdiem serve` on the benchmark's SQLite district, ea
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import sys
@@ -18,19 +19,48 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script
 from benchmarks.pages_setup import LAUNCHED, prepare, review_form
 
 
-def _timed(kinds: dict[str, list[tuple[float, float]]], kind: str, call: Callable[[], Any]) -> Any:
-    wall, cpu = time.perf_counter(), time.process_time()
+# Statements sent to the database, counted per request kind (an N+1 shows as a count that
+# grows with the district), and their text when --sql names a kind.
+STATEMENTS: list[str] = []
+LAST: dict[str, list[str]] = {}
+
+
+def _timed(
+    kinds: dict[str, list[tuple[float, float, int]]], kind: str, call: Callable[[], Any]
+) -> Any:
+    wall, cpu, before = time.perf_counter(), time.process_time(), len(STATEMENTS)
     result = call()
     kinds.setdefault(kind, []).append(
-        (time.perf_counter() - wall, time.process_time() - cpu)
+        (time.perf_counter() - wall, time.process_time() - cpu, len(STATEMENTS) - before)
     )
+    LAST[kind] = STATEMENTS[before:]
     return result
 
 
-def main(repeat: int, profile: str | None, members: int) -> None:
+class _Sync:
+    """An AsyncClient called as a plain one, on one loop in this thread."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, client: Any) -> None:
+        self.loop, self.client = loop, client
+
+    def __enter__(self) -> _Sync:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.loop.run_until_complete(self.client.aclose())
+
+    def get(self, url: str) -> Any:
+        return self.loop.run_until_complete(self.client.get(url))
+
+    def post(self, url: str, data: dict[str, str]) -> Any:
+        return self.loop.run_until_complete(self.client.post(url, data=data))
+
+
+def main(repeat: int, profile: str | None, members: int, sql: str | None = None) -> None:
     work = Path(tempfile.mkdtemp(prefix="kiemdiem-profile-pages-"))
     os.environ.update(
         {
@@ -40,8 +70,15 @@ def main(repeat: int, profile: str | None, members: int) -> None:
             "KIEMDIEM_NOW": (LAUNCHED + timedelta(days=1, hours=1)).isoformat(),
         }
     )
-    from fastapi.testclient import TestClient
+    import anyio.to_thread
+    import httpx
 
+    async def inline(func: Callable[..., Any], *args: Any, **_: Any) -> Any:
+        return func(*args)
+
+    # Every sync page and dependency runs here, on the profiled thread (the server runs
+    # them in worker threads; what they cost is the same).
+    anyio.to_thread.run_sync = inline  # type: ignore[assignment]
     from models import load_settings
     from states.signin import sign_in_url
     from web.app import create_app
@@ -49,17 +86,27 @@ def main(repeat: int, profile: str | None, members: int) -> None:
     settings = load_settings()
     prepared = prepare(work, settings.database_url, repeat + 1, members)
     app = create_app(settings)
+    from sqlalchemy import event
+
+    from models import get_engine
+
+    @event.listens_for(get_engine(settings.database_url), "before_cursor_execute")
+    def _count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        STATEMENTS.append(statement)
+
     form = review_form()
-    kinds: dict[str, list[tuple[float, float]]] = {}
+    kinds: dict[str, list[tuple[float, float, int]]] = {}
     profiler = None
     if profile:
         from pyinstrument import Profiler
 
-        profiler = Profiler(interval=0.0005)
+        profiler = Profiler(interval=0.0005, async_mode="disabled")
+    loop = asyncio.new_event_loop()
     for n, who in enumerate(prepared.people):
         warm = n == 0  # the first person warms every cache; not counted
-        with TestClient(app, base_url="http://testserver", follow_redirects=False) as http:
-            seen: dict[str, list[tuple[float, float]]] = {} if warm else kinds
+        transport = httpx.ASGITransport(app=app)
+        with _Sync(loop, httpx.AsyncClient(transport=transport, base_url="http://testserver")) as http:
+            seen: dict[str, list[tuple[float, float, int]]] = {} if warm else kinds
 
             def step(kind: str, call: Callable[[], Any]) -> Any:
                 if profiler is not None and kind == profile and not warm:
@@ -87,11 +134,16 @@ def main(repeat: int, profile: str | None, members: int) -> None:
             r = step("vote", lambda: http.post(who.ballot, data=vote))
             assert r.status_code == 303, (r.status_code, r.text[-2000:])
     print(f"{len(prepared.people) - 1} people, {prepared.members} members, one at a time:")
-    print(f"{'request':<10} {'wall ms':>8} {'cpu ms':>8}")
+    print(f"{'request':<10} {'wall ms':>8} {'cpu ms':>8} {'queries':>8}")
     for kind, values in kinds.items():
         wall = sorted(v[0] for v in values)[len(values) // 2] * 1000
         cpu = sorted(v[1] for v in values)[len(values) // 2] * 1000
-        print(f"{kind:<10} {wall:>8.1f} {cpu:>8.1f}")
+        queries = sorted(v[2] for v in values)[len(values) // 2]
+        print(f"{kind:<10} {wall:>8.1f} {cpu:>8.1f} {queries:>8}")
+    if sql:
+        print(f"\nthe statements of the last {sql!r}:")
+        for statement in LAST.get(sql, []):
+            print("  " + " ".join(statement.split())[:300])
     if profiler is not None:
         print(profiler.output_text(unicode=True, color=False, show_all=False))
 
@@ -108,4 +160,4 @@ if __name__ == "__main__":
         return default
 
     main(int(option("--repeat", "20") or 20), option("--profile", None),
-         int(option("--members", "2000") or 2000))
+         int(option("--members", "2000") or 2000), option("--sql", None))
