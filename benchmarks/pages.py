@@ -59,8 +59,13 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 async def _person(
-    base: str, link: str, who: Person, form: dict[str, str], think: tuple[float, float],
-    results: Results, rng: random.Random,
+    base: str,
+    link: str,
+    who: Person,
+    form: dict[str, str],
+    think: tuple[float, float],
+    results: Results,
+    rng: random.Random,
 ) -> None:
     async def pause() -> None:
         if think[1] > 0:
@@ -97,7 +102,11 @@ async def _person(
             await timed("ballot", "GET", who.ballot, 200)
             await pause()
             counted = await timed(
-                "vote", "POST", who.ballot, 303, data={"level": "good", "csrf_token": token.group(1)}
+                "vote",
+                "POST",
+                who.ballot,
+                303,
+                data={"level": "good", "csrf_token": token.group(1)},
             )
             await timed("ballot", "GET", counted, 200)
         except _Stop:
@@ -248,7 +257,9 @@ def main(
         people,
     )
     if probe:
-        print(f"  the longest wait for SQLite's write lock meanwhile: {probe.longest * 1000:.0f} ms")
+        print(
+            f"  the longest wait for SQLite's write lock meanwhile: {probe.longest * 1000:.0f} ms"
+        )
     print(f"load average at the end: {os.getloadavg()[0]:.2f}")
 
 

@@ -41,6 +41,30 @@ def _timed(
     return result
 
 
+class _Everything:
+    """cProfile with pyinstrument's start/stop/output_text."""
+
+    def __init__(self, profile: Any) -> None:
+        self.profile = profile
+
+    def start(self) -> None:
+        self.profile.enable()
+
+    def stop(self) -> None:
+        self.profile.disable()
+
+    def output_text(self, **_: Any) -> str:
+        import io
+        import pstats
+
+        out = io.StringIO()
+        stats = pstats.Stats(self.profile, stream=out).sort_stats("tottime")
+        stats.print_stats(45)
+        if os.environ.get("CALLERS"):
+            stats.print_callers(os.environ["CALLERS"])
+        return out.getvalue()
+
+
 class _Sync:
     """An AsyncClient called as a plain one, on one loop in this thread."""
 
@@ -97,7 +121,11 @@ def main(repeat: int, profile: str | None, members: int, sql: str | None = None)
     form = review_form()
     kinds: dict[str, list[tuple[float, float, int]]] = {}
     profiler = None
-    if profile:
+    if profile == "all":  # every kind, by function (cProfile: the cost of each)
+        import cProfile
+
+        profiler = _Everything(cProfile.Profile())
+    elif profile:
         from pyinstrument import Profiler
 
         profiler = Profiler(interval=0.0005, async_mode="disabled")
@@ -105,11 +133,13 @@ def main(repeat: int, profile: str | None, members: int, sql: str | None = None)
     for n, who in enumerate(prepared.people):
         warm = n == 0  # the first person warms every cache; not counted
         transport = httpx.ASGITransport(app=app)
-        with _Sync(loop, httpx.AsyncClient(transport=transport, base_url="http://testserver")) as http:
+        with _Sync(
+            loop, httpx.AsyncClient(transport=transport, base_url="http://testserver")
+        ) as http:
             seen: dict[str, list[tuple[float, float, int]]] = {} if warm else kinds
 
             def step(kind: str, call: Callable[[], Any]) -> Any:
-                if profiler is not None and kind == profile and not warm:
+                if profiler is not None and profile in (kind, "all") and not warm:
                     profiler.start()
                     try:
                         return _timed(seen, kind, call)
@@ -159,5 +189,9 @@ if __name__ == "__main__":
             return value
         return default
 
-    main(int(option("--repeat", "20") or 20), option("--profile", None),
-         int(option("--members", "2000") or 2000), option("--sql", None))
+    main(
+        int(option("--repeat", "20") or 20),
+        option("--profile", None),
+        int(option("--members", "2000") or 2000),
+        option("--sql", None),
+    )
