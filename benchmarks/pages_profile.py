@@ -22,7 +22,6 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script
 from benchmarks.pages_setup import LAUNCHED, prepare, review_form
 
-
 # Statements sent to the database, counted per request kind (an N+1 shows as a count that
 # grows with the district), and their text when --sql names a kind.
 STATEMENTS: list[str] = []
@@ -84,6 +83,43 @@ class _Sync:
         return self.loop.run_until_complete(self.client.post(url, data=data))
 
 
+def _walk(
+    http: _Sync,
+    who: Any,
+    link: str,
+    form: dict[str, str],
+    seen: dict[str, list[tuple[float, float, int]]],
+    profiler: Any,
+    profile: str | None,
+) -> None:
+    """One person's visit: sign in, Việc của tôi, the form, submit, the ballot, vote."""
+
+    def step(kind: str, call: Callable[[], Any]) -> Any:
+        if profiler is not None and profile in (kind, "all"):
+            profiler.start()
+            try:
+                return _timed(seen, kind, call)
+            finally:
+                profiler.stop()
+        return _timed(seen, kind, call)
+
+    r = step("sign in", lambda: http.get(link))
+    assert r.status_code == 303, r.status_code
+    r = step("my tasks", lambda: http.get("/"))
+    assert r.status_code == 200, r.status_code
+    r = step("form", lambda: http.get(who.review))
+    token = re.search(r'name="csrf_token" value="([0-9a-f]+)"', r.text)
+    assert token, r.text[:400]
+    data = {**form, "do": "submit", "csrf_token": token.group(1)}
+    r = step("submit", lambda: http.post(who.review, data=data))
+    assert r.status_code == 303, (r.status_code, r.text[-2000:])
+    r = step("ballot", lambda: http.get(who.ballot))
+    assert r.status_code == 200 and 'name="level"' in r.text, r.text[-2000:]
+    vote = {"level": "good", "csrf_token": token.group(1)}
+    r = step("vote", lambda: http.post(who.ballot, data=vote))
+    assert r.status_code == 303, (r.status_code, r.text[-2000:])
+
+
 def main(repeat: int, profile: str | None, members: int, sql: str | None = None) -> None:
     work = Path(tempfile.mkdtemp(prefix="kiemdiem-profile-pages-"))
     os.environ.update(
@@ -131,38 +167,19 @@ def main(repeat: int, profile: str | None, members: int, sql: str | None = None)
         profiler = Profiler(interval=0.0005, async_mode="disabled")
     loop = asyncio.new_event_loop()
     for n, who in enumerate(prepared.people):
-        warm = n == 0  # the first person warms every cache; not counted
-        transport = httpx.ASGITransport(app=app)
-        with _Sync(
-            loop, httpx.AsyncClient(transport=transport, base_url="http://testserver")
-        ) as http:
-            seen: dict[str, list[tuple[float, float, int]]] = {} if warm else kinds
-
-            def step(kind: str, call: Callable[[], Any]) -> Any:
-                if profiler is not None and profile in (kind, "all") and not warm:
-                    profiler.start()
-                    try:
-                        return _timed(seen, kind, call)
-                    finally:
-                        profiler.stop()
-                return _timed(seen, kind, call)
-
-            link = sign_in_url(settings, f"m:{who.code}").removeprefix(settings.base_url)
-            r = step("sign in", lambda: http.get(link))
-            assert r.status_code == 303, r.status_code
-            r = step("my tasks", lambda: http.get("/"))
-            assert r.status_code == 200, r.status_code
-            r = step("form", lambda: http.get(who.review))
-            token = re.search(r'name="csrf_token" value="([0-9a-f]+)"', r.text)
-            assert token, r.text[:400]
-            data = {**form, "do": "submit", "csrf_token": token.group(1)}
-            r = step("submit", lambda: http.post(who.review, data=data))
-            assert r.status_code == 303, (r.status_code, r.text[-2000:])
-            r = step("ballot", lambda: http.get(who.ballot))
-            assert r.status_code == 200 and 'name="level"' in r.text, r.text[-2000:]
-            vote = {"level": "good", "csrf_token": token.group(1)}
-            r = step("vote", lambda: http.post(who.ballot, data=vote))
-            assert r.status_code == 303, (r.status_code, r.text[-2000:])
+        link = sign_in_url(settings, f"m:{who.code}").removeprefix(settings.base_url)
+        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://x")
+        with _Sync(loop, client) as http:
+            # The first person warms every cache; not counted.
+            _walk(
+                http,
+                who,
+                link,
+                form,
+                {} if n == 0 else kinds,
+                None if n == 0 else profiler,
+                profile,
+            )
     print(f"{len(prepared.people) - 1} people, {prepared.members} members, one at a time:")
     print(f"{'request':<10} {'wall ms':>8} {'cpu ms':>8} {'queries':>8}")
     for kind, values in kinds.items():

@@ -87,7 +87,7 @@ def prepare(work: Path, database_url: str, people: int, members: int = 2000) -> 
     code = district.cycle_code
     chosen: list[Person] = []
     subjects: list[str] = []
-    for cell, codes in sorted(by_cell.items()):
+    for _cell, codes in sorted(by_cell.items()):
         if len(codes) < 3:
             continue
         subject, voters = codes[0], codes[1:]
