@@ -94,3 +94,31 @@ def test_a_session_closed_without_commit_gives_the_lock_back(engine: object) -> 
         assert writer_lock(engine).locked()  # type: ignore[arg-type, union-attr]
     assert not writer_lock(engine).locked()  # type: ignore[arg-type, union-attr]
     assert _write_soon(engine) < 1
+
+
+def test_processes_on_one_file_take_turns_through_the_lock_file_beside_it(
+    engine: object, tmp_path: Path
+) -> None:
+    """Another process (here: another open of the lock file) cannot take the file's lock
+    while a transaction writes, and can the moment it ends."""
+    import fcntl
+    import os
+
+    lock_file = tmp_path / "lock.db-writer"
+
+    def free() -> bool:
+        fd = os.open(lock_file, os.O_RDWR | os.O_CREAT)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        finally:
+            os.close(fd)  # closing gives back a lock it took
+        return True
+
+    with session_scope(engine) as session:  # type: ignore[arg-type]
+        session.execute(text("SELECT count(*) FROM t")).one()
+        assert free()  # reading takes no turn
+        session.execute(text("INSERT INTO t VALUES (1)"))
+        assert not free()
+    assert free()
