@@ -1,75 +1,60 @@
-"""100 simulated people, each with their own session, submit their self-reviews at once
-against a real `kiemdiem serve` process on SQLite (or PostgreSQL), while the cycle's tick
-runs beside them. Prints p50/p99 latency per request kind, throughput and error responses.
+"""PEOPLE simulated people, each with their own session, against a real `kiemdiem serve`
+process on SQLite (or PostgreSQL): each signs in from their link, opens Việc của tôi, opens
+their self-review form, thinks, submits it, then opens the ballot on a cellmate's review
+(the district is prepared with one review per cell at the vote: benchmarks/pages_setup.py)
+and votes. Prints n, p50, p99 and max per request kind, throughput and error responses, for
+the people alone and again (other people) with the cycle's tick started as they start.
 
-    python benchmarks/pages.py [PEOPLE] [--postgres URL]
+    python benchmarks/pages.py [PEOPLE] [--think 1-5] [--postgres URL] [--members 2000]
+                               [--workers N]
 
-Each person: opens their sign-in link (a page with one button) and presses it (a POST and
-its redirect; both timed as "sign in"), opens their self-review form (GET, the
-CSRF token read from it), submits it (POST, then the redirect's GET). The tick is one run
-of `kiemdiem cycle tick` started as the people start.
+A link opens a page with one button; pressing it (a POST and its redirect) signs in, once:
+both are timed as "sign in".
+
+`--think A-B`: each person pauses a uniformly random A to B seconds before each step and
+starts at a random moment within the first B seconds (people do not all click at the same
+instant); `--think 0` sends every request as soon as the last one is answered, 100 people at
+once: the saturation case, whose throughput is what the server can do.
+
+On SQLite a probe beside the load takes the write lock (BEGIN IMMEDIATE) every 20 ms and
+reports the longest wait: how long the longest write transaction held it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import random
 import re
+import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from datetime import date, datetime, timedelta
-from datetime import time as clock
+from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import httpx
 
-from kiemdiem.demo.generate import generate
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script
+from benchmarks.pages_setup import LAUNCHED, Person, prepare, review_form
 from kiemdiem.demo.smtp_server import SMTPServerProcess, free_port
-from models import get_engine, init_db, load_settings, session_scope
-from models.org_import import import_organizations
-from states import launch, load_plan
-from states.cycles import begin_tick, get_cycle
-from states.rule_set import load_rule_set
+from models import load_settings
 from states.signin import sign_in_url
 
 KIEMDIEM = Path(sys.executable).with_name("kiemdiem")
-START = date(2026, 11, 23)
-ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+TOKEN = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
+BUTTON = re.compile(r'action="(/signin/[^"]+)">\s*<input[^>]*value="([0-9a-f]+)"')
 
 
-def _prepare(work: Path, people: int, database_url: str) -> tuple[str, list[str]]:
-    district = generate(work, seed=7, members=max(people * 2, 200), start=START)
-    engine = get_engine(database_url)
-    init_db(engine)
-    with session_scope(engine) as session:
-        import_organizations(
-            session=session,
-            organizations_csv=district.organizations_csv,
-            members_csv=district.members_csv,
-        )
-    launched = datetime.combine(START, clock(8), tzinfo=ZONE)
-    with session_scope(engine) as session:
-        launch(
-            session=session,
-            plan=load_plan(district.plan_yaml),
-            now=launched,
-            settings=load_settings(),
-        )
-    from states import advance
-
-    with session_scope(engine) as session:
-        cycle = get_cycle(session, district.cycle_code)
-        begin_tick(session, cycle, launched)
-        advance(session=session, cycle=cycle, now=launched)
-    import csv
-
-    with district.members_csv.open(encoding="utf-8") as f:
-        codes = [row["code"] for row in csv.DictReader(f) if not row.get("leads")]
-    return district.cycle_code, codes[:people]
+@dataclass
+class Results:
+    times: dict[str, list[float]] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -80,84 +65,164 @@ def _percentile(values: list[float], q: float) -> float:
 async def _person(
     base: str,
     link: str,
-    page: str,
+    who: Person,
     form: dict[str, str],
-    times: dict[str, list[float]],
-    errors: list[str],
+    think: tuple[float, float],
+    results: Results,
+    rng: random.Random,
 ) -> None:
-    async with httpx.AsyncClient(base_url=base, timeout=60) as http:
+    async def pause() -> None:
+        if think[1] > 0:
+            await asyncio.sleep(rng.uniform(*think))
 
-        async def timed(kind: str, method: str, url: str, **kw: object) -> httpx.Response:
+    # A browser drops an idle connection before uvicorn's 5 s keep-alive ends it; without
+    # this a request sent as the server closes the connection fails (httpx.ReadError).
+    limits = httpx.Limits(keepalive_expiry=3)
+    async with httpx.AsyncClient(base_url=base, timeout=120, limits=limits) as http:
+
+        async def timed(kind: str, method: str, url: str, expect: int, **kw: object) -> str:
             mark = time.perf_counter()
             response = await http.request(method, url, **kw)  # type: ignore[arg-type]
-            times.setdefault(kind, []).append(time.perf_counter() - mark)
-            if response.status_code >= 400:
-                errors.append(f"{kind} {response.status_code}")
-            return response
+            results.times.setdefault(kind, []).append(time.perf_counter() - mark)
+            if response.status_code != expect:
+                results.errors.append(f"{kind} {response.status_code}")
+                raise _Stop
+            return response.headers.get("location", "") if expect == 303 else response.text
 
-        # A link opens a page with one button; pressing it (a POST) signs in, once.
-        opened = await timed("sign in", "GET", link)
-        button = re.search(
-            r'action="(/signin/[^"]+)">\s*<input[^>]*value="([0-9a-f]+)"', opened.text
-        )
-        if button is None:
-            errors.append("sign-in page without its button")
+        try:
+            if think[1] > 0:
+                await asyncio.sleep(rng.uniform(0, think[1]))
+            # A link opens a page with one button; pressing it (a POST) signs in, once.
+            opened = await timed("sign in", "GET", link, 200)
+            button = BUTTON.search(opened)
+            if button is None:
+                results.errors.append("sign-in page without its button")
+                return
+            landing = await timed(
+                "sign in", "POST", button.group(1), 303, data={"csrf_token": button.group(2)}
+            )
+            await timed("my tasks", "GET", landing, 200)
+            await pause()
+            page = await timed("form", "GET", who.review, 200)
+            token = TOKEN.search(page)
+            if token is None:
+                results.errors.append("form without CSRF token")
+                return
+            await pause()  # writing
+            done = await timed(
+                "submit", "POST", who.review, 303, data={**form, "csrf_token": token.group(1)}
+            )
+            await timed("form", "GET", done, 200)
+            await pause()
+            await timed("ballot", "GET", who.ballot, 200)
+            await pause()
+            counted = await timed(
+                "vote",
+                "POST",
+                who.ballot,
+                303,
+                data={"level": "good", "csrf_token": token.group(1)},
+            )
+            await timed("ballot", "GET", counted, 200)
+        except _Stop:
             return
-        await timed("sign in", "POST", button.group(1), data={"csrf_token": button.group(2)})
-        shown = await timed("form", "GET", page)
-        token = re.search(r'name="csrf_token" value="([0-9a-f]+)"', shown.text)
-        if token is None:
-            errors.append("form without CSRF token")
-            return
-        done = await timed("submit", "POST", page, data={**form, "csrf_token": token.group(1)})
-        if done.status_code != 303:
-            errors.append(f"submit answered {done.status_code}")
+        except httpx.HTTPError as exc:
+            results.errors.append(f"{type(exc).__name__}")
+
+
+class _Stop(Exception):
+    pass
 
 
 async def _crowd(
-    base: str, jobs: list[tuple[str, str]], form: dict[str, str]
-) -> tuple[dict[str, list[float]], list[str], float]:
-    times: dict[str, list[float]] = {}
-    errors: list[str] = []
+    base: str, jobs: list[tuple[str, Person]], form: dict[str, str], think: tuple[float, float]
+) -> Results:
+    results = Results()
+    rng = random.Random(8)
     mark = time.perf_counter()
-    await asyncio.gather(*(_person(base, link, page, form, times, errors) for link, page in jobs))
-    return times, errors, time.perf_counter() - mark
+    await asyncio.gather(
+        *(
+            _person(base, link, who, form, think, results, random.Random(rng.random()))
+            for link, who in jobs
+        )
+    )
+    results.seconds = time.perf_counter() - mark
+    return results
 
 
-def main(people: int, database_url: str | None) -> None:
+class LockProbe(threading.Thread):
+    """Takes SQLite's write lock every 20 ms and keeps the longest wait for it."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(daemon=True)
+        self.path, self.longest, self.stopped = path, 0.0, threading.Event()
+
+    def run(self) -> None:
+        db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        while not self.stopped.wait(0.02):
+            mark = time.perf_counter()
+            db.execute("BEGIN IMMEDIATE")
+            db.execute("COMMIT")
+            self.longest = max(self.longest, time.perf_counter() - mark)
+        db.close()
+
+
+def _table(title: str, results: Results, people: int) -> None:
+    print(f"\n{title}")
+    print(f"  {'request':<10} {'n':>5} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
+    every: list[float] = []
+    for kind, values in results.times.items():
+        every += values
+        print(
+            f"  {kind:<10} {len(values):>5} {statistics.median(values) * 1000:>8.1f} "
+            f"{_percentile(values, 0.99) * 1000:>8.1f} {max(values) * 1000:>8.1f}"
+        )
+    print(
+        f"  {'all':<10} {len(every):>5} {statistics.median(every) * 1000:>8.1f} "
+        f"{_percentile(every, 0.99) * 1000:>8.1f} {max(every) * 1000:>8.1f}"
+    )
+    print(
+        f"  {people} people in {results.seconds:.1f} s: {len(every) / results.seconds:.1f} "
+        f"requests/s; error responses: {len(results.errors)} {sorted(set(results.errors))[:5]}"
+    )
+
+
+def main(
+    people: int,
+    database_url: str | None,
+    think: tuple[float, float],
+    members: int,
+    workers: int,
+) -> None:
     work = Path(tempfile.mkdtemp(prefix="kiemdiem-bench-pages-"))
     port = free_port()
-    now = datetime.combine(START + timedelta(days=1), clock(9), tzinfo=ZONE)
+    sqlite_file = work / "bench.db"
     os.environ.update(
         {
-            "KIEMDIEM_DATABASE_URL": database_url or f"sqlite:///{work / 'bench.db'}",
+            "KIEMDIEM_DATABASE_URL": database_url or f"sqlite:///{sqlite_file}",
             "KIEMDIEM_KEYS_DIR": str(work / "keys"),
             "KIEMDIEM_BASE_URL": f"http://127.0.0.1:{port}",
             "KIEMDIEM_SERVE_PORT": str(port),
-            "KIEMDIEM_NOW": now.isoformat(),
+            # A day after the launch: the tick sends the day's reminders, opens no new stage.
+            "KIEMDIEM_NOW": (LAUNCHED + timedelta(days=1, hours=1)).isoformat(),
             "PREFECT_HOME": str(work / "prefect"),
         }
     )
     settings = load_settings()
-    cycle, codes = _prepare(work, people + 10, settings.database_url)
-    rules = load_rule_set("qd366-2025")
-    form = {
-        "do": "submit",
-        "level": "good",
-        "score": "80",
-        **{f"criteria.{i}": "Hoàn thành nhiệm vụ được giao." for i in range(len(rules.criteria))},
-        "strengths": "Chủ động, trách nhiệm.",
-    }
-    jobs = [
-        (
-            sign_in_url(settings, f"m:{code}"),
-            f"/cycles/{cycle}/units/M%3A{code}/self-review",
-        )
-        for code in codes
-    ]
+    alone_n = 5
+    prepared = prepare(work, settings.database_url, 2 * people + alone_n, members)
+    form = {"do": "submit", **review_form()}
+    jobs = [(sign_in_url(settings, f"m:{p.code}"), p) for p in prepared.people]
+    alone_jobs, jobs = jobs[:alone_n], jobs[alone_n:]
+    quiet, ticked = jobs[:people], jobs[people:]
+    # The launch's 2,000-odd mails are still in the outbox: the tick delivers them (its
+    # heaviest part), so `serve` does not deliver meanwhile.
+    serve = [str(KIEMDIEM), "serve", "--no-ticks", "--no-mail"]
+    if workers > 1:
+        serve += ["--workers", str(workers)]
     with SMTPServerProcess(work / "smtp.txt") as smtp:
         env = {**os.environ, "KIEMDIEM_SMTP_PORT": str(smtp.port)}
-        server = subprocess.Popen([str(KIEMDIEM), "serve", "--no-ticks"], env=env)
+        server = subprocess.Popen(serve, env=env)
         try:
             while True:
                 try:
@@ -165,54 +230,77 @@ def main(people: int, database_url: str | None) -> None:
                     break
                 except httpx.TransportError:
                     time.sleep(0.2)
+            alone = Results()
+            for job in alone_jobs:  # what a request costs the server when nobody waits
+                one = asyncio.run(_crowd(settings.base_url, [job], form, (0, 0)))
+                for kind, values in one.times.items():
+                    alone.times.setdefault(kind, []).extend(values)
+                alone.errors += one.errors
+                alone.seconds += one.seconds
+            load = os.getloadavg()[0]
+            without = asyncio.run(_crowd(settings.base_url, quiet, form, think))
+            probe = LockProbe(str(sqlite_file)) if database_url is None else None
+            if probe:
+                probe.start()
+            mark = time.perf_counter()
             ticking = subprocess.Popen(
-                [str(KIEMDIEM), "cycle", "tick", cycle], env=env, stdout=subprocess.DEVNULL
+                [str(KIEMDIEM), "cycle", "tick", prepared.cycle],
+                env=env,
+                stdout=subprocess.DEVNULL,
             )
-            # One person at a time first: what a request costs the server when nobody waits.
-            alone, _, _ = asyncio.run(_crowd(settings.base_url, jobs[:1], form))
-            for job in jobs[1:10]:
-                more, _, _ = asyncio.run(_crowd(settings.base_url, [job], form))
-                for kind, values in more.items():
-                    alone.setdefault(kind, []).extend(values)
-            jobs = jobs[10:]
-            times, errors, seconds = asyncio.run(_crowd(settings.base_url, jobs, form))
-            tick_still_running = ticking.poll() is None
+            with_tick = asyncio.run(_crowd(settings.base_url, ticked, form, think))
+            tick_running = ticking.poll() is None
             ticking.wait()
+            tick_seconds = time.perf_counter() - mark
+            if probe:
+                probe.stopped.set()
+                probe.join()
         finally:
             server.terminate()
-            server.wait(20)
+            server.wait(30)
     backend = "PostgreSQL" if database_url else "SQLite"
-    print("\none person at a time (10 people, each sign in, form, submit):")
-    for kind, values in alone.items():
-        print(f"  {kind:<10} p50 {statistics.median(values) * 1000:.1f} ms")
-    people = len(jobs)
+    processes = f"{workers} kiemdiem serve processes" if workers > 1 else "one kiemdiem serve"
+    pace = f"think {think[0]:g}-{think[1]:g} s" if think[1] > 0 else "no think time"
     print(
-        f"\n{people} people, {backend}, one kiemdiem serve process; the tick "
-        f"{'ran through the whole load' if tick_still_running else 'ran beside the start'}"
+        f"\n{backend}, {processes}, {prepared.members} members; "
+        f"load average {load:.2f} at the start (2 cores)"
     )
-    print(f"{'request':<10} {'n':>5} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
-    every: list[float] = []
-    for kind, values in times.items():
-        every += values
+    _table(f"one person at a time ({alone_n} people, no think time):", alone, alone_n)
+    _table(f"{people} people at once, {pace}:", without, people)
+    _table(
+        f"{people} other people at once, {pace}, the tick started with them "
+        f"(it took {tick_seconds:.1f} s{', past the people' if tick_running else ''}):",
+        with_tick,
+        people,
+    )
+    if probe:
         print(
-            f"{kind:<10} {len(values):>5} {statistics.median(values) * 1000:>8.1f} "
-            f"{_percentile(values, 0.99) * 1000:>8.1f} {max(values) * 1000:>8.1f}"
+            f"  the longest wait for SQLite's write lock meanwhile: {probe.longest * 1000:.0f} ms"
         )
-    print(
-        f"{'all':<10} {len(every):>5} {statistics.median(every) * 1000:>8.1f} "
-        f"{_percentile(every, 0.99) * 1000:>8.1f} {max(every) * 1000:>8.1f}"
-    )
-    print(
-        f"throughput {len(every) / seconds:.0f} requests/s, {people / seconds:.1f} "
-        f"self-reviews/s; error responses: {len(errors)} {sorted(set(errors))[:5]}"
-    )
+    print(f"load average at the end: {os.getloadavg()[0]:.2f}")
+
+
+def _think(text: str) -> tuple[float, float]:
+    low, _, high = text.partition("-")
+    return (float(low), float(high or low))
 
 
 if __name__ == "__main__":
     args = sys.argv[1:]
-    url = None
-    if "--postgres" in args:
-        i = args.index("--postgres")
-        url = args[i + 1]
-        del args[i : i + 2]
-    main(int(args[0]) if args else 100, url)
+
+    def option(name: str, default: str) -> str:
+        if name in args:
+            i = args.index(name)
+            value = args[i + 1]
+            del args[i : i + 2]
+            return value
+        return default
+
+    url = option("--postgres", "") or None
+    main(
+        int(args[0]) if args else 100,
+        url,
+        _think(option("--think", "1-5")),
+        int(option("--members", "2000")),
+        int(option("--workers", "1")),
+    )

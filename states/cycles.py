@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Literal
 
+from sqlalchemy import event
 from sqlmodel import Session, col, select
 
 from models.cycle import Cycle, Tick, Unit
@@ -22,7 +23,14 @@ Lock = Literal["share", "update"] | None
 
 
 def get_cycle(session: Session, code: str) -> Cycle:
+    """The cycle named `code`; asked again in the same transaction, the same row without a
+    query (a page's guard, its view and its action each ask)."""
+    memo: dict[str, Cycle] = session.info.setdefault(_MEMO, {})
+    if code in memo:
+        return memo[code]
     cycle = session.exec(select(Cycle).where(Cycle.code == code)).first()
+    if cycle is not None:
+        memo[code] = cycle
     if cycle is None:
         known = ", ".join(session.exec(select(Cycle.code)).all()) or _("none yet")
         raise NotFound(
@@ -31,6 +39,16 @@ def get_cycle(session: Session, code: str) -> Cycle:
             )
         )
     return cycle
+
+
+_MEMO = "kiemdiem.cycles"
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_cycles(session: Session, *_: object) -> None:
+    # A new transaction reads the cycle again (a rolled-back one may even have made it).
+    session.info.pop(_MEMO, None)
 
 
 def approving_committee(directory: Directory, cycle: Cycle, org_id: int) -> OrgNode:

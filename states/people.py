@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from sqlalchemy import exists
 from sqlmodel import Session, col, func, select
 
 from models.cycle import Cycle, Unit
@@ -58,13 +59,21 @@ def office_key(org_code: str) -> str:
 
 
 def active_cycles(session: Session) -> list[Cycle]:
-    """Cycles with a unit not yet closed, newest first (one query)."""
-    running = select(Unit.cycle_id).where(Unit.state != UnitState.CLOSED.value).distinct()
-    return list(
-        session.exec(
-            select(Cycle).where(col(Cycle.id).in_(running)).order_by(col(Cycle.launched_at).desc())
-        )
+    """Cycles with a unit not yet closed, newest first (one query; every page asks, so it
+    stops at each cycle's first open unit, on ix_unit_cycle_state, instead of reading them all)."""
+    running = exists().where(
+        col(Unit.cycle_id) == col(Cycle.id), col(Unit.state) != UnitState.CLOSED.value
     )
+    return list(session.exec(select(Cycle).where(running).order_by(col(Cycle.launched_at).desc())))
+
+
+# Who each key is, per database, while what it is made of is unchanged: the tree (a new
+# Directory after every import, which is also when members change) and the running cycles
+# (their plans, which name inspection commissions and directing teams, never change after
+# launch). Every page asks for the signed-in person; this spares the member's query and the
+# walk over the cycles.
+_PEOPLE: dict[tuple[str, str], tuple[Directory, tuple[int | None, ...], Person]] = {}
+_PEOPLE_MAX = 20_000
 
 
 def person(session: Session, key: str) -> Person:
@@ -74,6 +83,22 @@ def person(session: Session, key: str) -> Person:
     """
     kind, _, code = key.partition(":")
     cycles = active_cycles(session)
+    directory = Directory.load(session)
+    where = (str(session.get_bind().engine.url), key)
+    ids = tuple(c.id for c in cycles)
+    known = _PEOPLE.get(where)
+    if known is not None and known[0] is directory and known[1] == ids:
+        return known[2]
+    found = _person(session, key, kind, code, cycles, directory)
+    if len(_PEOPLE) >= _PEOPLE_MAX:
+        _PEOPLE.clear()
+    _PEOPLE[where] = (directory, ids, found)
+    return found
+
+
+def _person(
+    session: Session, key: str, kind: str, code: str, cycles: list[Cycle], directory: Directory
+) -> Person:
     codes = tuple(c.code for c in cycles)
     if kind == "o":
         org = session.exec(select(Organization).where(Organization.code == code)).first()
@@ -88,7 +113,6 @@ def person(session: Session, key: str) -> Person:
     if member is None:
         raise NotFound(code)
     roles: set[Role] = {Role.MEMBER}
-    directory = Directory.load(session)
     leads = directory.orgs.get(member.leads_id) if member.leads_id is not None else None
     if leads is not None:
         roles.add(Role.SECRETARY if leads.level is OrgLevel.CELL else Role.COMMITTEE)

@@ -14,25 +14,29 @@
 
 Every part is safe to run in several processes on one database (ticks are idempotent and
 read what was already ticked; outbox rows are claimed): `--no-ticks --no-mail` makes a
-process that only serves pages.
+process that only serves pages. `--workers N` serves the pages from N processes on one port,
+the loops in the first.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 from collections.abc import Sequence
 
 import uvicorn
+from fastapi import FastAPI
 from sqlmodel import Session
+from uvicorn.supervisors import Multiprocess
 
 from models import OutboxMessage, get_engine, init_db, resolve_now, session_scope
-from models.settings import Settings
+from models.settings import Settings, load_settings
 from notifications import deliver
 from states.recipients import readdress
 from states.schedule import cycles_due
-from states.signin import personalize
+from states.signin import personalize, signing_key
 from web.app import create_app
 from web.handoff import Handoff
 
@@ -97,6 +101,12 @@ def served_settings(settings: Settings) -> Settings:
     return settings.model_copy(update={"base_url": url})
 
 
+def served_app() -> FastAPI:
+    """The pages of one worker process of `serve --workers N` (uvicorn imports this in each,
+    with the settings of the environment `serve` set up for them)."""
+    return create_app(served_settings(load_settings()))
+
+
 def serve(
     settings: Settings,
     *,
@@ -104,10 +114,22 @@ def serve(
     mail: bool = True,
     mail_interval: float = 30.0,
     ready: threading.Event | None = None,
+    workers: int = 1,
 ) -> None:
-    """Serve the pages until interrupted, with the tick and outbox loops beside them."""
+    """Serve the pages until interrupted, with the tick and outbox loops beside them.
+
+    `workers` > 1 serves the pages from that many processes on one port (uvicorn's
+    supervisor shares the socket), so a request uses whichever core is free instead of one
+    process's GIL; the tick and outbox loops stay in this process only."""
     settings = served_settings(settings)
     init_db(get_engine(settings.database_url))
+    if workers > 1:
+        # The workers read their settings from the environment: the host and port chosen
+        # here, and the key made here once, before they race to make it.
+        os.environ["KIEMDIEM_SERVE_HOST"] = settings.serve_host
+        os.environ["KIEMDIEM_SERVE_PORT"] = str(settings.serve_port)
+        os.environ.setdefault("KIEMDIEM_BASE_URL", settings.base_url)
+        signing_key(settings)
     loops: list[Loop | Handoff] = []
     if ticks:
         from kiemdiem.prefect_env import prepare_prefect
@@ -120,7 +142,9 @@ def serve(
     for loop in loops:
         loop.start()
     config = uvicorn.Config(
-        create_app(settings),
+        "web.serve:served_app" if workers > 1 else create_app(settings),
+        factory=workers > 1,
+        workers=workers,
         host=settings.serve_host,
         port=settings.serve_port,
         proxy_headers=True,
@@ -128,6 +152,13 @@ def serve(
         lifespan="off",
         log_level="warning",
     )
+    if workers > 1:
+        try:
+            Multiprocess(config, sockets=[config.bind_socket()]).run()
+        finally:
+            for loop in loops:
+                loop.stopped.set()
+        return
     server = uvicorn.Server(config)
     if ready is not None:
         threading.Thread(target=_signal_ready, args=(server, ready), daemon=True).start()
@@ -161,4 +192,4 @@ def _signal_ready(server: uvicorn.Server, ready: threading.Event) -> None:
     ready.set()
 
 
-__all__ = ["deliver_now", "serve", "tick_due_cycles"]
+__all__ = ["deliver_now", "serve", "served_app", "tick_due_cycles"]
