@@ -22,9 +22,9 @@ from models._types import UTCDateTime
 from models.cycle import Cycle, Escalation, StageDeadline, Tick, Unit
 from models.organization import Member
 from models.settings import Settings
-from notifications import Mail, queue
+from notifications import Mail, Slot, queue
 from states import links
-from states._mail import mail_to
+from states._mail import mail_to, mails_to
 from states.cycles import days_late, format_day, mail_context, plan_of
 from states.directory import Directory
 from states.insights import at_risk
@@ -201,7 +201,10 @@ def _digests(
     warnings: list[dict[str, Any]],
 ) -> list[Mail]:
     context = mail_context(cycle, directory.orgs[cycle.launched_by_id].name)
-    mails = []
+    mails: list[Mail] = []
+    # Reminders and overdue notices (one per member and secretary: most of a tick's mail) are
+    # rendered once per shape, names, codes and links written in afterwards.
+    alike: dict[str, list[tuple[int, tuple[Recipient, str, dict[str, Any]]]]] = {}
     for email, box in sorted(inbox.items()):
         kind = _kind(box["roles"])
         items = sorted(box["items"], key=lambda i: (i["org_name"], i["stage"], i["unit_code"]))
@@ -209,24 +212,45 @@ def _digests(
             "items": items,
             "link": links.url(settings.base_url, _page(kind, cycle, items)),
         }
-        if kind == "digest":
-            # The launching committee hears of every organization at risk; others of theirs.
-            extra["at_risk"] = [
-                w
-                for w in warnings
-                if "standing" in box["roles"] or w["organization"] in box["orgs"]
-            ]
+        key = f"digest:{cycle.code}:{email}:tick-{tick.id}"
+        if kind != "digest":
+            extra = {
+                "items": [{**i, **{k: Slot(i[k]) for k in _PRINTED}} for i in items],
+                "link": Slot(extra["link"]),
+            }
+            to = Recipient(email, box["name"], box["ref"])
+            alike.setdefault(kind, []).append((len(mails), (to, key, extra)))
+            mails.append(None)  # type: ignore[arg-type]  # its place, filled below
+            continue
+        # The launching committee hears of every organization at risk; others of theirs.
+        extra["at_risk"] = [
+            w for w in warnings if "standing" in box["roles"] or w["organization"] in box["orgs"]
+        ]
         mails.append(
             mail_to(
                 Recipient(email, box["name"], box["ref"]),
                 kind=kind,
-                key=f"digest:{cycle.code}:{email}:tick-{tick.id}",
+                key=key,
                 cycle_id=cycle.id,
                 cycle=context,
                 context=extra,
                 settings=settings,
                 # Committees' digests are escalations: they go out in quiet hours too.
-                urgent=kind == "digest",
+                urgent=True,
             )
         )
+    for kind, placed in alike.items():
+        made = mails_to(
+            [addressed for _, addressed in placed],
+            kind=kind,
+            cycle_id=cycle.id,
+            cycle=context,
+            settings=settings,
+        )
+        for (index, _), mail in zip(placed, made, strict=True):
+            mails[index] = mail
     return mails
+
+
+# What the reminder and overdue templates only print of an item (`_items.j2`).
+_PRINTED = ("unit_name", "unit_code", "org_name")

@@ -35,6 +35,14 @@ def _write(path: Path, header: list[str], rows: list[dict[str, str]]) -> None:
         writer.writerows(rows)
 
 
+def _other(rng: random.Random, codes: list[str], index: int) -> str:
+    """Any code but `codes[index]`, drawn as `rng.choice` of the list without it would draw
+    (the same random sequence, so a seed makes the same district), without building that
+    list for every member: a province's 300,000 members × 15,000 cells was hours of copying."""
+    other = rng.randrange(len(codes) - 1)
+    return codes[other if other < index else other + 1]
+
+
 def generate(
     out: Path,
     *,
@@ -118,7 +126,8 @@ def generate(
         cell_codes.append(code)
     people = []
     for n in range(1, members + 1):
-        cell = cell_codes[(n - 1) % cells]
+        index = (n - 1) % cells
+        cell = cell_codes[index]
         # One member in ten works in an office cell but lives elsewhere: that residence-area
         # cell is asked for its opinion in the member's peer review.
         lives_elsewhere = cells > 1 and rng.random() < 0.1
@@ -132,9 +141,7 @@ def generate(
                 "position_group": "",
                 "leads": "",
                 "committees": "",
-                "residence": rng.choice([c for c in cell_codes if c != cell])
-                if lives_elsewhere
-                else "",
+                "residence": _other(rng, cell_codes, index) if lives_elsewhere else "",
             }
         )
     by_cell: dict[str, list[dict[str, str]]] = {}

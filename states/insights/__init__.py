@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from models.cycle import Cycle
 from states.cycles import plan_of
+from states.insights._pace import at_risk_rows
 from states.insights._rows import CycleRows, load_rows
 from states.insights._text import Match, Text, near_duplicates, normalise, similarity
 from states.insights.comparison import comparison
@@ -54,6 +55,8 @@ def cycle_insights(*, session: Session, cycle: Cycle, now: datetime) -> dict[str
 
 
 def at_risk(*, session: Session, cycle: Cycle, now: datetime) -> list[dict[str, Any]]:
-    """The forecast rows to warn of now: at risk, within the plan's warning days of due."""
-    rows = load_rows(session, cycle, texts=False)
-    return [r for r in forecast(tracks(rows), now=now, plan=plan_of(cycle)) if r["warn"]]
+    """The forecast rows to warn of now: at risk, within the plan's warning days of due.
+
+    The same rows as `forecast(tracks(load_rows(…)))` keeps with `warn`, counted by the
+    database (`_pace`): each tick's digests ask, over every unit of the cycle."""
+    return at_risk_rows(session, cycle, now=now, plan=plan_of(cycle))

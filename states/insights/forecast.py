@@ -80,39 +80,73 @@ def forecast(
     for (org, stage), ts in sorted(
         grouped.items(), key=lambda kv: (kv[0][0], STAGES.index(kv[0][1]))
     ):
-        done = sum(t.done is not None and t.done <= now for t in ts)
-        remaining = len(ts) - done
-        if remaining == 0:
-            continue
-        due = max(t.due for t in ts)
         starts = [t.entered for t in ts if t.entered is not None and t.entered <= now]
-        pace = 0.0
-        projected: datetime | None = None
-        if starts:
-            elapsed = max(now - min(starts), MIN_ELAPSED)
-            pace = done / (elapsed / timedelta(days=1))
-            if pace > 0:
-                projected = now + timedelta(days=remaining / pace)
-        elif due - now > timedelta(days=days):
-            continue  # the stage has not begun here and is not yet due soon
-        at_risk = projected is None or projected > due
-        out.append(
-            {
-                "organization": org,
-                "stage": stage,
-                "units": len(ts),
-                "done": done,
-                "pace_per_day": round(pace, 2),
-                "projected": local_day(projected, plan).isoformat() if projected else None,
-                "due": local_day(due, plan).isoformat(),
-                "at_risk": at_risk,
-                "warn": at_risk and due - timedelta(days=days) <= now < due,
-                "late_units": sorted(t.unit_code for t in ts if t.done is None or t.done > now)[
-                    :20
-                ],
-            }
+        row = group_forecast(
+            Pace(
+                organization=org,
+                stage=stage,
+                units=len(ts),
+                done=sum(t.done is not None and t.done <= now for t in ts),
+                due=max(t.due for t in ts),
+                first_start=min(starts, default=None),
+            ),
+            now=now,
+            plan=plan,
+            days=days,
         )
+        if row is not None:
+            row["late_units"] = sorted(t.unit_code for t in ts if t.done is None or t.done > now)[
+                :LATE_SHOWN
+            ]
+            out.append(row)
     return out
+
+
+# The late units a forecast row names (the rest are counted, not listed).
+LATE_SHOWN = 20
+
+
+@dataclass(frozen=True)
+class Pace:
+    """One organization and stage at `now`: its units, those done, the last due time, and
+    when the first of them entered the stage (None: none has yet)."""
+
+    organization: str
+    stage: str
+    units: int
+    done: int
+    due: datetime
+    first_start: datetime | None
+
+
+def group_forecast(pace: Pace, *, now: datetime, plan: Plan, days: int) -> dict[str, Any] | None:
+    """The forecast row of one organization and stage (without its late units), or None if
+    there is nothing to say: all done, or not begun and not yet due soon."""
+    remaining = pace.units - pace.done
+    if remaining == 0:
+        return None
+    rate = 0.0
+    projected: datetime | None = None
+    if pace.first_start is not None:
+        elapsed = max(now - pace.first_start, MIN_ELAPSED)
+        rate = pace.done / (elapsed / timedelta(days=1))
+        if rate > 0:
+            projected = now + timedelta(days=remaining / rate)
+    elif pace.due - now > timedelta(days=days):
+        return None  # the stage has not begun here and is not yet due soon
+    at_risk = projected is None or projected > pace.due
+    return {
+        "organization": pace.organization,
+        "stage": pace.stage,
+        "units": pace.units,
+        "done": pace.done,
+        "pace_per_day": round(rate, 2),
+        "projected": local_day(projected, plan).isoformat() if projected else None,
+        "due": local_day(pace.due, plan).isoformat(),
+        "at_risk": at_risk,
+        "warn": at_risk and pace.due - timedelta(days=days) <= now < pace.due,
+        "late_units": [],
+    }
 
 
 def backtest(

@@ -26,14 +26,17 @@ from states.insights import (
     Text,
     Track,
     _text,
+    at_risk,
     backtest,
     comparison,
     cycle_insights,
     empty_praise,
     forecast,
     formalism,
+    load_rows,
     near_duplicates,
     normalise,
+    tracks,
 )
 from states.insights._rows import CycleRows, ReviewText, UnitRow
 from states.insights.formalism import level_patterns
@@ -340,3 +343,31 @@ def test_the_committees_digest_warns_of_organizations_at_risk_before_the_due_day
     assert "biểu quyết xếp loại" in line and "hạn 2026-11-25" in line
     for m in digests:  # only where an organization is at risk; overdue ones are not "at risk"
         assert "- G2:" not in m.body_text
+
+
+def test_the_digests_at_risk_rows_counted_in_sql_are_the_forecasts_warned_rows(
+    launched: Engine,
+) -> None:
+    tick(launched, local("2026-11-11 08:00"))
+    for i in range(3, 9):
+        act(
+            launched,
+            submit_self_review,
+            unit_code=f"M:A{i}",
+            actor_code=f"A{i}",
+            now=local("2026-11-11 09:00"),
+            **review_form(),
+        )
+    tick(launched, local("2026-11-12 08:00"))
+    warned_somewhere = False
+    for day in ("2026-11-10 08:00", "2026-11-18 08:00", "2026-11-19 20:00", "2026-11-24 08:00"):
+        now = local(day)
+        with session_scope(launched) as session:
+            cycle = get_cycle(session, CYCLE)
+            rows = load_rows(session, cycle, texts=False)
+            expected = [
+                r for r in forecast(tracks(rows), now=now, plan=plan_of(cycle)) if r["warn"]
+            ]
+            assert at_risk(session=session, cycle=cycle, now=now) == expected, day
+        warned_somewhere = warned_somewhere or bool(expected)
+    assert warned_somewhere  # the comparison saw rows, not only empty lists

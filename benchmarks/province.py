@@ -1,0 +1,539 @@
+"""A province's import, a tick with 5% of units overdue, and a naive design against ours, each
+beside its reference measured in the same run. Prints one table.
+
+    python benchmarks/province.py                              # 300,000 members, 15,000 cells
+    python benchmarks/province.py --members 50000 --cells 2500 # smaller
+    python benchmarks/province.py --naive-units 2000           # a smaller naive-vs-ours cycle
+
+- import: `import_organizations` (the `kiemdiem org import` work) beside raw sqlite3
+  `executemany` of the very rows it wrote (organizations, members) into an empty schema.
+- tick: the review-cycle flow's state work called as its tasks call it, without Prefect
+  (advance, escalate, status, each its own transaction), beside raw set-based SQL written here
+  doing the same state work on a copy of the same database; then the real flow once on another
+  copy, for Prefect's overhead. 5% of units are overdue: their self-review deadline is moved
+  four days before the tick's `now` (every other unit is on time).
+- naive vs ours: a cycle of about `--naive-units` units ticked through a naive design (a flow
+  written here with one Prefect task per unit, each moving its unit in its own session)
+  against the real `review-cycle` flow, on two copies of the same database. Prefect's embedded
+  API is started once before both (its start is shown, and excluded from both).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sqlite3
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text, update
+from sqlmodel import col
+
+from kiemdiem.demo.generate import District, generate
+from models import get_engine, init_db, load_settings, parse_instant, session_scope
+from models.cycle import StageDeadline, Unit
+from models.org_import import import_organizations
+from states import advance, cycle_status, escalate, launch, load_plan
+from states.ballot_box import retire_ballot_key
+from states.cycles import begin_tick, earlier_open_cycles, get_cycle
+from states.machine import STAGE_OF_STATE
+
+# The cycle's clock: launched on the 10th, started (first tick) on the 23rd, the benchmarked
+# tick on the 25th; the demo plan's self-review is due on 1 December, so a unit is overdue
+# only where this script moves its deadline back.
+LAUNCHED = "2026-11-10T08:00:00+07:00"
+STARTED = "2026-11-23T08:00:00+07:00"
+TICKED = "2026-11-25T08:00:00+07:00"
+OVERDUE_EVERY = 20  # one unit in twenty: 5%
+
+
+def _rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+@dataclass
+class Timed:
+    wall: float = 0.0
+    cpu: float = 0.0
+
+
+@contextmanager
+def timed() -> Iterator[Timed]:
+    """Wall and CPU seconds of the block (CPU: this process, which is where SQLite runs; on a
+    shared machine the neighbours move the wall clock, hardly the CPU seconds)."""
+    result = Timed()
+    start, cpu = time.perf_counter(), time.process_time()
+    yield result
+    result.wall, result.cpu = time.perf_counter() - start, time.process_time() - cpu
+
+
+@dataclass
+class Table:
+    rows: list[tuple[str, str, str, str, str]] = field(default_factory=list)
+
+    def add(self, what: str, size: str, t: Timed | None, note: str = "") -> None:
+        wall = f"{t.wall:.2f} s" if t else ""
+        cpu = f"{t.cpu:.2f} s" if t else ""
+        self.rows.append((what, size, wall, cpu, note))
+        print(f"  … {what}: {wall} (CPU {cpu}) {note}", flush=True)  # kept if a later part fails
+
+    def print(self) -> None:
+        print(f"| {'what':38} | {'size':>22} | {'wall':>9} | {'CPU':>9} | reference")
+        print(f"|{'-' * 40}|{'-' * 24}|{'-' * 11}|{'-' * 11}|---")
+        for what, size, wall, cpu, note in self.rows:
+            print(f"| {what:38} | {size:>22} | {wall:>9} | {cpu:>9} | {note}")
+
+
+def ratio(ours: Timed, raw: Timed) -> str:
+    return f"{ours.wall / raw.wall:.1f}x raw wall, {ours.cpu / max(raw.cpu, 1e-6):.1f}x raw CPU"
+
+
+def copy_db(source: Path, target: Path) -> Path:
+    """A consistent copy of a SQLite database (the backup API, WAL included)."""
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    return target
+
+
+def raw_connection(path: Path) -> sqlite3.Connection:
+    """sqlite3 with the pragmas the application's engine sets, transactions by hand."""
+    connection = sqlite3.connect(path, isolation_level=None)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")
+    connection.execute("PRAGMA foreign_keys=ON")
+    return connection
+
+
+def sql_instant(instant: datetime) -> str:
+    """An instant as the application stores it on SQLite (UTC, naive, microseconds)."""
+    return instant.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+
+
+# --- import ----------------------------------------------------------------------------------
+
+
+def bench_import(made: District, work: Path, table: Table) -> Path:
+    """Import the two files into a fresh database; then raw executemany of the same rows."""
+    ours = work / "import.db"
+    engine = get_engine(f"sqlite:///{ours}")
+    init_db(engine)
+    with timed() as t, session_scope(engine) as session:
+        summary = import_organizations(
+            session=session, organizations_csv=made.organizations_csv, members_csv=made.members_csv
+        )
+    engine.dispose()
+    empty = work / "import-raw.db"
+    init_db(get_engine(f"sqlite:///{empty}"))
+    get_engine(f"sqlite:///{empty}").dispose()
+    tables = ("organization", "member")
+    with sqlite3.connect(ours) as src:
+        rows = {name: src.execute(f"SELECT * FROM {name}").fetchall() for name in tables}
+    connection = raw_connection(empty)
+    with timed() as raw:
+        connection.execute("BEGIN")
+        for name in tables:
+            marks = ",".join("?" * len(rows[name][0]))
+            connection.executemany(f"INSERT INTO {name} VALUES ({marks})", rows[name])
+        connection.execute("COMMIT")
+    connection.close()
+    size = f"{summary.organizations_created} orgs, {summary.members_created} members"
+    table.add("import (org import)", size, t, ratio(t, raw))
+    table.add("  raw sqlite3 executemany", size, raw, "the same rows, one transaction")
+    return ours
+
+
+# --- launch, start, overdue ------------------------------------------------------------------
+
+
+def launch_and_start(database: Path, plan_yaml: Path) -> dict[str, Any]:
+    """Launch the cycle, tick it once (every unit starts), mark its mail sent; the state the
+    benchmarked tick begins from. Returns the launch's summary."""
+    engine = get_engine(f"sqlite:///{database}")
+    plan = load_plan(plan_yaml)
+    with session_scope(engine) as session:
+        summary = launch(
+            session=session, plan=plan, now=parse_instant(LAUNCHED), settings=load_settings()
+        )
+    tick_state_work(engine, plan.code, parse_instant(STARTED))
+    with engine.begin() as connection:
+        # The plan-issued mail is not this benchmark's: as if delivered.
+        connection.execute(text("UPDATE outboxmessage SET status = 'SENT', sent_at = created_at"))
+    engine.dispose()
+    return summary.__dict__
+
+
+def make_overdue(database: Path, now: datetime) -> int:
+    """Move the self-review deadline of one unit in twenty four days before `now`."""
+    engine = get_engine(f"sqlite:///{database}")
+    with engine.begin() as connection:
+        moved = connection.execute(
+            update(StageDeadline)
+            .where(
+                col(StageDeadline.stage) == "self_review",
+                col(StageDeadline.unit_id) % OVERDUE_EVERY == 0,
+            )
+            .values(due_at=now - timedelta(days=4))
+        ).rowcount
+    engine.dispose()
+    return int(moved)
+
+
+# --- the tick: ours without Prefect, raw SQL, the flow ---------------------------------------
+
+
+def tick_state_work(engine: Any, cycle_code: str, now: datetime) -> dict[str, Any]:
+    """The review-cycle flow's state work, as its tasks (flows/_tasks.py) call it: advance,
+    escalate, status, each in its own transaction; no delivery, no artifacts."""
+    with session_scope(engine) as session:
+        cycle = get_cycle(session, cycle_code)
+        tick = begin_tick(session, cycle, now)
+        moved = advance(session=session, cycle=cycle, now=now)
+        earlier_open_cycles(session, cycle)
+        retire_ballot_key(session=session, cycle=cycle, settings=load_settings())
+    with session_scope(engine) as session:
+        cycle = get_cycle(session, cycle_code)
+        escalated = escalate(
+            session=session, cycle=cycle, tick=tick, now=now, settings=load_settings()
+        )
+    with session_scope(engine) as session:
+        status = cycle_status(session=session, cycle=get_cycle(session, cycle_code), now=now)
+    return {"moved": moved, "escalated": escalated.__dict__, "status": status}
+
+
+def raw_tick(database: Path, cycle_code: str, now: datetime, digests: list[tuple[Any, ...]]) -> int:
+    """The same state work by hand: the tick row; the moves (only `start` could match here:
+    every other move needs a person's act first, so its UPDATE is run and matches nothing);
+    each ladder step due, once per unit and stage; the digests ours queued (their rows,
+    inserted as they are); the counts the status reports. Returns the steps recorded."""
+    plan = load_plan_of(database, cycle_code)
+    at = sql_instant(now)
+    connection = raw_connection(database)
+    query = "SELECT id FROM cycle WHERE code = ?"
+    (cycle_id,) = connection.execute(query, (cycle_code,)).fetchone()
+    connection.execute("BEGIN")
+    tick_id = connection.execute(
+        "INSERT INTO tick (cycle_id, now, started_at) VALUES (?, ?, ?) RETURNING id",
+        (cycle_id, at, at),
+    ).fetchone()[0]
+    for trigger, source, dest in (
+        ("start", "plan_issued", "self_review"),
+        ("open_vote", "peer_review", "vote"),
+        ("close", "published", "closed"),
+        ("begin_remediation", "published", "remediation"),
+        ("finish_remediation", "remediation", "closed"),
+    ):
+        connection.execute(
+            'INSERT INTO auditentry (unit_id, at, actor, "trigger", from_state, to_state, via)'
+            " SELECT id, ?, 'tick', ?, ?, ?, 'system' FROM unit WHERE cycle_id = ? AND state = ?",
+            (at, trigger, source, dest, cycle_id, source),
+        )
+        connection.execute(
+            "UPDATE unit SET state = ?, updated_at = ? WHERE cycle_id = ? AND state = ?",
+            (dest, at, cycle_id, source),
+        )
+    connection.execute("COMMIT")
+    connection.execute("BEGIN")
+    steps = 0
+    for state, stage in STAGE_OF_STATE.items():
+        for step, rung in enumerate(plan.escalation):
+            due = sql_instant(now - rung.offset)
+            reminder = " AND d.due_at > ?" if rung.offset.total_seconds() < 0 else ""
+            steps += connection.execute(
+                "INSERT INTO escalation (unit_id, stage, step, tick_id, queued_at)"
+                " SELECT u.id, d.stage, ?, ?, ? FROM unit u JOIN stagedeadline d"
+                " ON d.unit_id = u.id AND d.stage = ?"
+                " WHERE u.cycle_id = ? AND u.state = ? AND d.due_at <= ?"
+                + reminder
+                + " ON CONFLICT DO NOTHING",
+                (step, tick_id, at, stage, cycle_id, state.value, due)
+                + ((at,) if reminder else ()),
+            ).rowcount
+    if digests:
+        marks = ",".join("?" * len(digests[0]))
+        connection.executemany(f"INSERT INTO outboxmessage VALUES ({marks})", digests)
+    connection.execute("COMMIT")
+    connection.execute(
+        "SELECT state, count(*) FROM unit WHERE cycle_id = ? GROUP BY state", (cycle_id,)
+    ).fetchall()
+    for state, stage in STAGE_OF_STATE.items():
+        connection.execute(
+            "SELECT u.organization_id, count(*) FROM unit u JOIN stagedeadline d"
+            " ON d.unit_id = u.id AND d.stage = ? WHERE u.cycle_id = ? AND u.state = ?"
+            " AND d.due_at <= ? GROUP BY u.organization_id",
+            (stage, cycle_id, state.value, at),
+        ).fetchall()
+    connection.execute(
+        "SELECT status, count(*) FROM outboxmessage WHERE cycle_id = ? GROUP BY status",
+        (cycle_id,),
+    ).fetchall()
+    connection.close()
+    return steps
+
+
+def load_plan_of(database: Path, cycle_code: str) -> Any:
+    from states.cycles import plan_of
+
+    engine = get_engine(f"sqlite:///{database}")
+    with session_scope(engine) as session:
+        return plan_of(get_cycle(session, cycle_code))
+
+
+def bench_tick(base: Path, work: Path, cycle_code: str, table: Table, flow_too: bool) -> None:
+    """Ours (state work, no Prefect) and raw SQL on two copies of the same database; then the
+    review-cycle flow on a third."""
+    now = parse_instant(TICKED)
+    overdue = make_overdue(base, now)
+    ours_db = copy_db(base, work / "tick-ours.db")
+    raw_db = copy_db(base, work / "tick-raw.db")
+    flow_db = copy_db(base, work / "tick-flow.db") if flow_too else None
+    engine = get_engine(f"sqlite:///{ours_db}")
+    with sqlite3.connect(ours_db) as db:
+        before = db.execute("SELECT max(id) FROM outboxmessage").fetchone()[0]
+        units = db.execute("SELECT count(*) FROM unit").fetchone()[0]
+    with timed() as t:
+        result = tick_state_work(engine, cycle_code, now)
+    engine.dispose()
+    with sqlite3.connect(ours_db) as db:
+        digests = db.execute("SELECT * FROM outboxmessage WHERE id > ?", (before,)).fetchall()
+    with timed() as raw:
+        steps = raw_tick(raw_db, cycle_code, now, digests)
+    escalated = result["escalated"]
+    assert steps == escalated["steps"], (steps, escalated["steps"])
+    size = f"{units} units, {overdue} overdue"
+    table.add(
+        "tick, 5% overdue: state work",
+        size,
+        t,
+        f"{ratio(t, raw)}; {escalated['steps']} steps, {escalated['digests']} digests; "
+        f"RSS {_rss_mib():.0f} MiB",
+    )
+    table.add("  raw set-based SQL", size, raw, f"the same {steps} steps and digest rows")
+    if flow_db is not None:
+        flow_url = f"sqlite:///{flow_db}"
+        with timed() as f:
+            state, _run = run_review_cycle(cycle_code, now, flow_url)
+        table.add(
+            "  the review-cycle flow (Prefect)",
+            size,
+            f,
+            f"{f.wall / t.wall:.1f}x the state work: delivery of the digests, artifacts, "
+            f"insights; {state}",
+        )
+
+
+# --- Prefect ---------------------------------------------------------------------------------
+
+
+def start_prefect(work: Path) -> Timed:
+    """Prefect's embedded API, in a home of its own; the time its first flow run takes."""
+    from kiemdiem.prefect_env import prepare_prefect
+
+    os.environ.setdefault("PREFECT_HOME", str(work / "prefect"))
+    prepare_prefect()
+    from prefect import flow
+
+    @flow(name="bench-warm-up")
+    def warm_up() -> int:
+        return 1
+
+    with timed() as t:
+        warm_up()
+    return t
+
+
+def run_review_cycle(cycle_code: str, now: datetime, url: str) -> tuple[str, Any]:
+    """The real flow once; its final state's message and its flow run's id."""
+    from flows.review_cycle import review_cycle
+
+    state = review_cycle(cycle_code, now=now.isoformat(), database_url=url, return_state=True)
+    return str(state.message), state.state_details.flow_run_id
+
+
+def wait_recorded(flow_run_id: Any, tasks: int, quiet: float = 15.0) -> int:
+    """Until Prefect's API has recorded `tasks` completed task runs of the flow run, or the
+    count has not grown for `quiet` seconds; returns the count. Task runs reach the server
+    as events after the flow has returned, and the next flow waits behind them (measured: a
+    naive flow's backlog made the next run 30 s slower); an embedded API under a naive flow's
+    load also drops events (its queue holds 10,000), so the count may stop short."""
+    from prefect.client.orchestration import get_client
+
+    body = {
+        "flow_runs": {"id": {"any_": [str(flow_run_id)]}},
+        "task_runs": {"state": {"type": {"any_": ["COMPLETED"]}}},
+    }
+    count, since = -1, time.monotonic()
+    with get_client(sync_client=True) as client:
+        while True:
+            now = int(client._client.post("/task_runs/count", json=body).json())
+            if now >= tasks:
+                return now
+            if now > count:
+                count, since = now, time.monotonic()
+            elif time.monotonic() - since > quiet:
+                return count
+            time.sleep(0.25)
+
+
+def naive_tick(cycle_code: str, url: str, now: datetime) -> tuple[int, int, float]:
+    """One Prefect task per unit, each moving its unit in its own session: the design ours
+    is measured against."""
+    from prefect import flow, task
+    from prefect.cache_policies import NO_CACHE
+    from sqlmodel import select
+
+    from models.cycle import AuditEntry, Cycle
+
+    engine = get_engine(url)
+    start = time.perf_counter()
+
+    @task(cache_policy=NO_CACHE)
+    def move_one(unit_id: int) -> bool:
+        with session_scope(engine) as session:
+            unit = session.get(Unit, unit_id)
+            assert unit is not None
+            if unit.state != "plan_issued":
+                return False
+            unit.state, unit.updated_at = "self_review", now
+            session.add(unit)
+            session.add(
+                AuditEntry(
+                    unit_id=unit_id,
+                    at=now,
+                    actor="tick",
+                    trigger="start",
+                    from_state="plan_issued",
+                    to_state="self_review",
+                )
+            )
+        return True
+
+    @flow(name="naive-tick")
+    def naive(cycle_code: str) -> int:
+        with session_scope(engine) as session:
+            cycle = session.exec(select(Cycle).where(Cycle.code == cycle_code)).one()
+            ids = list(session.exec(select(Unit.id).where(Unit.cycle_id == cycle.id)).all())
+        return sum(move_one(i) for i in ids if i is not None)
+
+    state = naive(cycle_code, return_state=True)
+    moved = int(state.result())
+    returned = time.perf_counter() - start
+    recorded = wait_recorded(state.state_details.flow_run_id, moved)
+    return moved, recorded, returned
+
+
+def bench_naive(work: Path, args: argparse.Namespace, table: Table) -> None:
+    """The same launched cycle of about `--naive-units` units, its first tick (every unit
+    starts) naive and ours."""
+    members = max(5, round(args.naive_units / 1.23))  # units ≈ members + 2 per organization
+    made = generate(
+        work / "naive",
+        seed=args.seed,
+        members=members,
+        cells=max(1, members // 10),
+        grassroots=max(1, members // 100),
+    )
+    base = work / "naive.db"
+    engine = get_engine(f"sqlite:///{base}")
+    init_db(engine)
+    with session_scope(engine) as session:
+        import_organizations(
+            session=session, organizations_csv=made.organizations_csv, members_csv=made.members_csv
+        )
+    plan = load_plan(made.plan_yaml)
+    with session_scope(engine) as session:
+        summary = launch(
+            session=session, plan=plan, now=parse_instant(LAUNCHED), settings=load_settings()
+        )
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE outboxmessage SET status = 'SENT', sent_at = created_at"))
+    engine.dispose()
+    naive_db = copy_db(base, work / "naive-naive.db")
+    ours_db = copy_db(base, work / "naive-ours.db")
+    now = parse_instant(STARTED)
+    # Ours first, then naive; each timed until the API has recorded its task runs.
+    with timed() as o:
+        message, run = run_review_cycle(plan.code, now, f"sqlite:///{ours_db}")
+        wait_recorded(run, 1)
+    with timed() as n:
+        moved, recorded, returned = naive_tick(plan.code, f"sqlite:///{naive_db}", now)
+    with sqlite3.connect(ours_db) as a, sqlite3.connect(naive_db) as b:
+        query = "SELECT state, count(*) FROM unit GROUP BY state ORDER BY state"
+        assert a.execute(query).fetchall() == b.execute(query).fetchall()
+    size = f"{sum(summary.units.values())} units start"
+    table.add(
+        "naive: a Prefect task per unit",
+        size,
+        n,
+        f"{moved} units moved; the flow returned after {returned:.1f} s, then the API "
+        f"recorded {recorded} of its {moved} task runs"
+        + ("" if recorded >= moved else " (the rest dropped: its event queue was full)"),
+    )
+    table.add(
+        "  ours: the review-cycle flow",
+        size,
+        o,
+        f"**{n.wall / o.wall:.0f}x faster** than naive (wall), {n.cpu / o.cpu:.0f}x CPU; {message}",
+    )
+
+
+# --- main ------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--members", type=int, default=300_000)
+    parser.add_argument("--cells", type=int, default=15_000)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--naive-units", type=int, default=10_000, help="0: skip naive vs ours")
+    parser.add_argument("--no-flow", action="store_true", help="skip Prefect entirely")
+    parser.add_argument("--skip", nargs="*", default=[], choices=["import", "tick"])
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="kiemdiem-bench-province-"))
+    os.environ.update(KIEMDIEM_KEYS_DIR=str(work / "keys"), KIEMDIEM_SMTP_FROM="kd@example.vn")
+    table = Table()
+    from kiemdiem.demo.smtp_server import SMTPServerProcess
+
+    with SMTPServerProcess(work / "received.txt") as server:
+        # Mail the flows deliver (the digests) goes to a local server in its own process.
+        os.environ.update(KIEMDIEM_SMTP_HOST="127.0.0.1", KIEMDIEM_SMTP_PORT=str(server.port))
+        with timed() as g:
+            made = generate(
+                work / "province",
+                seed=args.seed,
+                members=args.members,
+                cells=args.cells,
+                grassroots=max(1, args.cells // 10),
+            )
+        table.add("generate the province's files", f"{made.members} members", g)
+        if not args.no_flow:
+            table.add("Prefect's embedded API start", "", start_prefect(work), "excluded below")
+        if "import" not in args.skip or "tick" not in args.skip:
+            imported = bench_import(made, work, table)
+        if "tick" not in args.skip:
+            base = copy_db(imported, work / "tick-base.db")
+            with timed() as s:
+                launched = launch_and_start(base, made.plan_yaml)
+            units = sum(launched["units"].values())
+            table.add("launch + first tick (setup)", f"{units} units", s)
+            bench_tick(base, work, made.cycle_code, table, flow_too=not args.no_flow)
+        if args.naive_units and not args.no_flow:
+            bench_naive(work, args, table)
+    load = Path("/proc/loadavg").read_text().split()[:3] if Path("/proc/loadavg").exists() else []
+    print(
+        f"province benchmark: {args.members} members, {args.cells} cells, seed {args.seed}; "
+        f"{os.cpu_count()} CPUs, load {' '.join(load)}; peak RSS {_rss_mib():.0f} MiB; {work}"
+    )
+    table.print()
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
