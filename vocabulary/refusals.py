@@ -12,7 +12,8 @@ from typing import Any, Literal
 
 from models.errors import Refusal
 from vocabulary import _
-from vocabulary.names import KINDS, LEVELS, Names
+from vocabulary.names import ACTIONS, KINDS, LEVELS, STATES, Names
+from vocabulary.votes import counted
 from vocabulary.wording import WORDS
 
 Front = Literal["cli", "page", "mail"]
@@ -43,14 +44,34 @@ NAMED_FIELDS: dict[str, Names] = {
     "collective_level": LEVELS,
     "most": LEVELS,
     "kind": KINDS,
+    "state": STATES,
+    "action": ACTIONS,
 }
 
 
+# Fields that carry several stored values, each worded by its name.
+NAMED_LISTS: dict[str, Names] = {"sources": STATES}
+
+
+def _units_in_states(pairs: Iterable[tuple[str, str]]) -> str:
+    """(unit code, state) pairs as "O:C1 (in self-review), T:G1 (...)"."""
+    return ", ".join(f"{code} ({STATES.name(state)})" for code, state in pairs)
+
+
 def _named(fields: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        k: NAMED_FIELDS[k].name(str(v)) if k in NAMED_FIELDS and v is not None else v
-        for k, v in fields.items()
-    }
+    named: dict[str, Any] = {}
+    for k, v in fields.items():
+        if k in NAMED_FIELDS and v is not None:
+            named[k] = NAMED_FIELDS[k].name(str(v))
+        elif k in NAMED_LISTS and isinstance(v, (list, tuple)):
+            named[k] = ", ".join(NAMED_LISTS[k].name(str(x)) for x in v)
+        elif k == "counted" and isinstance(v, (list, tuple)):
+            named[k] = counted(v)  # (level, ballots) pairs
+        elif k == "waiting" and isinstance(v, (list, tuple)):
+            named[k] = _units_in_states(v)  # (unit code, state) pairs
+        else:
+            named[k] = v
+    return named
 
 
 def word(refusal: Refusal, *, front: Front = "cli") -> str:

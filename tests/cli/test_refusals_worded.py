@@ -14,6 +14,8 @@ from models.org_import import import_organizations
 from states import launch, load_plan
 from tests.factories import write_district, write_plan
 from tests.states.helpers import local
+from vocabulary import use_language
+from vocabulary.names import ACTIONS, STATES
 
 
 @pytest.fixture
@@ -67,4 +69,9 @@ def test_a_state_refusal_names_the_state_in_the_persons_language(
     with pytest.raises(SystemExit):
         main()
     said = " ".join(capsys.readouterr().err.split())
-    assert "không thể thực hiện “comment” với đơn vị đang ở trạng thái 'plan_issued'" in said
+    # The action, the state and the states it is allowed from, each by its name in Vietnamese
+    # (read from the one table), never the stored value.
+    with use_language("vi"):
+        names = (ACTIONS["comment"], STATES["plan_issued"], STATES["peer_review"])
+    assert all(name in said for name in names), said
+    assert not any(raw in said for raw in ("plan_issued", "peer_review", "comment ")), said

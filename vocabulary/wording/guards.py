@@ -30,7 +30,13 @@ WORDS: dict[str, str] = {
     "not_a_level_of_the_rules": N_(
         "{value!r} is not a level of the rule set {rules}; vote one of: {levels}"
     ),
-    "vote_carried": N_("the vote carried ({outcome}); close it instead of a revote"),
+    "vote_carried": N_(
+        "the vote carried ({level}: {votes} of {cast}); close it instead of a revote"
+    ),
+    "vote_unopposed": N_(
+        "nobody is eligible to vote, so the self-review's proposal ({level}) stands; close "
+        "the vote instead of a revote"
+    ),
     "not_head_or_approver": N_(
         "{who} neither heads {org} nor sits on its approving committee ({approving} or "
         "above); ask its secretary to assign its shortcomings"
