@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
 from models.errors import Refusal
-from vocabulary import _
+from vocabulary import N_, _
 from vocabulary.names import ACTIONS, KINDS, LEVELS, STATES, Names
 from vocabulary.votes import counted
 from vocabulary.wording import WORDS
@@ -32,6 +32,21 @@ CLI_HINTS: dict[str, str] = {
     "score": "--score",
     "role": "--role",
     "status": "--status",
+    "confirm": "--confirm",
+}
+
+
+# What the CLI adds to a refusal to say where to look next: a command (the service layer
+# names none; a page links to the list instead). Worded with the refusal's fields.
+CLI_NEXT: dict[str, str] = {
+    "unknown_cycle": N_(
+        "`kiemdiem cycle list` shows them; launch one with `kiemdiem cycle launch`"
+    ),
+    "no_cycle_yet": N_("launch one with `kiemdiem cycle launch`"),
+    "unknown_organization": N_("`kiemdiem org list` shows the organizations"),
+    "unknown_shortcoming": N_("list them with `kiemdiem remediation list CYCLE`"),
+    "not_its_shortcoming": N_("list them with `kiemdiem remediation list {cycle} --unit {unit}`"),
+    "report_on_own_copy": N_("see `kiemdiem remediation list`"),
 }
 
 
@@ -82,6 +97,8 @@ def word(refusal: Refusal, *, front: Front = "cli") -> str:
         text = _(WORDS[refusal.code]).format(**_named(refusal.fields))
     else:
         text = _(refusal.code) + "".join(f" {k}={v}" for k, v in refusal.fields.items())
+    if front == "cli" and refusal.code in CLI_NEXT:
+        text = f"{text}; {_(CLI_NEXT[refusal.code]).format(**refusal.fields)}"
     if front == "cli" and refusal.field is not None:
         hint = CLI_HINTS.get(refusal.field.split(".")[0])
         if hint:
