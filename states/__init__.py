@@ -8,8 +8,9 @@ The person guards each stage registers are loaded on the first guard lookup
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from models._lazy import lazy_package
 
 if TYPE_CHECKING:
     from states.actions import (
@@ -81,15 +82,6 @@ _WHERE = {
     "cycle_status": "states.status",
 }
 
-
-def __getattr__(name: str) -> Any:
-    if name not in _WHERE:
-        raise AttributeError(f"module 'states' has no attribute {name!r}")
-    value = getattr(importlib.import_module(_WHERE[name]), name)
-    globals()[name] = value
-    return value
-
-
 __all__ = [
     "supervise",
     "suggest",
@@ -124,3 +116,5 @@ __all__ = [
     "submit_self_review",
     "vote",
 ]
+
+lazy_package(__name__, _WHERE)
