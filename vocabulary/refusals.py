@@ -61,6 +61,7 @@ NAMED_FIELDS: dict[str, Names] = {
     "kind": KINDS,
     "state": STATES,
     "action": ACTIONS,
+    "trigger": ACTIONS,
 }
 
 
