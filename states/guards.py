@@ -2,8 +2,8 @@
 
 Person guards are checked one unit at a time against data loaded once per action; each is
 registered under the name the tables use with `@person_guard`, in the module of the stage it
-belongs to (`GUARD_MODULES`, loaded on the first lookup of `PERSON_GUARDS`). Tick conditions are set-based SQL in
-`states.advance` and the stage modules, so they are only named here.
+belongs to (`GUARD_MODULES`, loaded on the first lookup of `PERSON_GUARDS`). Tick conditions
+are set-based SQL in `states.advance` and the stage modules, so they are only named here.
 """
 
 from __future__ import annotations
