@@ -1,26 +1,27 @@
 """The insights sheets of the standing committee's workbook: formalism signals, the forecast,
-levels per comparable position (states.insights), with Vietnamese headers."""
+levels per comparable position (states.insights), with headers in the current language.
+The sheet names are msgids: the workbook translates them as it makes each sheet."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from vocabulary import names
+from vocabulary import N_, _, names
 from vocabulary.names import capitalized
 
-FORMALISM = "Dấu hiệu hình thức"
-FORECAST = "Dự báo tiến độ"
-POSITIONS = "So sánh chức danh"
+FORMALISM = N_("Formalism signs")
+FORECAST = N_("Progress forecast")
+POSITIONS = N_("Position comparison")
 SHEETS = (FORMALISM, FORECAST, POSITIONS)
 
 SIGNALS = {
-    "copied_self_review": "Bản tự kiểm điểm sao chép của nhau",
-    "copied_from_last_year": "Hạn chế, khắc phục chép lại từ năm trước",
-    "uniform_levels": "Cả chi bộ cùng một mức xếp loại",
-    "all_top_levels": "Chi bộ toàn mức tốt, xuất sắc so với toàn huyện",
-    "unanimous_top_votes": "Biểu quyết tuyệt đối mức cao qua các vòng",
-    "hollow_comments": "Góp ý chỉ khen hoặc không góp ý",
+    "copied_self_review": N_("Self-reviews copied from each other"),
+    "copied_from_last_year": N_("Shortcomings and remedies copied from last year"),
+    "uniform_levels": N_("A whole cell at one level"),
+    "all_top_levels": N_("A cell all at the top levels, against the district"),
+    "unanimous_top_votes": N_("Unanimous top votes across rounds"),
+    "hollow_comments": N_("Comments that only praise, or none"),
 }
 # A cell whose text starts like this would be read by Excel as a formula: people wrote it.
 _FORMULA = ("=", "+", "-", "@")
@@ -32,10 +33,9 @@ def _evidence(signal: dict[str, Any]) -> str:
         return "\n---\n".join(f"{code}: {text}" for code, text in evidence["texts"].items())
     if "this_year" in evidence:
         now, then = evidence["this_year"], evidence["last_year"]
-        return (
-            f"Năm nay: {now['shortcomings']} / {now['remedies']}\n"
-            f"Năm trước: {then['shortcomings']} / {then['remedies']}"
-        )
+        this_year = _("This year: {shortcomings} / {remedies}").format(**now)
+        last_year = _("Last year: {shortcomings} / {remedies}").format(**then)
+        return f"{this_year}\n{last_year}"
     return "; ".join(f"{k}: {v}" for k, v in evidence.items() if not isinstance(v, dict | list))
 
 
@@ -43,10 +43,10 @@ def rows(insights: dict[str, Any]) -> dict[str, tuple[Sequence[str], Iterable[Se
     """Each sheet's headers and rows."""
     return {
         FORMALISM: (
-            ["Dấu hiệu", "Điểm (0–1)", "Tổ chức", "Đơn vị", "Căn cứ"],
+            [_("Sign"), _("Score (0–1)"), _("Organization"), _("Unit"), _("Grounds")],
             [
                 [
-                    SIGNALS.get(s["signal"], s["signal"]),
+                    _(SIGNALS[s["signal"]]) if s["signal"] in SIGNALS else s["signal"],
                     s["score"],
                     s["organization"],
                     ", ".join(s["units"]),
@@ -57,15 +57,15 @@ def rows(insights: dict[str, Any]) -> dict[str, tuple[Sequence[str], Iterable[Se
         ),
         FORECAST: (
             [
-                "Tổ chức",
-                "Bước",
-                "Số đơn vị",
-                "Đã xong",
-                "Tốc độ (đơn vị/ngày)",
-                "Dự kiến xong",
-                "Hạn",
-                "Nguy cơ trễ hạn",
-                "Cảnh báo",
+                _("Organization"),
+                _("Step"),
+                _("Units"),
+                _("Done"),
+                _("Pace (units/day)"),
+                _("Projected to finish"),
+                _("Due"),
+                _("At risk of lateness"),
+                _("Warning"),
             ],
             [
                 [
@@ -74,16 +74,21 @@ def rows(insights: dict[str, Any]) -> dict[str, tuple[Sequence[str], Iterable[Se
                     f["units"],
                     f["done"],
                     f["pace_per_day"],
-                    f["projected"] or "Chưa có tiến độ",
+                    f["projected"] or _("No progress yet"),
                     f["due"],
-                    "Có" if f["at_risk"] else "",
-                    "Có" if f["warn"] else "",
+                    _("Yes") if f["at_risk"] else "",
+                    _("Yes") if f["warn"] else "",
                 ]
                 for f in insights["forecast"]
             ],
         ),
         POSITIONS: (
-            ["Nhóm chức danh", *names.LEVELS.values(), "Đã xếp loại", "Khác biệt (đơn vị: mức)"],
+            [
+                _("Position group"),
+                *names.LEVELS.values(),
+                _("Rated"),
+                _("Differences (unit: level)"),
+            ],
             [
                 [
                     g["position_group"],

@@ -1,4 +1,5 @@
-"""The cycle report as an Excel workbook with Vietnamese sheet names and headers."""
+"""The cycle report as an Excel workbook, its sheet names and headers in the command's
+language (Vietnamese by default), the names of levels and states from the one vocabulary."""
 
 from __future__ import annotations
 
@@ -20,17 +21,17 @@ from models.cycle import Level, UnitKind
 from models.errors import StorageFailed
 from models.remediation import RemediationStatus
 from states.report import CycleReport, LevelCounts, OrgCounts
-from vocabulary import _, names, use_language
+from vocabulary import N_, _, names
 from vocabulary.names import capitalized
 
-SUMMARY = "Tổng quan"
-BY_ORGANIZATION = "Tổng hợp theo tổ chức"
-BY_GRASSROOTS = "Tổng hợp theo đảng bộ cơ sở"
-BY_GROUP = "Theo nhóm so sánh"
-OVERDUE = "Quá hạn"
-RETURNED = "Trả lại kiểm điểm"
-REMEDIATION = "Khắc phục hạn chế"
-REMEDIATION_BY_ORG = "Khắc phục theo tổ chức"
+SUMMARY = N_("Summary")
+BY_ORGANIZATION = N_("By organization")
+BY_GRASSROOTS = N_("By grassroots organization")
+BY_GROUP = N_("By comparison group")
+OVERDUE = N_("Overdue units")
+RETURNED = N_("Returned for re-review")
+REMEDIATION = N_("Remediation")
+REMEDIATION_BY_ORG = N_("Remediation by organization")
 SHEETS = (
     SUMMARY,
     BY_ORGANIZATION,
@@ -43,9 +44,15 @@ SHEETS = (
     *report_insights.SHEETS,
 )
 
-TOTAL = "Tổng số"
+
+def sheet_names() -> list[str]:
+    """The sheets' names in the current language, in the workbook's order."""
+    return [_(name) for name in SHEETS]
+
+
+TOTAL = N_("Total")
 _STATUSES = [RemediationStatus(s) for s in names.REMEDIATION_STATUSES]
-WITHIN, OVER = "Đạt", "Vượt"
+WITHIN, OVER = N_("Within the cap"), N_("Over the cap")
 
 HEADER_ROW = 3
 _BOLD = Font(bold=True)
@@ -54,7 +61,7 @@ _OVER = Font(bold=True, color="C00000")
 
 
 def _count_headers() -> list[str]:
-    return [*names.LEVELS.values(), _(names.UNDECIDED), TOTAL]
+    return [*names.LEVELS.values(), _(names.UNDECIDED), _(TOTAL)]
 
 
 def _counts(counts: LevelCounts) -> list[int]:
@@ -102,8 +109,10 @@ def _sheet(
     rows: Iterable[Sequence[Any]],
 ) -> Any:
     """A sheet: the title row, a heading, bold frozen headers, then one row per item."""
-    ws = workbook.create_sheet(name)
-    title = f"{report.title} ({report.document}), ngày {report.today:%d/%m/%Y}"
+    ws = workbook.create_sheet(_(name))
+    title = _("{title} ({document}), {day}").format(
+        title=report.title, document=report.document, day=f"{report.today:%d/%m/%Y}"
+    )
     _put(ws, 1, 1, title).font = Font(bold=True, size=13)
     _put(ws, 2, 1, f"{heading} — {report.launched_by}").font = Font(italic=True)
     for c, header in enumerate(headers, start=1):
@@ -152,19 +161,25 @@ def _org_rows(orgs: Sequence[OrgCounts], totals: OrgCounts) -> list[list[Any]]:
             level = capitalized(names.ORG_LEVELS.name(org.level))
             rows.append([org.code, org.name, level, _kind(kind), *_counts(counts)])
     for kind, counts in sorted(totals.kinds.items(), key=lambda kv: list(UnitKind).index(kv[0])):
-        rows.append(["", "Toàn đợt", "", _kind(kind), *_counts(counts)])
-    rows.append(["", "Toàn đợt", "", "Tổng cộng", *_counts(totals.all_kinds)])
+        rows.append(["", _("Whole cycle"), "", _kind(kind), *_counts(counts)])
+    rows.append(["", _("Whole cycle"), "", _("Grand total"), *_counts(totals.all_kinds)])
     return rows
 
 
 def _organizations(workbook: Any, report: CycleReport, name: str, orgs: list[OrgCounts]) -> None:
     rows = _org_rows(orgs, report.totals)
     heading = (
-        "Kết quả xếp loại theo tổ chức (đơn vị của chính tổ chức; đảng viên tính ở chi bộ)"
+        _("Levels by organization (the organization's own units; members counted in their cell)")
         if name == BY_ORGANIZATION
-        else "Kết quả xếp loại cộng theo đảng bộ cơ sở (gồm các chi bộ trực thuộc)"
+        else _("Levels added up by grassroots organization (with the cells under it)")
     )
-    headers = ["Mã", "Tên tổ chức", "Cấp", "Đối tượng", *_count_headers()]
+    headers = [
+        _("Code"),
+        _("Organization name"),
+        _("Organization level"),
+        _("Reviewed as"),
+        *_count_headers(),
+    ]
     ws = _sheet(workbook, report, name, heading, headers, rows)
     totals_from = HEADER_ROW + 1 + len(rows) - len(report.totals.kinds) - 1
     for r in range(totals_from, HEADER_ROW + len(rows) + 1):
@@ -174,32 +189,32 @@ def _organizations(workbook: Any, report: CycleReport, name: str, orgs: list[Org
 def _summary(workbook: Any, report: CycleReport) -> None:
     kinds = sorted(report.totals.kinds.items(), key=lambda kv: list(UnitKind).index(kv[0]))
     rows: list[list[Any]] = [[_kind(kind), *_counts(counts)] for kind, counts in kinds]
-    rows.append(["Tổng cộng", *_counts(report.totals.all_kinds)])
+    rows.append([_("Grand total"), *_counts(report.totals.all_kinds)])
     share = report.share_of_good
     facts: list[list[Any]] = [
         [],
-        ["Ngày lập báo cáo", report.today],
-        ["Quy định áp dụng", report.rule_set],
+        [_("Report date"), report.today],
+        [_("Rule set applied"), report.rule_set],
         [
-            "Tỷ lệ xuất sắc tối đa so với số hoàn thành tốt",
-            share if share is not None else "Không giới hạn",
+            _("Most excellent, as a share of well completed"),
+            share if share is not None else _("No cap"),
         ],
-        ["Số nhóm so sánh", len(report.groups)],
-        ["Số nhóm vượt tỷ lệ", len(report.over_cap)],
+        [_("Comparison groups"), len(report.groups)],
+        [_("Groups over the cap"), len(report.over_cap)],
         [
-            "Nhóm vượt tỷ lệ",
+            _("Which groups are over the cap"),
             "; ".join(f"{_kind(g.kind)} — {g.name} ({g.code})" for g in report.over_cap) or "—",
         ],
-        ["Số đơn vị quá hạn", len(report.overdue)],
-        ["Số lượt trả lại kiểm điểm", len(report.returned)],
-        ["Số hạn chế chưa khắc phục", report.open_shortcomings],
+        [_("Units overdue"), len(report.overdue)],
+        [_("Reviews returned"), len(report.returned)],
+        [_("Shortcomings not remedied"), report.open_shortcomings],
     ]
     ws = _sheet(
         workbook,
         report,
         SUMMARY,
-        "Tổng quan kết quả xếp loại",
-        ["Đối tượng", *_count_headers()],
+        _("Summary of the levels"),
+        [_("Reviewed as"), *_count_headers()],
         [*rows, *facts],
     )
     _bold_row(ws, HEADER_ROW + len(rows))
@@ -216,12 +231,12 @@ def _summary(workbook: Any, report: CycleReport) -> None:
 
 def _groups(workbook: Any, report: CycleReport) -> None:
     headers = [
-        "Đối tượng",
-        "Mã",
-        "Tên tổ chức",
+        _("Reviewed as"),
+        _("Code"),
+        _("Organization name"),
         *_count_headers(),
-        "Tối đa được xuất sắc",
-        "Kết quả kiểm tra tỷ lệ",
+        _("Most that may be excellent"),
+        _("Share check"),
     ]
     rows = [
         [
@@ -230,14 +245,16 @@ def _groups(workbook: Any, report: CycleReport) -> None:
             g.name,
             *_counts(g.counts),
             g.check.allowed,
-            WITHIN if g.check.within else OVER,
+            _(WITHIN) if g.check.within else _(OVER),
         ]
         for g in report.groups
     ]
     heading = (
-        f"Số xuất sắc tối đa = {report.share_of_good:.0%} số hoàn thành tốt, trong mỗi nhóm"
+        _("Most excellent = {share} of well completed, in each group").format(
+            share=f"{report.share_of_good:.0%}"
+        )
         if report.share_of_good is not None
-        else "Quy định áp dụng không giới hạn tỷ lệ xuất sắc"
+        else _("The rule set applied does not cap the share of excellent")
     )
     ws = _sheet(workbook, report, BY_GROUP, heading, headers, rows)
     for r, g in enumerate(report.groups, start=HEADER_ROW + 1):
@@ -246,13 +263,8 @@ def _groups(workbook: Any, report: CycleReport) -> None:
 
 
 def write_report(report: CycleReport, path: Path) -> None:
-    """Write the report to `path` as an .xlsx workbook, one sheet per part. The workbook is
-    the district office's paper, in Vietnamese whatever the command's language."""
-    with use_language("vi"):
-        _write_report(report, path)
-
-
-def _write_report(report: CycleReport, path: Path) -> None:
+    """Write the report to `path` as an .xlsx workbook, one sheet per part, in the current
+    language (KIEMDIEM_LANG for a command, the person's choice on a page)."""
     workbook = Workbook()
     workbook.remove(workbook.active)
     _summary(workbook, report)
@@ -263,8 +275,8 @@ def _write_report(report: CycleReport, path: Path) -> None:
         workbook,
         report,
         OVERDUE,
-        "Đơn vị quá hạn ở bước đang thực hiện",
-        ["Mã", "Tên", "Tổ chức", "Bước", "Hạn", "Số ngày quá hạn"],
+        _("Units overdue at the step they are in"),
+        [_("Code"), _("Name"), _("Organization"), _("Step"), _("Due"), _("Days overdue")],
         (
             [
                 o.code,
@@ -282,15 +294,15 @@ def _write_report(report: CycleReport, path: Path) -> None:
         workbook,
         report,
         RETURNED,
-        "Bản kiểm điểm cấp trên trả lại để kiểm điểm lại",
+        _("Reviews the higher level returned for re-review"),
         [
-            "Mã",
-            "Tên",
-            "Tổ chức",
-            "Lý do",
-            "Người trả lại",
-            "Thời điểm trả lại",
-            "Trạng thái hiện nay",
+            _("Code"),
+            _("Name"),
+            _("Organization"),
+            _("Reason"),
+            _("Returned by"),
+            _("Returned at"),
+            _("State now"),
         ],
         (
             [
@@ -310,15 +322,15 @@ def _write_report(report: CycleReport, path: Path) -> None:
         workbook,
         report,
         REMEDIATION,
-        "Hạn chế, khuyết điểm và việc khắc phục",
+        _("Shortcomings and their remediation"),
         [
-            "Mã",
-            "Tên",
-            "Tổ chức",
-            "Hạn chế, khuyết điểm",
-            "Người chịu trách nhiệm",
-            "Hạn",
-            "Tình trạng",
+            _("Code"),
+            _("Name"),
+            _("Organization"),
+            _("Shortcoming"),
+            _("Responsible"),
+            _("Due"),
+            _("Status"),
         ],
         (
             [
@@ -338,26 +350,30 @@ def _write_report(report: CycleReport, path: Path) -> None:
         [r.code, r.name, *(r.by_status[s] for s in _STATUSES), sum(r.by_status.values())]
         for r in report.remediation
     ]
-    by_org.append(["", "Toàn đợt", *(totals.get(s, 0) for s in _STATUSES), sum(totals.values())])
+    by_org.append(
+        ["", _("Whole cycle"), *(totals.get(s, 0) for s in _STATUSES), sum(totals.values())]
+    )
     ws = _sheet(
         workbook,
         report,
         REMEDIATION_BY_ORG,
-        "Số hạn chế, khuyết điểm theo tình trạng khắc phục",
+        _("Shortcomings by remediation status"),
         [
-            "Mã",
-            "Tên tổ chức",
+            _("Code"),
+            _("Organization name"),
             *(capitalized(v) for v in names.REMEDIATION_STATUSES.values()),
-            TOTAL,
+            _(TOTAL),
         ],
         by_org,
     )
     _bold_row(ws, HEADER_ROW + len(by_org))
     if report.insights is not None:
         headings = {
-            report_insights.FORMALISM: "Dấu hiệu để cấp trên xem xét (không phải kết luận)",
-            report_insights.FORECAST: "Dự báo tiến độ theo tổ chức và bước",
-            report_insights.POSITIONS: "Xếp loại theo nhóm chức danh tương đương toàn huyện",
+            report_insights.FORMALISM: _(
+                "Signs for the higher level to look into (not conclusions)"
+            ),
+            report_insights.FORECAST: _("Progress forecast by organization and step"),
+            report_insights.POSITIONS: _("Levels by comparable position across the district"),
         }
         for name, (headers, rows) in report_insights.rows(report.insights).items():
             report_insights.as_text(_sheet(workbook, report, name, headings[name], headers, rows))

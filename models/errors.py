@@ -29,7 +29,21 @@ class ConfigError(KiemdiemError):
 
 
 class NotFound(KiemdiemError):
-    """A code given by the user names nothing in the database."""
+    """A code given by the user names nothing in the database.
+
+    Given a `Refusal` (a code and its fields), each front end words it, the CLI adding the
+    command that shows what exists; a plain string is its own words."""
+
+    def __init__(self, what: Refusal | str) -> None:
+        self.refusal = what if isinstance(what, Refusal) else None
+        super().__init__(what)
+
+    def __str__(self) -> str:
+        if self.refusal is None:
+            return super().__str__()
+        from vocabulary.refusals import word
+
+        return word(self.refusal, front="cli")
 
 
 class _ManyProblems(KiemdiemError):

@@ -52,10 +52,13 @@ class ImportSummary:
 def _check_email(rows: Rows, line: int, column: str, value: str, required: bool) -> None:
     if not value:
         if required:
-            rows.problems.append(f"{rows.name}:{line}: {column} is empty")
+            rows.add(line, _("{column} is empty").format(column=column))
         return
     if not EMAIL.match(value):
-        rows.problems.append(f"{rows.name}:{line}: {column} {value!r} is not an e-mail address")
+        rows.add(
+            line,
+            _("{column} {value!r} is not an e-mail address").format(column=column, value=value),
+        )
 
 
 def _check_fields(rows: Rows, code_columns: tuple[str, ...]) -> None:
@@ -84,10 +87,13 @@ def _check_unique(rows: Rows) -> dict[str, int]:
     for line, row in rows.rows:
         code = row["code"]
         if not code:
-            rows.problems.append(f"{rows.name}:{line}: code is empty")
+            rows.add(line, _("{column} is empty").format(column="code"))
         elif code in first_line:
-            rows.problems.append(
-                f"{rows.name}:{line}: duplicate code {code!r} (first on line {first_line[code]})"
+            rows.add(
+                line,
+                _("duplicate code {code!r} (first on line {first})").format(
+                    code=code, first=first_line[code]
+                ),
             )
         else:
             first_line[code] = line
@@ -105,13 +111,16 @@ def _validate_orgs(orgs: Rows, existing: dict[str, _Existing]) -> dict[str, str 
         parent_of[code] = by_id.get(org.parent_id) if org.parent_id else None
     for line, row in orgs.rows:
         if not row["name"]:
-            orgs.problems.append(f"{orgs.name}:{line}: name is empty")
+            orgs.add(line, _("{column} is empty").format(column="name"))
         try:
             levels[row["code"]] = OrgLevel(row["level"])
         except ValueError:
             allowed = ", ".join(level.value for level in OrgLevel)
-            orgs.problems.append(
-                f"{orgs.name}:{line}: level {row['level']!r} is not one of {allowed}"
+            orgs.add(
+                line,
+                _("level {value!r} is not one of {allowed}").format(
+                    value=row["level"], allowed=allowed
+                ),
             )
         _check_email(orgs, line, "email", row["email"], required=False)
         _check_email(orgs, line, "secretary_email", row.get("secretary_email", ""), False)
@@ -119,9 +128,11 @@ def _validate_orgs(orgs: Rows, existing: dict[str, _Existing]) -> dict[str, str 
     for line, row in orgs.rows:
         parent = row["parent_code"]
         if parent and parent not in parent_of:
-            orgs.problems.append(
-                f"{orgs.name}:{line}: parent_code {parent!r} is not an organization "
-                "in this file or already imported"
+            orgs.add(
+                line,
+                _(
+                    "parent_code {parent!r} is not an organization in this file or already imported"
+                ).format(parent=parent),
             )
     _check_levels(orgs, lines, levels, parent_of)
     for code, line in lines.items():
@@ -132,7 +143,7 @@ def _validate_orgs(orgs: Rows, existing: dict[str, _Existing]) -> dict[str, str 
             node = parent_of[node]
         if node is not None and node == code:
             loop = " → ".join([*chain, code])
-            orgs.problems.append(f"{orgs.name}:{line}: the tree has a cycle: {loop}")
+            orgs.add(line, _("the tree has a cycle: {loop}").format(loop=loop))
     return parent_of
 
 
@@ -176,18 +187,24 @@ def _validate_members(members: Rows, org_codes: set[str]) -> None:
     _check_unique(members)
     for line, row in members.rows:
         if not row["full_name"]:
-            members.problems.append(f"{members.name}:{line}: full_name is empty")
+            members.add(line, _("{column} is empty").format(column="full_name"))
         _check_email(members, line, "email", row["email"], required=True)
         if row["organization_code"] not in org_codes:
-            members.problems.append(
-                f"{members.name}:{line}: organization_code {row['organization_code']!r} "
-                "is not an organization in organizations.csv or already imported"
+            members.add(
+                line,
+                _(
+                    "organization_code {code!r} is not an organization in organizations.csv "
+                    "or already imported"
+                ).format(code=row["organization_code"]),
             )
         for column in ("leads", "residence"):
             value = row.get(column, "")
             if value and value not in org_codes:
-                members.problems.append(
-                    f"{members.name}:{line}: {column} {value!r} is not an organization"
+                members.add(
+                    line,
+                    _("{column} {value!r} is not an organization").format(
+                        column=column, value=value
+                    ),
                 )
         for seat in committee_seats(row.get("committees") or ""):
             problem = _seat_problem(seat, org_codes)

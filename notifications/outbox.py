@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
@@ -16,7 +17,9 @@ from sqlmodel import Session, col, select
 from models._sql import chunks, insert_ignoring_duplicates
 from models.outbox import MailStatus, OutboxMessage
 from notifications.message import message_id
-from notifications.render import Rendered
+
+if TYPE_CHECKING:  # a dataclass field's annotation only: reading the outbox needs no Jinja2
+    from notifications.render import Rendered
 
 # A claim older than this (real time) belongs to a deliverer that died; its rows go back.
 CLAIM_LEASE = timedelta(minutes=5)

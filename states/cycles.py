@@ -12,7 +12,7 @@ from sqlalchemy import event
 from sqlmodel import Session, col, select
 
 from models.cycle import Cycle, Tick, Unit
-from models.errors import NotFound
+from models.errors import NotFound, Refusal
 from models.organization import Member
 from states.directory import Directory, OrgNode
 from states.plan import Plan
@@ -32,10 +32,10 @@ def get_cycle(session: Session, code: str) -> Cycle:
     if cycle is not None:
         memo[code] = cycle
     if cycle is None:
-        known = ", ".join(session.exec(select(Cycle.code)).all()) or _("none yet")
+        known = ", ".join(session.exec(select(Cycle.code)).all())
         raise NotFound(
-            _("no cycle {code!r}; cycles: {known}. Launch one with `kiemdiem cycle launch`").format(
-                code=code, known=known
+            Refusal(
+                "unknown_cycle" if known else "no_cycle_yet", fields={"code": code, "known": known}
             )
         )
     return cycle

@@ -2,15 +2,16 @@
 
 Person guards are checked one unit at a time against data loaded once per action; each is
 registered under the name the tables use with `@person_guard`, in the module of the stage it
-belongs to (importing `states` imports them all). Tick conditions are set-based SQL in
-`states.advance` and the stage modules, so they are only named here.
+belongs to (`GUARD_MODULES`, loaded on the first lookup of `PERSON_GUARDS`). Tick conditions
+are set-based SQL in `states.advance` and the stage modules, so they are only named here.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import importlib
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -99,8 +100,45 @@ class GuardContext:
 # A guard returns None to allow, or why it refuses: a Refusal (code and fields, worded by
 # the front end; its unit is set by the caller), or, from guards not yet structured, a string.
 Guard = Callable[[GuardContext, Unit], Refusal | str | None]
-# Every person guard by the name the transition tables use; filled by @person_guard.
-PERSON_GUARDS: dict[str, Guard] = {}
+# The modules whose stages register person guards (besides this one's own, below).
+GUARD_MODULES = (
+    "states.opinions",
+    "states.ordering",
+    "states.remediation._people",
+    "states.suggestions",
+    "states.voting",
+)
+
+
+class _Guards(Mapping[str, Guard]):
+    """Every person guard by the name the transition tables use; filled by @person_guard.
+
+    Reading it loads the stage modules that register theirs (once), so a caller that
+    imported only one stage still finds every guard, and one that needs none (a status)
+    never loads them."""
+
+    def __init__(self) -> None:
+        self.registered: dict[str, Guard] = {}
+        self._loaded = False
+
+    def _all(self) -> dict[str, Guard]:
+        if not self._loaded:
+            self._loaded = True
+            for module in GUARD_MODULES:
+                importlib.import_module(module)
+        return self.registered
+
+    def __getitem__(self, name: str) -> Guard:
+        return self._all()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
+PERSON_GUARDS = _Guards()
 
 
 def as_refusal(problem: Refusal | str, unit: str) -> Refusal:
@@ -114,9 +152,9 @@ def person_guard(name: str) -> Callable[[Guard], Guard]:
     """Register `guard` under `name`: it returns None to allow, or why it refuses."""
 
     def register(guard: Guard) -> Guard:
-        if name in PERSON_GUARDS:
+        if name in PERSON_GUARDS.registered:
             raise RuntimeError(f"two person guards are named {name!r}")
-        PERSON_GUARDS[name] = guard
+        PERSON_GUARDS.registered[name] = guard
         return guard
 
     return register

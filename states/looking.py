@@ -72,7 +72,7 @@ def organization(session: Session, code: str) -> dict[str, Any]:
         "level": str(org.level),
         "email": org.email,
         "secretary_email": org.secretary_email,
-        "parent": {"code": col(parent.code), "name": col(parent.name)} if parent else None,
+        "parent": {"code": parent.code, "name": parent.name} if parent else None,
         "children": [{"code": c, "name": n} for c, n in children],
         "leaders": [{"code": c, "name": n} for c, n in leaders],
         "members": [

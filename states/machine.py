@@ -142,12 +142,12 @@ class UnitMachine:
                 raise InvalidMove(
                     Refusal("unknown_action", fields={"action": trigger, "machine": self.name})
                 )
-            sources = ", ".join(s.value for m in allowed for s in m.source)
+            sources = tuple(s.value for m in allowed for s in m.source)
             raise InvalidMove(
                 Refusal(
                     "invalid_move",
                     fields={
-                        "action": trigger.replace("_", " "),
+                        "action": trigger,
                         "state": state.value,
                         "sources": sources,
                     },

@@ -19,6 +19,7 @@ from sqlalchemy.sql import ColumnElement
 from sqlmodel import col
 
 from models.cycle import Level, Unit, UnitKind
+from models.errors import Refusal
 from states.directory import Directory
 from states.guards import GuardContext, person_guard
 from states.machine import UnitState
@@ -92,15 +93,15 @@ def collective_of(collectives: Collectives, unit: Unit) -> Collective | None:
 
 
 @person_guard("collective_reviewed")
-def _collective_reviewed(ctx: GuardContext, unit: Unit) -> str | None:
+def _collective_reviewed(ctx: GuardContext, unit: Unit) -> Refusal | None:
     collective = collective_of(_collectives(ctx), unit)
     if collective is None or collective.state not in NOT_REVIEWED:
         return None
     name = ctx.directory.orgs[unit.organization_id].name
-    whose = "its members'" if unit.kind is UnitKind.MEMBER else "its leaders'"
-    return (
-        f"{collective.code} ({name}) must submit its self-review before {whose} peer reviews "
-        f"(it is in {collective.state})"
+    whose = "members" if unit.kind is UnitKind.MEMBER else "leaders"
+    return Refusal(
+        f"collective_not_reviewed_for_{whose}",
+        fields={"collective": collective.code, "name": name, "state": collective.state},
     )
 
 
@@ -121,16 +122,17 @@ def prerequisites(collectives: Collectives, unit: Unit, directory: Directory) ->
     return [collective] if collective else []
 
 
+# The refusal code per kind of unit waiting: it says why the other comes first.
 WHY = {
-    UnitKind.MEMBER: "a collective is decided before its members",
-    UnitKind.LEADER: "a collective is decided before the one who heads it",
-    UnitKind.LEADERSHIP: "an organization is decided before its leadership",
-    UnitKind.ORGANIZATION: "lower organizations are decided before higher ones",
+    UnitKind.MEMBER: "waits_for_collective",
+    UnitKind.LEADER: "waits_for_headed_collective",
+    UnitKind.LEADERSHIP: "waits_for_organization",
+    UnitKind.ORGANIZATION: "waits_for_lower_organizations",
 }
 
 
 @person_guard("prerequisites_decided")
-def _prerequisites_decided(ctx: GuardContext, unit: Unit) -> str | None:
+def _prerequisites_decided(ctx: GuardContext, unit: Unit) -> Refusal | None:
     # The batch's codes once per action, not once per unit: a committee decides hundreds.
     if "_batch_codes" not in ctx.memo:
         ctx.memo["_batch_codes"] = {u.code for u in ctx.batch}
@@ -142,9 +144,8 @@ def _prerequisites_decided(ctx: GuardContext, unit: Unit) -> str | None:
     ]
     if not waiting:
         return None
-    listed = ", ".join(f"{p.code} (in {p.state})" for p in waiting)
-    them = waiting[0].code if len(waiting) == 1 else "them"
-    return f"waits for {listed}: {WHY[unit.kind]}; decide {them} first or in the same action"
+    # (code, state) pairs: the front end names each state in the person's language.
+    return Refusal(WHY[unit.kind], fields={"waiting": tuple((p.code, p.state) for p in waiting)})
 
 
 def collective_reviewed_clause() -> ColumnElement[bool]:

@@ -21,10 +21,11 @@ from pydantic import (
 from models import limits
 from models.errors import PlanInvalid, RuleSetInvalid
 from models.org_import import EMAIL
-from states._keys import key_path
+from states._keys import key_path, pydantic_problem
 from states._plan_file import control_characters, read_plan_data
 from states.machine import STAGES
 from states.rule_set import known_rule_sets, load_rule_set
+from vocabulary import _
 
 Recipient = Literal["unit", "secretary", "higher", "team", "standing"]
 # Dates a plan may name: wide enough for any real cycle, narrow enough that every due time,
@@ -38,7 +39,9 @@ def parse_offset(text: str) -> timedelta:
     """'-2d' → two days before; '1d12h' → a day and a half after."""
     match = _OFFSET.match(text.strip())
     if not match or not any(match.group(g) for g in "dhm"):
-        raise ValueError(f"{text!r} is not an offset; write e.g. -2d, 1d, 12h or 1d12h")
+        raise ValueError(
+            _("{text!r} is not an offset; write e.g. -2d, 1d, 12h or 1d12h").format(text=text)
+        )
     try:
         delta = timedelta(
             days=int(match["d"] or 0), hours=int(match["h"] or 0), minutes=int(match["m"] or 0)
@@ -46,7 +49,11 @@ def parse_offset(text: str) -> timedelta:
     except OverflowError:
         delta = MAX_OFFSET * 2
     if delta > MAX_OFFSET:
-        raise ValueError(f"{text!r} is more than {MAX_OFFSET.days} days from the due time")
+        raise ValueError(
+            _("{text!r} is more than {days} days from the due time").format(
+                text=text, days=MAX_OFFSET.days
+            )
+        )
     return -delta if match["sign"] == "-" else delta
 
 
@@ -65,8 +72,9 @@ class StageDates(BaseModel):
     def _in_range(cls, value: date) -> date:
         if not EARLIEST <= value <= LATEST:
             raise ValueError(
-                f"{value} is not a date of a cycle; write a date from {EARLIEST.year} "
-                f"to {LATEST.year}"
+                _("{value} is not a date of a cycle; write a date from {first} to {last}").format(
+                    value=value, first=EARLIEST.year, last=LATEST.year
+                )
             )
         return value
 
@@ -75,7 +83,11 @@ class StageDates(BaseModel):
         dates = [getattr(self, s) for s in STAGES]
         for earlier, later, d1, d2 in zip(STAGES, STAGES[1:], dates, dates[1:], strict=False):
             if d2 < d1:
-                raise ValueError(f"{later} ({d2}) is before {earlier} ({d1})")
+                raise ValueError(
+                    _("{later} ({d2}) is before {earlier} ({d1})").format(
+                        later=later, d2=d2, earlier=earlier, d1=d1
+                    )
+                )
         return self
 
     def as_dict(self) -> dict[str, date]:
@@ -119,13 +131,13 @@ class DirectingTeam(BaseModel):
     @classmethod
     def _email(cls, value: str | None) -> str | None:
         if value is not None and not EMAIL.match(value):
-            raise ValueError(f"{value!r} is not an e-mail address")
+            raise ValueError(_("{value!r} is not an e-mail address").format(value=value))
         return value
 
     @model_validator(mode="after")
     def _reachable(self) -> DirectingTeam:
         if not self.email and not self.lead:
-            raise ValueError("give the team an email or a lead (a member code)")
+            raise ValueError(_("give the team an email or a lead (a member code)"))
         return self
 
 
@@ -146,13 +158,13 @@ class OpinionOffice(BaseModel):
     @classmethod
     def _email(cls, value: str | None) -> str | None:
         if value is not None and not EMAIL.match(value):
-            raise ValueError(f"{value!r} is not an e-mail address")
+            raise ValueError(_("{value!r} is not an e-mail address").format(value=value))
         return value
 
     @model_validator(mode="after")
     def _reachable(self) -> OpinionOffice:
         if not self.email and not self.contact:
-            raise ValueError("give the office an email, or a contact (a member code), or both")
+            raise ValueError(_("give the office an email, or a contact (a member code), or both"))
         return self
 
 
@@ -185,7 +197,7 @@ class QuietHours(BaseModel):
     @model_validator(mode="after")
     def _not_empty(self) -> QuietHours:
         if self.start == self.end:
-            raise ValueError("start and end are the same time; leave quiet_hours out instead")
+            raise ValueError(_("start and end are the same time; leave quiet_hours out instead"))
         return self
 
     def until(self, local: datetime) -> datetime | None:
@@ -240,8 +252,10 @@ class Plan(BaseModel):
                 regular = getattr(self.due, stage)
                 if pilot_day > regular:
                     raise ValueError(
-                        f"pilots.due.{stage} ({pilot_day}) is after due.{stage} ({regular}); "
-                        "pilots run ahead of everyone else"
+                        _(
+                            "pilots.due.{stage} ({pilot_day}) is after due.{stage} ({regular}); "
+                            "pilots run ahead of everyone else"
+                        ).format(stage=stage, pilot_day=pilot_day, regular=regular)
                     )
         return self
 
@@ -251,7 +265,9 @@ class Plan(BaseModel):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"{value!r} is not a time zone; write e.g. Asia/Ho_Chi_Minh") from None
+            raise ValueError(
+                _("{value!r} is not a time zone; write e.g. Asia/Ho_Chi_Minh").format(value=value)
+            ) from None
         return value
 
     @field_validator("rule_set")
@@ -263,7 +279,11 @@ class Plan(BaseModel):
             return value
         known = known_rule_sets()
         if value not in known:
-            raise ValueError(f"{value!r} is not a rule set; known: {', '.join(sorted(known))}")
+            raise ValueError(
+                _("{value!r} is not a rule set; known: {known}").format(
+                    value=value, known=", ".join(sorted(known))
+                )
+            )
         try:
             load_rule_set(value)
         except RuleSetInvalid as exc:
@@ -275,7 +295,7 @@ class Plan(BaseModel):
     def _distinct_offsets(cls, steps: list[LadderStep]) -> list[LadderStep]:
         offsets = [s.offset for s in steps]
         if len(set(offsets)) != len(offsets):
-            raise ValueError("two steps have the same offset; merge their notify lists")
+            raise ValueError(_("two steps have the same offset; merge their notify lists"))
         return sorted(steps, key=lambda s: s.offset)
 
     @property
@@ -298,18 +318,22 @@ class Plan(BaseModel):
 def parse_plan(data: Any, *, source: str = "plan") -> Plan:
     """Validate a plan mapping; PlanInvalid lists every wrong key."""
     if not isinstance(data, dict):
-        raise PlanInvalid([f"{source}: the plan must be a mapping of keys (code, title, due, …)"])
+        raise PlanInvalid(
+            [
+                _("{source}: the plan must be a mapping of keys (code, title, due, …)").format(
+                    source=source
+                )
+            ]
+        )
     problems = control_characters(data, source)
     try:
         plan = Plan.model_validate(data)
     except ValidationError as exc:
         for err in exc.errors():
             key = key_path(err["loc"])
-            message = err["msg"].removeprefix("Value error, ")
-            if err["type"] == "missing":
-                message = "is required"
-            elif err["type"] == "extra_forbidden":
-                message = "is not a stage; stages are " + ", ".join(STAGES)
+            message = pydantic_problem(err)
+            if err["type"] == "extra_forbidden":
+                message = _("is not a stage; stages are {stages}").format(stages=", ".join(STAGES))
             problems.append(f"{source}: {key}: {message}")
         raise PlanInvalid(problems) from None
     if problems:

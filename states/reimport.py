@@ -218,7 +218,8 @@ def reimport_organizations(
     impacts = [i for i in impacts if i.changes]
     if impacts and not confirm:
         raise ActionRefused(
-            *(r for i in impacts for r in i.changes), Refusal("reimport_needs_confirm")
+            *(r for i in impacts for r in i.changes),
+            Refusal("reimport_needs_confirm", field="confirm"),
         )
     for impact in impacts:
         _apply(session, impact, now, actor)

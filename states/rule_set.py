@@ -12,7 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from models.cycle import Level
 from models.errors import RuleSetInvalid
-from states._keys import key_path
+from states._keys import key_path, pydantic_problem
+from vocabulary import _
 
 SHIPPED = Path(__file__).parent / "rule_sets"
 
@@ -72,11 +73,11 @@ class RuleSet(BaseModel):
     @model_validator(mode="after")
     def _bands(self) -> RuleSet:
         if self.scored and not self.score_bands:
-            raise ValueError("score_bands are required when scored is true")
+            raise ValueError(_("score_bands are required when scored is true"))
         if self.score_bands:
             ordered = [self.score_bands[level] for level in Level if level in self.score_bands]
             if ordered != sorted(ordered, reverse=True):
-                raise ValueError("score_bands must fall from excellent to completed")
+                raise ValueError(_("score_bands must fall from excellent to completed"))
         return self
 
 
@@ -97,15 +98,7 @@ def parse_rule_set(data: Any, *, source: str) -> RuleSet:
         rules = RuleSet.model_validate(data)
     except ValidationError as exc:
         raise RuleSetInvalid(
-            [
-                f"{source}: {key_path(e['loc'])}: "
-                + (
-                    "is required"
-                    if e["type"] == "missing"
-                    else e["msg"].removeprefix("Value error, ")
-                )
-                for e in exc.errors()
-            ]
+            [f"{source}: {key_path(e['loc'])}: {pydantic_problem(e)}" for e in exc.errors()]
         ) from None
     if rules.name != Path(source).stem:
         raise RuleSetInvalid([f"{source}: name: {rules.name!r} is not the file's name"])

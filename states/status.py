@@ -15,7 +15,7 @@ from notifications import counts
 from notifications.outbox import failures, retrying
 from states.directory import Directory
 from states.machine import STAGE_OF_STATE, UnitState
-from states.remediation import split_originals
+from states.remediation._common import split_originals
 
 
 def _overdue_rows(session: Session, cycle: Cycle, now: datetime) -> list[tuple[int, str, int]]:

@@ -41,6 +41,7 @@ from states.machine import UnitState
 from states.refusing import refuse_batch
 from states.rule_set import RuleSet
 from states.service import ActionResult, Checked, apply_moves, check_action
+from vocabulary import votes as vote_words
 
 
 def vote(
@@ -189,18 +190,22 @@ class Outcome:
     def cast(self) -> int:
         return sum(self.counts.values())
 
+    def tallied(self) -> tuple[tuple[str, int], ...]:
+        """The ballots per level, in the rule set's order, e.g. (("excellent", 2), ...)."""
+        return tuple((lv.value, self.counts[lv]) for lv in self.rules.levels if self.counts.get(lv))
+
     def counted(self) -> str:
-        """The counts per level, e.g. "excellent 2, good 2, completed 1"."""
-        named = [f"{lv.value} {self.counts[lv]}" for lv in self.rules.levels if self.counts.get(lv)]
-        return ", ".join(named) or "no ballots"
+        """The counts per level in the current language (vocabulary.votes)."""
+        return vote_words.counted(self.tallied())
 
     def short(self) -> str:
-        """For the secretary: "good: 5 of 6" or "excellent 2, good 2, completed 1"."""
-        if self.level is None:
-            return self.counted()
-        if self.unopposed:
-            return f"{self.level.value}: nobody is eligible to vote, the self-review's proposal"
-        return f"{self.level.value}: {self.counts.get(self.level, 0)} of {self.cast}"
+        """For the secretary: the level carried and its ballots ("good: 5 of 6", in the
+        current language), or the counts per level when it goes to a revote."""
+        level = self.level.value if self.level else None
+        votes_for = self.counts.get(self.level, 0) if self.level else 0
+        return vote_words.outcome(
+            level, votes_for, self.cast, self.tallied(), unopposed=self.unopposed
+        )
 
     def quorum_refusal(self) -> Refusal:
         return Refusal(
@@ -220,9 +225,11 @@ class Outcome:
         if self.level is not None:
             level, votes = self.level.value, self.counts.get(self.level, 0)
             return f"round {self.round}: {level} carried with {votes} of {self.cast} ballots"
+        # Stored in the audit log: the same words whatever the language of who acted.
+        raw = ", ".join(f"{level} {n}" for level, n in self.tallied())
         return (
             f"round {self.round}: no level has more than {self.rules.vote.majority:.0%} of the "
-            f"{self.cast} ballots ({self.counted()}); round {self.round + 1} begins"
+            f"{self.cast} ballots ({raw}); round {self.round + 1} begins"
         )
 
 
@@ -302,7 +309,7 @@ def _carried(ctx: GuardContext, unit: Unit) -> Refusal | None:
     if not outcome.quorate:
         return outcome.quorum_refusal()
     if outcome.level is None:
-        return Refusal("vote_did_not_carry", fields={"counted": outcome.counted()})
+        return Refusal("vote_did_not_carry", fields={"counted": outcome.tallied()})
     return None
 
 
@@ -314,7 +321,16 @@ def _not_carried(ctx: GuardContext, unit: Unit) -> Refusal | None:
     if not outcome.quorate:
         return outcome.quorum_refusal()
     if outcome.level is not None:
-        return Refusal("vote_carried", fields={"outcome": outcome.short()})
+        if outcome.unopposed:
+            return Refusal("vote_unopposed", fields={"level": outcome.level.value})
+        return Refusal(
+            "vote_carried",
+            fields={
+                "level": outcome.level.value,
+                "votes": outcome.counts.get(outcome.level, 0),
+                "cast": outcome.cast,
+            },
+        )
     return None
 
 

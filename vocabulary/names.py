@@ -73,6 +73,27 @@ STATES = Names(
     }
 )
 
+# The moves of the units' state machine (states.machine), as a verb inside a sentence.
+ACTIONS = Names(
+    {
+        "start": N_("start"),
+        "suggest": N_("write review suggestions to"),
+        "submit_self_review": N_("submit the self-review of"),
+        "comment": N_("comment on"),
+        "give_opinion": N_("give an opinion on"),
+        "open_vote": N_("open the vote on"),
+        "vote": N_("vote on"),
+        "close_vote": N_("close the vote on"),
+        "call_revote": N_("call a revote on"),
+        "approve": N_("approve"),
+        "return_for_review": N_("return for re-review"),
+        "assign_shortcomings": N_("assign the shortcomings of"),
+        "begin_remediation": N_("begin the remediation of"),
+        "close": N_("close"),
+        "finish_remediation": N_("finish the remediation of"),
+    }
+)
+
 KINDS = Names(
     {
         "organization": N_("party organization"),
@@ -120,6 +141,7 @@ ROLES = Names(
 
 
 __all__ = [
+    "ACTIONS",
     "KINDS",
     "LEVELS",
     "ORG_LEVELS",

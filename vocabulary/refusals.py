@@ -11,8 +11,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
 from models.errors import Refusal
-from vocabulary import _
-from vocabulary.names import KINDS, LEVELS, Names
+from vocabulary import N_, _
+from vocabulary.names import ACTIONS, KINDS, LEVELS, STATES, Names
+from vocabulary.votes import counted
 from vocabulary.wording import WORDS
 
 Front = Literal["cli", "page", "mail"]
@@ -31,6 +32,21 @@ CLI_HINTS: dict[str, str] = {
     "score": "--score",
     "role": "--role",
     "status": "--status",
+    "confirm": "--confirm",
+}
+
+
+# What the CLI adds to a refusal to say where to look next: a command (the service layer
+# names none; a page links to the list instead). Worded with the refusal's fields.
+CLI_NEXT: dict[str, str] = {
+    "unknown_cycle": N_(
+        "`kiemdiem cycle list` shows them; launch one with `kiemdiem cycle launch`"
+    ),
+    "no_cycle_yet": N_("launch one with `kiemdiem cycle launch`"),
+    "unknown_organization": N_("`kiemdiem org list` shows the organizations"),
+    "unknown_shortcoming": N_("list them with `kiemdiem remediation list CYCLE`"),
+    "not_its_shortcoming": N_("list them with `kiemdiem remediation list {cycle} --unit {unit}`"),
+    "report_on_own_copy": N_("see `kiemdiem remediation list`"),
 }
 
 
@@ -43,14 +59,35 @@ NAMED_FIELDS: dict[str, Names] = {
     "collective_level": LEVELS,
     "most": LEVELS,
     "kind": KINDS,
+    "state": STATES,
+    "action": ACTIONS,
+    "trigger": ACTIONS,
 }
 
 
+# Fields that carry several stored values, each worded by its name.
+NAMED_LISTS: dict[str, Names] = {"sources": STATES}
+
+
+def _units_in_states(pairs: Iterable[tuple[str, str]]) -> str:
+    """(unit code, state) pairs as "O:C1 (in self-review), T:G1 (...)"."""
+    return ", ".join(f"{code} ({STATES.name(state)})" for code, state in pairs)
+
+
 def _named(fields: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        k: NAMED_FIELDS[k].name(str(v)) if k in NAMED_FIELDS and v is not None else v
-        for k, v in fields.items()
-    }
+    named: dict[str, Any] = {}
+    for k, v in fields.items():
+        if k in NAMED_FIELDS and v is not None:
+            named[k] = NAMED_FIELDS[k].name(str(v))
+        elif k in NAMED_LISTS and isinstance(v, (list, tuple)):
+            named[k] = ", ".join(NAMED_LISTS[k].name(str(x)) for x in v)
+        elif k == "counted" and isinstance(v, (list, tuple)):
+            named[k] = counted(v)  # (level, ballots) pairs
+        elif k == "waiting" and isinstance(v, (list, tuple)):
+            named[k] = _units_in_states(v)  # (unit code, state) pairs
+        else:
+            named[k] = v
+    return named
 
 
 def word(refusal: Refusal, *, front: Front = "cli") -> str:
@@ -61,6 +98,8 @@ def word(refusal: Refusal, *, front: Front = "cli") -> str:
         text = _(WORDS[refusal.code]).format(**_named(refusal.fields))
     else:
         text = _(refusal.code) + "".join(f" {k}={v}" for k, v in refusal.fields.items())
+    if front == "cli" and refusal.code in CLI_NEXT:
+        text = f"{text}; {_(CLI_NEXT[refusal.code]).format(**refusal.fields)}"
     if front == "cli" and refusal.field is not None:
         hint = CLI_HINTS.get(refusal.field.split(".")[0])
         if hint:

@@ -20,6 +20,7 @@ from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from kiemdiem.demo.generate import generate
 from kiemdiem.demo.simulate import People, act_for_a_day
@@ -31,7 +32,8 @@ from models.org_import import import_organizations
 from states import cycle_status
 from states.cycles import get_cycle
 from states.report import cycle_report
-from vocabulary import _, dates, names
+from vocabulary import N_, _, dates, names
+from vocabulary.names import Names
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 START = date(2026, 11, 23)
@@ -83,7 +85,15 @@ def run_demo(
         )
         warming.start()
         settings = load_settings()
-        console.print(f"[bold]kiemdiem demo[/] in {workdir}; SMTP server on 127.0.0.1:{smtp.port}")
+        console.print(
+            Text.assemble(
+                ("kiemdiem demo", "bold"),
+                " ",
+                _("in {workdir}; SMTP server on 127.0.0.1:{port}").format(
+                    workdir=workdir, port=smtp.port
+                ),
+            )
+        )
         district = generate(workdir, seed=seed, members=members, start=START)
         progress.update(bar, advance=1, description=_("Importing the organizations and members…"))
         engine = get_engine(settings.database_url)
@@ -95,8 +105,10 @@ def run_demo(
                 members_csv=district.members_csv,
             )
         console.print(
-            f"imported {district.grassroots} grassroots organizations, {district.cells} "
-            f"cells, {district.members} members; starting Prefect (first start ~20 s)"
+            _(
+                "imported {grassroots} grassroots organizations, {cells} cells, {members} "
+                "members; starting Prefect (first start ~20 s)"
+            ).format(grassroots=district.grassroots, cells=district.cells, members=district.members)
         )
         from flows import launch_cycle, review_cycle
 
@@ -107,8 +119,11 @@ def run_demo(
             str(district.plan_yaml), now=_at(START, 8), database_url=settings.database_url
         )
         console.print(
-            f"launched {district.cycle_code}: {launched['units']}, "
-            f"plan-issued mails {launched['mails_queued']}"
+            _("launched {cycle}: {units}; plan-issued mails {mails}").format(
+                cycle=district.cycle_code,
+                units=_counted(launched["units"], names.KINDS),
+                mails=launched["mails_queued"],
+            )
         )
         progress.update(bar, advance=1)
         people = People(seed)
@@ -145,9 +160,17 @@ def run_demo(
                 }
             )
             console.print(
-                f"  {day}  moved {sum(ticked['advanced']['moved'].values()):5d}  "
-                f"escalation steps {ticked['escalated']['steps']:5d}  mails sent "
-                f"{ticked['delivery']['sent']:5d}  overdue {timeline[-1]['overdue']}"
+                "  "
+                + _(
+                    "{day}  moved {moved:5d}  escalation steps {steps:5d}  mails sent "
+                    "{sent:5d}  overdue {overdue}"
+                ).format(
+                    day=dates.day(day),
+                    moved=sum(ticked["advanced"]["moved"].values()),
+                    steps=ticked["escalated"]["steps"],
+                    sent=ticked["delivery"]["sent"],
+                    overdue=timeline[-1]["overdue"],
+                )
             )
             progress.update(bar, advance=1)
         progress.update(bar, description=_("Writing the workbook…"))
@@ -237,6 +260,30 @@ def serve_demo(console: Console, cycle_code: str, now: str) -> None:
     serve(settings, ticks=False)
 
 
+# What the simulated people did, by the verb simulate.py counts it under.
+DONE = Names(
+    {
+        "suggest": N_("review suggestions"),
+        "submit": N_("self-reviews submitted"),
+        "comment": N_("comments"),
+        "opinion": N_("opinions"),
+        "vote": N_("ballots"),
+        "close_vote": N_("votes closed"),
+        "approve": N_("approvals"),
+        "return": N_("reviews returned"),
+        "assign": N_("shortcomings assigned"),
+        "remedied": N_("remediation reports"),
+    }
+)
+
+
+def _counted(counts: dict[str, Any], table: Names | None) -> str:
+    """{"member": 2000, ...} as "member 2000, ...", each key by its name when it has one."""
+    return ", ".join(
+        f"{table.name(k) if table is not None else _(k)} {v}" for k, v in counts.items()
+    )
+
+
 def _print(
     console: Console,
     summary: dict[str, Any],
@@ -245,48 +292,78 @@ def _print(
     json_output: bool,
 ) -> None:
     table = Table(
-        title=f"{summary['cycle']}: units per state after each morning's tick",
+        title=_("{cycle}: units per state after each morning's tick").format(
+            cycle=summary["cycle"]
+        ),
         box=box.SIMPLE_HEAD,
         pad_edge=False,
     )
     columns = {
-        "day": "day",
-        "self_review": "self",
-        "peer_review": "peer",
-        "vote": "vote",
-        "approval": "appr",
-        "returned": "ret",
-        "remediation": "remed",
-        "closed": "closed",
-        "overdue": "overdue",
-        "sent": "mails",
+        "day": N_("day"),
+        "self_review": N_("self"),
+        "peer_review": N_("peer"),
+        "vote": N_("vote"),
+        "approval": N_("appr."),
+        "returned": N_("ret."),
+        "remediation": N_("remed."),
+        "closed": N_("closed"),
+        "overdue": N_("overdue"),
+        "sent": N_("mails"),
     }
     for header in columns.values():
-        table.add_column(header, justify="right")
+        table.add_column(_(header), justify="right")
     for row in timeline:
         day = date.fromisoformat(row["day"]).strftime("%d/%m")
         table.add_row(day, *(str(row.get(c, 0)) for c in list(columns)[1:]))
     console.print(table)
     console.print(
-        f"units {summary['units']}; overdue now {summary['overdue']}; mail "
-        f"{summary['mails']}; received by the SMTP server {summary['mails_received']}; "
-        f"people's actions {summary['actions']}; {summary['seconds']} s in all, "
-        f"{summary['seconds_in_ticks']} s in {len(timeline)} ticks, "
-        f"{summary['seconds_in_people']} s simulating people; CPU {summary['cpu_seconds']} s "
-        f"(this process, Prefect's and the SMTP server; {summary['cpu_in_ticks']} s in "
-        f"ticks, {summary['cpu_in_people']} s simulating people, this process)"
+        _(
+            "units {units}; overdue now {overdue}; mail {mail}; received by the SMTP server "
+            "{received}; people's actions {actions}; {seconds} s in all, {in_ticks} s in "
+            "{ticks} ticks, {in_people} s simulating people; CPU {cpu} s (this process, "
+            "Prefect's and the SMTP server; {cpu_in_ticks} s in ticks, {cpu_in_people} s "
+            "simulating people, this process)"
+        ).format(
+            units=summary["units"],
+            overdue=summary["overdue"],
+            mail=_counted(summary["mails"], None),
+            received=summary["mails_received"],
+            actions=_counted(summary["actions"], DONE),
+            seconds=summary["seconds"],
+            in_ticks=summary["seconds_in_ticks"],
+            ticks=len(timeline),
+            in_people=summary["seconds_in_people"],
+            cpu=summary["cpu_seconds"],
+            cpu_in_ticks=summary["cpu_in_ticks"],
+            cpu_in_people=summary["cpu_in_people"],
+        ),
+        soft_wrap=True,
+        markup=False,
     )
+    database = workdir / "kiemdiem.db"
     console.print(
-        "\nWatch the flow runs in the Prefect UI:\n"
-        f"  PREFECT_HOME={workdir / 'prefect'} {Path(sys.executable).with_name('prefect')} "
-        "server start\n"
-        "  then open http://127.0.0.1:4200 (flows launch-cycle and review-cycle, artifacts "
-        f"{summary['cycle'].lower()}-states, -overdue, -process and -insights)\n"
-        f"The standing committee's report (Excel): {summary['report']}\n"
-        f"The demo's database is {workdir / 'kiemdiem.db'}: try\n"
-        f"  KIEMDIEM_DATABASE_URL=sqlite:///{workdir / 'kiemdiem.db'} "
-        f"{Path(sys.executable).with_name('kiemdiem')} cycle status {summary['cycle']}"
-        f" (or cycle insights {summary['cycle']}: {summary.get('insights')})"
+        "\n"
+        + _(
+            "Watch the flow runs in the Prefect UI:\n"
+            "  PREFECT_HOME={home} {prefect} server start\n"
+            "  then open http://127.0.0.1:4200 (flows launch-cycle and review-cycle, artifacts "
+            "{slug}-states, -overdue, -process and -insights)\n"
+            "The standing committee's report (Excel): {report}\n"
+            "The demo's database is {database}: try\n"
+            "  KIEMDIEM_DATABASE_URL=sqlite:///{database} {kiemdiem} cycle status {cycle} "
+            "(or cycle insights {cycle}: {insights})"
+        ).format(
+            home=workdir / "prefect",
+            prefect=Path(sys.executable).with_name("prefect"),
+            slug=summary["cycle"].lower(),
+            report=summary["report"],
+            database=database,
+            kiemdiem=Path(sys.executable).with_name("kiemdiem"),
+            cycle=summary["cycle"],
+            insights=summary.get("insights"),
+        ),
+        soft_wrap=True,
+        markup=False,
     )
     if json_output:
         print(json.dumps(summary, ensure_ascii=False, indent=2))

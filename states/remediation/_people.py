@@ -177,9 +177,7 @@ def _belongs(directory: Directory, member: Member, unit: Unit) -> bool:
 def _item(session: Session, shortcoming_id: int) -> tuple[Shortcoming, Unit, Cycle]:
     item = session.get(Shortcoming, shortcoming_id)
     if item is None:
-        raise NotFound(
-            f"no shortcoming {shortcoming_id}; list them with `kiemdiem remediation list CYCLE`"
-        )
+        raise NotFound(Refusal("unknown_shortcoming", fields={"id": shortcoming_id}))
     unit, cycle = session.get(Unit, item.unit_id), session.get(Cycle, item.cycle_id)
     assert unit is not None and cycle is not None
     return item, unit, cycle

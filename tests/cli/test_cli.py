@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from kiemdiem.cli import app
+from models import ActionRefused
 from states import MACHINES
 from tests.factories import ORGS, write_district, write_plan
 
@@ -73,7 +74,8 @@ def test_status_json_and_actions_from_the_command_line(
             "2026-11-10T09:00:00+07:00",
         ],
     )
-    assert refused.exit_code == 1 and "plan_issued" in str(refused.exception)
+    assert refused.exit_code == 1 and isinstance(refused.exception, ActionRefused)
+    assert refused.exception.refusals[0].fields["state"] == "plan_issued"
     result = runner.invoke(
         app, ["cycle", "status", "TT-2026", "--json", "--now", "2026-12-20T00:00:00+07:00"]
     )

@@ -110,7 +110,7 @@ def test_a_reimport_during_a_cycle_lists_its_changes_and_needs_confirm(
     refused = runner.invoke(app, ["org", "import", *files, *now])
     assert refused.exit_code == 1
     assert "M:N1: cycle TT-2026 is running and has no such unit" in str(refused.exception)
-    assert "import again with --confirm" in str(refused.exception)
+    assert "import again, confirming them, to apply them. (--confirm)" in str(refused.exception)
     confirmed = runner.invoke(app, ["org", "import", *files, "--confirm", *now])
     assert confirmed.exit_code == 0, confirmed.output
     assert "M:N1: cycle TT-2026" in confirmed.output and "members: 1 new" in confirmed.output

@@ -18,6 +18,7 @@ from states import submit_self_review
 from tests.factories import MEMBER_HEADER, ORGS, write_csv
 from tests.states.helpers import act, launch_cycle, local, review_form, tick
 from tests.states.test_insights import MEMBERS
+from vocabulary import _
 
 runner = CliRunner()
 
@@ -72,14 +73,14 @@ def test_insights_table_and_workbook_sheets(database: None, tmp_path: Path) -> N
     )
     assert made.exit_code == 0, made.output
     book = load_workbook(path)
-    rows = [list(r) for r in book[FORMALISM].iter_rows(min_row=4, values_only=True)]
+    rows = [list(r) for r in book[_(FORMALISM)].iter_rows(min_row=4, values_only=True)]
     copied = [r for r in rows if r[0] == "Bản tự kiểm điểm sao chép của nhau"]
     assert copied and copied[0][2] == "G1" and copied[0][3] == "M:A3, M:A5"
     assert "HYPERLINK" in copied[0][4]  # both texts side by side, as written
-    forecast = [list(r) for r in book[FORECAST].iter_rows(min_row=4, values_only=True)]
+    forecast = [list(r) for r in book[_(FORECAST)].iter_rows(min_row=4, values_only=True)]
     g1 = next(r for r in forecast if r[:2] == ["G1", "Tự kiểm điểm"])
     assert g1[3] == 2 and g1[6] == "2026-11-20" and g1[7] == "Có" and g1[8] == "Có"
-    assert book[POSITIONS].cell(4, 1).value == "bi-thu-chi-bo"
+    assert book[_(POSITIONS)].cell(4, 1).value == "bi-thu-chi-bo"
 
 
 def test_a_text_that_starts_like_a_formula_stays_text(tmp_path: Path) -> None:

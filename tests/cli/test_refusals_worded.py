@@ -3,17 +3,23 @@ gives a code and a field, the CLI words it in the person's language and names it
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 import pytest
 
 from kiemdiem.cli import main
-from models import get_engine, init_db, load_settings, session_scope
+from models import NotFound, get_engine, init_db, load_settings, session_scope
 from models.org_import import import_organizations
 from states import launch, load_plan
+from states.cycles import get_cycle
 from tests.factories import write_district, write_plan
 from tests.states.helpers import local
+from vocabulary import _, use_language
+from vocabulary.names import ACTIONS, STATES
+from vocabulary.refusals import word
+from vocabulary.wording import WORDS
 
 
 @pytest.fixture
@@ -67,4 +73,31 @@ def test_a_state_refusal_names_the_state_in_the_persons_language(
     with pytest.raises(SystemExit):
         main()
     said = " ".join(capsys.readouterr().err.split())
-    assert "không thể thực hiện “comment” với đơn vị đang ở trạng thái 'plan_issued'" in said
+    # The action, the state and the states it is allowed from, each by its name in Vietnamese
+    # (read from the one table), never the stored value.
+    with use_language("vi"):
+        names = (ACTIONS["comment"], STATES["plan_issued"], STATES["peer_review"])
+    assert all(name in said for name in names), said
+    assert not any(raw in said for raw in ("plan_issued", "peer_review", "comment ")), said
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_an_unknown_code_is_a_refusal_the_cli_adds_its_command_to(
+    launched: None, lang: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The service layer says which cycle is unknown and which exist; only the CLI names the
+    command that lists them."""
+    monkeypatch.setenv("KIEMDIEM_LANG", lang)
+    monkeypatch.setattr(sys, "argv", ["kiemdiem", "cycle", "status", "TT-1999"])
+    with pytest.raises(SystemExit):
+        main()
+    said = " ".join(capsys.readouterr().err.split())
+    with use_language(lang):
+        sentence = _(WORDS["unknown_cycle"]).format(code="TT-1999", known="TT-2026")
+    assert sentence in said and "`kiemdiem cycle list`" in said
+    with session_scope(get_engine(os.environ["KIEMDIEM_DATABASE_URL"])) as session:
+        with pytest.raises(NotFound) as unknown:
+            get_cycle(session, "TT-1999")
+    assert unknown.value.refusal is not None
+    assert unknown.value.refusal.fields == {"code": "TT-1999", "known": "TT-2026"}
+    assert "kiemdiem" not in word(unknown.value.refusal, front="page")

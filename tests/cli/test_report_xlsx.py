@@ -14,13 +14,14 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from kiemdiem.cli.report import report_command
-from kiemdiem.report_xlsx import SHEETS, write_report
+from kiemdiem.report_xlsx import sheet_names, write_report
 from models import Cycle, Level, get_engine, init_db, load_settings, session_scope
 from models.org_import import import_organizations
 from states import return_for_review
 from states.report import cycle_report
 from tests.factories import write_district
 from tests.states.helpers import act, launch_cycle, local, place, tick
+from vocabulary import names, translations, use_language
 
 runner = CliRunner()
 NOW = "2026-11-22T08:00:00+07:00"
@@ -83,7 +84,7 @@ def test_the_workbook_has_vietnamese_sheets_headers_and_numbers(
     assert "quá hạn 6; trả lại 1; hạn chế chưa khắc phục 0" in result.output
 
     book = load_workbook(path)
-    assert book.sheetnames == list(SHEETS)
+    assert book.sheetnames == sheet_names()
     assert book.sheetnames[0] == "Tổng quan"
     for name in book.sheetnames:
         assert len(name) <= 31 and not set(name) & set("[]:*?/\\")
@@ -117,7 +118,7 @@ def test_the_workbook_has_vietnamese_sheets_headers_and_numbers(
     assert g2[-2:] == [0, "Đạt"]  # nothing rated there yet
 
     overdue = book["Quá hạn"]
-    assert _rows(overdue)[2] == ["Mã", "Tên", "Tổ chức", "Bước", "Hạn", "Số ngày quá hạn"]
+    assert _rows(overdue)[2] == ["Mã", "Tên", "Tổ chức đảng", "Bước", "Thời hạn", "Quá hạn (ngày)"]
     assert [c.value for c in overdue[4]] == [
         "L:E1",
         "Nguyễn Văn E1",
@@ -212,3 +213,40 @@ def test_text_that_looks_like_a_formula_is_written_as_text(tmp_path: Path, start
     for sheet in book.worksheets:  # no formula anywhere in the workbook
         assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
     assert [p.name for p in tmp_path.iterdir() if p.suffix == ".part"] == []
+
+
+def _in_vietnamese(header: str) -> str:
+    """The catalog's Vietnamese of a header: a msgid, or a name capitalized for its cell."""
+    vi = translations("vi")
+    found = vi.gettext(header)
+    if found == header:
+        found = names.capitalized(vi.gettext(header[:1].lower() + header[1:]))
+    return found
+
+
+def test_the_workbook_follows_the_language_every_header_from_the_catalog(
+    database: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same report in English and in Vietnamese: sheet by sheet, every sheet name and
+    header of the Vietnamese workbook is the catalog's Vietnamese of the English one, and the
+    English workbook has no Vietnamese word in them; states and levels come from the one table."""
+    books = {}
+    for lang in ("en", "vi"):
+        monkeypatch.setenv("KIEMDIEM_LANG", lang)
+        path = tmp_path / f"report-{lang}.xlsx"
+        result = runner.invoke(app, ["report", "TT-2026", "--xlsx", str(path), "--now", NOW])
+        assert result.exit_code == 0, result.output
+        books[lang] = load_workbook(path)
+    vi = translations("vi")
+    assert len(books["en"].sheetnames) == len(books["vi"].sheetnames)
+    for en_name, vi_name in zip(books["en"].sheetnames, books["vi"].sheetnames, strict=True):
+        assert vi.gettext(en_name) == vi_name and en_name != vi_name
+        assert len(en_name) <= 31 and en_name.isascii()
+        en_headers = [c.value for c in books["en"][en_name][3] if c.value]
+        vi_headers = [c.value for c in books["vi"][vi_name][3] if c.value]
+        assert [_in_vietnamese(h) for h in en_headers] == vi_headers
+        assert all(h.replace("–", "-").isascii() for h in en_headers), en_headers
+    with use_language("en"):
+        assert names.LEVELS["excellent"] in [c.value for c in books["en"]["Summary"][3]]
+        returned_state = names.capitalized(names.STATES["returned"])
+    assert [r[-1] for r in _rows(books["en"]["Returned for re-review"])][3] == returned_state

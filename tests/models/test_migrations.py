@@ -14,7 +14,7 @@ from sqlalchemy import Connection, inspect, text
 from sqlmodel import SQLModel
 
 from models import ConfigError, get_engine, init_db, session_scope
-from models.migrate import BASELINE, alembic_config, current, head, upgrade
+from models.migrate import BASELINE, HEAD, alembic_config, alembic_head, current, head, upgrade
 from models.org_import import import_organizations
 from tests.factories import write_district
 
@@ -26,6 +26,12 @@ HOW_TO_ADD = (
     'changed"` in the checkout, read the new file in models/migrations/versions/ (batch mode is '
     "on, so it runs on SQLite too) and commit it with the change. Differences:\n"
 )
+
+
+def test_the_head_kept_in_the_code_is_alembics_head() -> None:
+    """`init_db` compares the database with HEAD without loading Alembic: a migration added
+    without moving HEAD would leave every database a revision behind, unnoticed."""
+    assert HEAD == alembic_head()
 
 
 @pytest.fixture

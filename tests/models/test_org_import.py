@@ -136,7 +136,7 @@ def test_organization_errors_name_file_and_line_and_write_nothing(
     assert _counts(engine) == (0, 0)
 
 
-def test_a_cycle_in_the_tree_is_refused(engine: Engine, tmp_path: Path) -> None:
+def test_a_cycle_in_the_tree_is_refused(english: None, engine: Engine, tmp_path: Path) -> None:
     orgs = [
         {"code": "X", "name": "X", "level": "grassroots", "parent_code": "Y", "email": ""},
         {"code": "Y", "name": "Y", "level": "grassroots", "parent_code": "X", "email": ""},
@@ -191,7 +191,12 @@ MEMBER_ERRORS = [
     ("_name", "people", "expected"), MEMBER_ERRORS, ids=[e[0] for e in MEMBER_ERRORS]
 )
 def test_member_errors_name_file_and_line_and_write_nothing(
-    engine: Engine, tmp_path: Path, _name: str, people: list[dict[str, str]], expected: str
+    english: None,
+    engine: Engine,
+    tmp_path: Path,
+    _name: str,
+    people: list[dict[str, str]],
+    expected: str,
 ) -> None:
     with pytest.raises(ImportRejected) as rejected:
         _import(engine, *write_district(tmp_path, None, people))

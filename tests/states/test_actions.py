@@ -144,12 +144,13 @@ def test_a_member_unit_walks_the_whole_way(cycle: Engine) -> None:
         (
             submit_self_review,
             {"unit_code": "M:A3", "actor_code": "A3", **review_form()},
-            "M:A3: cannot submit self review a unit in state 'plan_issued'",
+            "M:A3: cannot submit the self-review of a unit that is plan issued",
         ),
         (
             vote,
             {"ballots": {"M:A3": Level.GOOD}, "actor_code": "A1"},
-            "M:A3: cannot vote a unit in state 'plan_issued'; it is allowed only from: vote",
+            "M:A3: cannot vote on a unit that is plan issued; it is allowed only when it is: in "
+            "the vote",
         ),
     ],
 )
@@ -228,7 +229,7 @@ def test_a_voter_votes_once_and_a_mixed_refusal_writes_nothing(
             actor_code="A2",
             now=LAUNCH,
         )
-    assert "M:B3: cannot vote a unit in state 'self_review'" in str(refused.value)
+    assert "M:B3: cannot vote on a unit that is in self-review" in str(refused.value)
     assert "Nothing was changed: refused for M:B3; the other units named (M:A3)" in str(
         refused.value
     )

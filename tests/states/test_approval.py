@@ -210,7 +210,7 @@ def test_one_unit_approved_twice_at_once_is_approved_once(cycle: Engine) -> None
         assert thread.is_alive()  # waiting for the first decision on the unit
         first.commit()
     thread.join(timeout=30)
-    assert "cannot approve a unit in state 'published'" in str(second["error"])
+    assert "cannot approve a unit that is result published" in str(second["error"])
     with Session(cycle) as session:
         decisions = session.exec(select(AuditEntry).where(AuditEntry.trigger == "approve")).all()
     assert [d.actor for d in decisions] == ["A2"]

@@ -52,7 +52,7 @@ def _comment(engine: Engine, unit: str, actor: str) -> None:
             "O:C1",
             "A1",
             "M:A3: O:C1 (Chi bộ thôn 1) must submit its self-review before its members' peer "
-            "reviews (it is in self_review)",
+            "reviews (it is in self-review)",
         ),
         (
             "L:A1",  # A1 heads a cell, which has no leadership unit: the cell is the collective
@@ -61,7 +61,7 @@ def _comment(engine: Engine, unit: str, actor: str) -> None:
             "O:C1",
             "A1",
             "L:A1: O:C1 (Chi bộ thôn 1) must submit its self-review before its leaders' peer "
-            "reviews (it is in self_review)",
+            "reviews (it is in self-review)",
         ),
         (
             "L:A2",
@@ -70,7 +70,7 @@ def _comment(engine: Engine, unit: str, actor: str) -> None:
             "T:G1",
             "A2",
             "L:A2: T:G1 (Đảng ủy xã Thanh Sơn) must submit its self-review before its leaders' "
-            "peer reviews (it is in self_review)",
+            "peer reviews (it is in self-review)",
         ),
     ],
 )
@@ -129,39 +129,40 @@ def _in_approval(engine: Engine, *units: str) -> None:
         (
             "M:A3",
             "A2",
-            "M:A3: waits for O:C1 (in approval): a collective is decided before its members; "
-            "decide O:C1 first or in the same action",
+            "M:A3: waits for O:C1 (awaiting the higher level's decision): a collective is decided "
+            "before its members; decide what it waits for first or in the same action",
         ),
         (
             "L:A1",
             "A2",
-            "L:A1: waits for O:C1 (in approval): a collective is decided before the one who "
-            "heads it; decide O:C1 first or in the same action",
+            "L:A1: waits for O:C1 (awaiting the higher level's decision): a collective is decided "
+            "before the one who heads it; decide what it waits for first or in the same action",
         ),
         (
             "O:G1",
             "B4",
-            "O:G1: waits for O:C1 (in approval): lower organizations are decided before higher "
-            "ones; decide O:C1 first or in the same action",
+            "O:G1: waits for O:C1 (awaiting the higher level's decision): lower organizations are "
+            "decided before higher ones; decide what it waits for first or in the same action",
         ),
         (
             "T:G1",
             "B4",
-            "T:G1: waits for O:G1 (in approval): an organization is decided before its "
-            "leadership; decide O:G1 first or in the same action",
+            "T:G1: waits for O:G1 (awaiting the higher level's decision): an organization is "
+            "decided before its leadership; decide what it waits for first or in the same action",
         ),
         (
             "L:A2",
             "B4",
-            "L:A2: waits for T:G1 (in approval): a collective is decided before the one who "
-            "heads it; decide T:G1 first or in the same action",
+            "L:A2: waits for T:G1 (awaiting the higher level's decision): a collective is decided "
+            "before the one who heads it; decide what it waits for first or in the same action",
         ),
         (
             "O:D",
             "PP",
-            "O:D: waits for O:G1 (in approval), T:G1 (in approval), O:G2 (in self_review), "
-            "T:G2 (in self_review): lower organizations are decided before higher ones; "
-            "decide them first or in the same action",
+            "O:D: waits for O:G1 (awaiting the higher level's decision), T:G1 (awaiting the "
+            "higher level's decision), O:G2 (in self-review), T:G2 (in self-review): lower "
+            "organizations are decided before higher ones; decide what it waits for first or in "
+            "the same action",
         ),
     ],
 )

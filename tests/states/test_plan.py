@@ -16,6 +16,9 @@ from states import launch, load_plan, parse_plan
 from states.plan import parse_offset
 from tests.factories import PLAN, write_plan
 
+# These tests assert the English wording; Vietnamese is the default.
+pytestmark = pytest.mark.usefixtures("english")
+
 EXAMPLE = """\
 code: TT-2026
 title: Kiểm điểm, đánh giá, xếp loại chất lượng năm 2026

@@ -20,6 +20,9 @@ from states._plan_file import MAX_BYTES
 from states.plan_references import check_plan_file, past_due_warning
 from tests.factories import PLAN, write_district, write_plan
 
+# These tests assert the English wording; Vietnamese is the default.
+pytestmark = pytest.mark.usefixtures("english")
+
 
 @pytest.fixture(autouse=True)
 def _english(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -114,7 +117,7 @@ def test_bad_keys_and_unknown_organizations_come_in_one_pass(
     with session_scope(district) as session, pytest.raises(PlanInvalid) as invalid:
         check_plan_file(session, path)
     assert invalid.value.problems == [
-        "plan.yaml: return_days: Input should be greater than or equal to 1",
+        "plan.yaml: return_days: must be at least 1",
         "plan.yaml: launched_by: 'NOPE' is not an imported organization",
         "plan.yaml: pilots.organizations[1]: 'ZZ' is not an imported organization",
         "plan.yaml: previous_cycle: 'TT-1999' is not a cycle in this database",

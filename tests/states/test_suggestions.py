@@ -156,5 +156,7 @@ def test_no_suggestion_once_the_self_review_is_in(cycle: Engine) -> None:
     before = _all(cycle)
     with pytest.raises(ActionRefused) as refused:
         _suggest(cycle, ["O:C1"], "A2")
-    assert "O:C1: cannot suggest a unit in state 'peer_review'" in str(refused.value)
+    assert "O:C1: cannot write review suggestions to a unit that is in peer review" in str(
+        refused.value
+    )
     assert _all(cycle) == before

@@ -133,9 +133,9 @@ def test_the_secret_ballot_tables_link_no_voter_to_a_choice(cycle: Engine) -> No
         roll = session.exec(select(VoterRoll).order_by(col(VoterRoll.id))).all()
         assert len(roll) == 6 and all(r.round == 1 for r in roll)
     result = _close(cycle, "B2", "M:B1", "L:B1")
-    assert {code: o.counted() for code, o in result.outcomes.items()} == {
-        "M:B1": "excellent 1, good 1, completed 1",
-        "L:B1": "excellent 1, good 1, completed 1",
+    assert {code: o.tallied() for code, o in result.outcomes.items()} == {
+        "M:B1": (("excellent", 1), ("good", 1), ("completed", 1)),
+        "L:B1": (("excellent", 1), ("good", 1), ("completed", 1)),
     }
     with Session(cycle) as session:
         assert session.exec(select(SealedRound)).all() == []  # opened, counted, dropped
@@ -206,7 +206,7 @@ def test_a_majority_carries_the_level_to_approval(cycle: Engine) -> None:
         _vote(cycle, voter, M_B3=level)
     result = _close(cycle, "B1", "M:B3")
     assert result.moved == {"M:B3": ("vote", "approval")}
-    assert result.outcomes["M:B3"].short() == "good: 2 of 3"
+    assert result.outcomes["M:B3"].short() == "Well completed duties: 2 of 3"
     unit = _unit(cycle, "M:B3")
     assert (unit.state, unit.proposed_level, unit.vote_round) == ("approval", G, 1)
     with Session(cycle) as session:
@@ -220,7 +220,9 @@ def test_a_split_vote_goes_to_a_revote_where_everyone_votes_again(cycle: Engine)
         _vote(cycle, voter, M_B3=level)
     result = _close(cycle, "B2", "M:B3")
     assert result.moved == {"M:B3": ("vote", "vote")}
-    assert result.outcomes["M:B3"].short() == "excellent 1, good 1, completed 1"
+    assert result.outcomes["M:B3"].short() == (
+        "Excellently completed duties 1, Well completed duties 1, Completed duties 1"
+    )
     assert _unit(cycle, "M:B3").vote_round == 2
     with Session(cycle) as session:
         [entry] = session.exec(select(AuditEntry).where(AuditEntry.trigger == "call_revote")).all()
@@ -309,10 +311,12 @@ def test_the_secretary_closes_votes_from_the_command_line(
         app, ["unit", "close-vote", "TT-2026", "M:B3", "M:B1", "--as", "B2", "--now", now]
     )
     assert closed.exit_code == 0, closed.output
-    assert closed.output.splitlines() == [
-        "M:B3: vote → approval (good: 2 of 3)",
-        "M:B1: revote (round 2): excellent 1, good 1, completed 1",
-    ]
+    said = " ".join(closed.output.split())  # the console wraps long lines
+    assert said == (
+        "M:B3: vote → approval (Well completed duties: 2 of 3) "
+        "M:B1: revote (round 2): Excellently completed duties 1, Well completed duties 1, "
+        "Completed duties 1"
+    )
 
 
 def test_a_unit_nobody_may_vote_on_closes_with_its_own_proposal(

@@ -34,6 +34,6 @@ WORDS: dict[str, str] = {
     ),
     "reimport_needs_confirm": N_(
         "These changes reach cycles that are running. Nothing was imported; check them and "
-        "import again with --confirm to apply them."
+        "import again, confirming them, to apply them."
     ),
 }

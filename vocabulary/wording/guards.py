@@ -13,7 +13,7 @@ WORDS: dict[str, str] = {
     "not_a_voter": N_("{who} is not an eligible voter for this unit"),
     "already_voted": N_("{who} has already voted"),
     "not_approver": N_("{who} is not on the approving committee ({approving} or above)"),
-    "done_by_tick": N_("{trigger!r} is done by the cycle's tick, not by a person"),
+    "done_by_tick": N_("“{trigger}” is done by the cycle's tick, not by a person"),
     "closes_own_vote": N_(
         "{who} cannot close the vote on their own review; the secretary of {org} ({name}) "
         "or of a committee above it closes it"
@@ -30,7 +30,13 @@ WORDS: dict[str, str] = {
     "not_a_level_of_the_rules": N_(
         "{value!r} is not a level of the rule set {rules}; vote one of: {levels}"
     ),
-    "vote_carried": N_("the vote carried ({outcome}); close it instead of a revote"),
+    "vote_carried": N_(
+        "the vote carried ({level}: {votes} of {cast}); close it instead of a revote"
+    ),
+    "vote_unopposed": N_(
+        "nobody is eligible to vote, so the self-review's proposal ({level}) stands; close "
+        "the vote instead of a revote"
+    ),
     "not_head_or_approver": N_(
         "{who} neither heads {org} nor sits on its approving committee ({approving} or "
         "above); ask its secretary to assign its shortcomings"
@@ -42,7 +48,7 @@ WORDS: dict[str, str] = {
         "or a member of the plan's inspection_commission may"
     ),
     "office_does_not_act": N_("{name} is an organization's office, which does not act on units"),
-    "not_a_persons_move": N_("{trigger!r} is not something a person does"),
+    "not_a_persons_move": N_("“{trigger}” is not something a person does"),
     "speaks_for_no_awaited_opinion": N_(
         "{who} speaks for none of the opinions awaited ({awaited})"
     ),

@@ -10,7 +10,7 @@ WORDS: dict[str, str] = {
     "no_units": N_("name at least one unit"),
     "unknown_action": N_("{action!r} is not an action of the {machine} machine"),
     "invalid_move": N_(
-        "cannot {action} a unit in state {state!r}; it is allowed only from: {sources}"
+        "cannot {action} a unit that is {state}; it is allowed only when it is: {sources}"
     ),
     "comment_needs_text": N_("a comment needs text"),
     "opinion_needs_text": N_("an opinion needs text"),

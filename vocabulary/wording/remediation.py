@@ -6,10 +6,8 @@ from __future__ import annotations
 from vocabulary import N_
 
 WORDS: dict[str, str] = {
-    "not_its_shortcoming": N_(
-        "shortcoming {id} is not one of its shortcomings; list them with "
-        "`kiemdiem remediation list {cycle} --unit {unit}`"
-    ),
+    "not_its_shortcoming": N_("shortcoming {id} is not one of its shortcomings"),
+    "unknown_shortcoming": N_("no shortcoming {id}"),
     "shortcoming_already_assigned": N_("shortcoming {id} is already assigned to {owner}"),
     "shortcoming_already_split": N_("shortcoming {id} was already split among {owners}"),
     "unknown_member": N_("no member {code!r}; check the code in members.csv"),
@@ -19,8 +17,7 @@ WORDS: dict[str, str] = {
     ),
     "due_date_past": N_("due date {day} is already past; give today or a later day"),
     "report_on_own_copy": N_(
-        "shortcoming {id} was split among {owners}; each reports on their own copy "
-        "(see `kiemdiem remediation list`)"
+        "shortcoming {id} was split among {owners}; each reports on their own copy"
     ),
     "not_the_owner": N_(
         "shortcoming {id} is {owner_code}'s ({owner_name}) to remedy; {who} cannot report on it"

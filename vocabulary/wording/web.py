@@ -8,7 +8,7 @@ WORDS: dict[str, str] = {
     "form_level_missing": N_("choose the level the unit proposes for itself"),
     "form_score_not_a_number": N_("'{text}' is not a score: write a whole number from 0 to 100"),
     "draft_too_late": N_(
-        "the self-review can no longer be written: the unit is now at {state}. Nothing was saved."
+        "the self-review can no longer be written: the unit is now {state}. Nothing was saved."
     ),
     # The self-review form (states.self_review), each beside its field on the page.
     "level_not_in_rules": N_("{level} is not a level of {rule_set}"),

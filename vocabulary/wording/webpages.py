@@ -8,7 +8,7 @@ from vocabulary import N_
 WORDS: dict[str, str] = {
     "name_a_unit": N_("name at least one unit. Nothing was changed."),
     "vote_opens_from_peer_review": N_(
-        "the vote opens at the end of the peer review; this unit is in {state}. "
+        "the vote opens at the end of the peer review; this unit is now {state}. "
         "Nothing was changed."
     ),
     "vote_needs_comment": N_(
