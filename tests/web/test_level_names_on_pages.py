@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.web.conftest import LiveServer
+from tests.web.signing import sign_in_http
 from tests.web.test_identity import client
 from vocabulary import names, use_language
 from web.auth import LANG_COOKIE
@@ -18,7 +19,7 @@ def test_the_self_review_page_names_the_levels_from_the_one_table(
     lang: str, live_server: LiveServer
 ) -> None:
     with client(live_server) as http:
-        http.get(live_server.link("m:A3").removeprefix(live_server.url))
+        sign_in_http(http, live_server, "m:A3")
         http.cookies.set(LANG_COOKIE, lang)  # the person's choice of language
         page = http.get(PAGE)
     assert page.status_code == 200

@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 from models import Unit
 from states.signin import sign_in_url
 from tests.states.helpers import CYCLE
+from tests.web.signing import press_sign_in
 from tests.web.test_identity import csrf_of
 
 KIEMDIEM = Path(sys.executable).with_name("kiemdiem")
@@ -74,7 +75,7 @@ def test_two_worker_processes_serve_one_session_and_take_its_forms(
     page = f"/cycles/{CYCLE}/units/M%3AA3/self-review"
     # A new connection per request: the kernel hands each to either worker.
     with httpx.Client(base_url=url, timeout=20, follow_redirects=True) as http:
-        http.get(link)
+        assert press_sign_in(http, link).status_code == 200  # the button's POST, redirected
         cookies = http.cookies
     for _ in range(12):
         with httpx.Client(base_url=url, timeout=20, cookies=cookies) as http:
