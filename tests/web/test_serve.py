@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 
 from kiemdiem.demo.smtp_server import LocalSMTPServer
 from tests.web.mail import links_in, text_of
+from tests.web.serving import wait_until_serving
 from tests.web.signing import press_sign_in
 from tests.web.test_identity import csrf_of
 
@@ -39,16 +40,7 @@ def served(
         stderr=subprocess.STDOUT,
     )
     url = web_env["KIEMDIEM_BASE_URL"]
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            httpx.get(url + "/signin", timeout=2)
-            break
-        except httpx.TransportError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                out = process.stdout.read().decode() if process.stdout else ""
-                raise RuntimeError(f"kiemdiem serve did not start:\n{out}") from None
-            time.sleep(0.2)
+    wait_until_serving(process, url, 60)
     yield url
     process.terminate()
     process.wait(20)

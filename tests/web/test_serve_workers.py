@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from sqlmodel import Session, select
 from models import Unit
 from states.signin import sign_in_url
 from tests.states.helpers import CYCLE
+from tests.web.serving import wait_until_serving
 from tests.web.signing import press_sign_in
 from tests.web.test_identity import csrf_of
 
@@ -49,16 +49,7 @@ def two_workers(web_district: Engine, web_env: dict[str, str]) -> Iterator[subpr
         stderr=subprocess.STDOUT,
     )
     url = web_env["KIEMDIEM_BASE_URL"]
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            httpx.get(url + "/signin", timeout=2)
-            break
-        except httpx.TransportError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                out = process.stdout.read().decode() if process.stdout else ""
-                raise RuntimeError(f"kiemdiem serve did not start:\n{out}") from None
-            time.sleep(0.3)
+    wait_until_serving(process, url, 90)
     yield process
     process.send_signal(signal.SIGINT)
     process.wait(30)
