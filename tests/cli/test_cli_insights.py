@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 import random
+from datetime import datetime
 from pathlib import Path
 
 import pytest
