@@ -14,8 +14,7 @@ WORDS: dict[str, str] = {
         "unit: {awaited}"
     ),
     "opinion_not_requested": N_(
-        "no opinion of {source} was requested for this unit; opinions awaited for it: "
-        "{awaited}"
+        "no opinion of {source} was requested for this unit; opinions awaited for it: {awaited}"
     ),
     "residence_opinion_not_yours": N_(
         "{who} does not speak for {source}: the residence cell's opinion is entered by the "
