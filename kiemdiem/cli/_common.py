@@ -7,6 +7,7 @@ Prefect are imported inside the command bodies that need them, so `kiemdiem --he
 
 from __future__ import annotations
 
+import gc
 import getpass
 import os
 from collections.abc import Iterator
@@ -71,12 +72,39 @@ def text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+_collection_held = False
+
+
+def hold_collection() -> None:
+    """Start-up allocates hundreds of thousands of objects (sqlalchemy, the tables, typer's
+    parameters) and frees almost none: the cyclic collector's passes over them are a tenth of
+    a short command's CPU (`benchmarks/cli_status.py`). `main` holds it until the command
+    has imported what it needs (`collect_again`)."""
+    global _collection_held
+    if gc.isenabled():
+        gc.disable()
+        _collection_held = True
+
+
+def collect_again(*, freeze: bool = True) -> None:
+    """The command's modules are in: collect again, never rescanning what start-up made
+    (`freeze`). A long command, a server or the demo, must collect: each such command calls
+    this, every database command does through `transaction`, and `main` when it ends."""
+    global _collection_held
+    if _collection_held:
+        _collection_held = False
+        if freeze:
+            gc.freeze()
+        gc.enable()
+
+
 @contextmanager
 def transaction() -> Iterator[Session]:
     """One transaction on the configured database; the tables are created if missing."""
     from models import get_engine, init_db, load_settings, session_scope
     from states.acting import acting
 
+    collect_again()
     engine = get_engine()
     init_db(engine)
     # Whatever the command does to people's units, an operator does it on their behalf.
