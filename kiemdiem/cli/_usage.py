@@ -106,7 +106,7 @@ def _value_problem(exc: click_errors.BadParameter) -> str:
 def word(exc: click_errors.UsageError) -> str:
     """The error's message in the current language."""
     if isinstance(exc, click_errors.MissingParameter):
-        kind = exc.param_type or getattr(exc.param, "param_type_name", "parameter")
+        kind = str(exc.param_type or getattr(exc.param, "param_type_name", "parameter"))
         said = _("Missing {kind} {name}.").format(
             kind=_(KIND.get(kind, KIND["parameter"])), name=_hint(exc.param, exc.param_hint)
         )
