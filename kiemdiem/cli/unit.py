@@ -57,6 +57,7 @@ def show(
 ) -> None:
     from models import resolve_now
     from states.unit_view import unit_view
+    from vocabulary.refusals import source_name
 
     with transaction() as session:
         view = unit_view(session, cycle, unit, now=resolve_now(now))
@@ -92,7 +93,9 @@ def show(
         console.print(
             "  "
             + _("opinion from {source} (due {day}): {status}").format(
-                source=text(o["source"]), day=text(o["due_local"]), status=_(o["status"])
+                source=source_name(text(o["source"])),
+                day=text(o["due_local"]),
+                status=_(o["status"]),
             )
             + _recorded(o)
         )

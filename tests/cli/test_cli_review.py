@@ -151,6 +151,9 @@ def test_an_opinion_not_requested_is_refused_in_the_persons_language(
     )
     assert code == 1 and words in out, out
     assert "office:VP" not in out and "residence:" not in out
+    code, shown = _run("unit", "show", "TT-2026", "M:A3")
+    source = "chi bộ nơi cư trú C2" if lang == "vi" else "the residence cell C2"
+    assert code == 0 and source in shown and "residence:" not in shown, shown
 
 
 def test_malformed_pairs_are_refused_naming_the_option(database: Path) -> None:
