@@ -51,7 +51,7 @@ def _printed(lang: str, tmp_path: Path) -> str:
                 "4 (tự kiểm điểm 3, biểu quyết xếp loại 1)",
                 "dấu hiệu hình thức: Bản tự kiểm điểm sao chép của nhau 4, ",
                 "3 tổ chức và bước có nguy cơ trễ hạn",
-                "1 đối tượng được xếp loại khác với các chức danh tương đương",
+                "1 đối tượng được xếp loại khác với nhóm chức danh tương đương",
                 "bản tự kiểm điểm đã nộp 1800",
             ],
         ),
