@@ -30,6 +30,32 @@ app = App(
 Units = UnitsArg
 
 
+# What an action that moved no unit recorded, as the CLI says it.
+RECORDED = {
+    "suggest": N_("review suggestion recorded"),
+    "submit_self_review": N_("self-review recorded"),
+    "comment": N_("comment recorded"),
+    "give_opinion": N_("opinion recorded"),
+    "vote": N_("ballot recorded"),
+    "close_vote": N_("vote closed"),
+    "call_revote": N_("revote called"),
+    "approve": N_("approval recorded"),
+    "return_for_review": N_("returned for re-review"),
+}
+# The command that does each of a unit's possible actions (`unit show`'s "can").
+COMMANDS = {
+    "suggest": "unit suggest",
+    "submit_self_review": "unit submit",
+    "comment": "unit comment",
+    "give_opinion": "unit opinion",
+    "vote": "unit vote",
+    "close_vote": "unit close-vote",
+    "call_revote": "unit close-vote",
+    "approve": "unit approve",
+    "return_for_review": "unit return",
+}
+
+
 def perform(action: Callable[..., ActionResult], **kwargs: Any) -> None:
     """Run a people's action in one transaction, then say what it did to each unit."""
     with transaction() as session:
@@ -43,6 +69,8 @@ def report(result: ActionResult) -> None:
             console.print(
                 f"{text(code)}: {names.STATES.name(str(before))} → {names.STATES.name(str(after))}"
             )
+        elif result.trigger in RECORDED:
+            console.print(f"{text(code)}: {_(RECORDED[result.trigger])}")
         else:
             console.print(
                 _("{unit}: {action} recorded").format(unit=text(code), action=text(result.trigger))
@@ -75,7 +103,8 @@ def show(
             score=text(view["score"] if view["score"] is not None else "—"),
             proposed=names.LEVELS.name(view["proposed_level"]) or "—",
             final=names.LEVELS.name(view["final_level"]) or "—",
-            can=text(", ".join(view["can"])) or _("nothing (the tick moves it)"),
+            can=", ".join(dict.fromkeys(COMMANDS.get(a, a) for a in view["can"]))
+            or _("nothing (the tick moves it)"),
         )
     )
     for d in view["deadlines"]:

@@ -58,7 +58,7 @@ def test_suggest_form_submit_and_opinion(database: Path) -> None:
     code, out = _run(
         "unit", "suggest", "TT-2026", "M:A3", "--as", "A2", "--text", "Làm rõ đảng phí."
     )
-    assert code == 0 and "M:A3: suggest recorded" in out, out
+    assert code == 0 and "M:A3: review suggestion recorded" in out, out
     result = runner.invoke(app, ["unit", "form", "TT-2026", "M:A3", "--json"])
     form = json.loads(result.output)
     (suggestion,) = form["suggestions"]
@@ -115,7 +115,7 @@ def test_suggest_form_submit_and_opinion(database: Path) -> None:
         "--text",
         "Tốt.",
     )
-    assert code == 0 and "M:A3: give_opinion recorded" in out, out
+    assert code == 0 and "M:A3: opinion recorded" in out, out
 
 
 @pytest.mark.parametrize(
@@ -154,6 +154,12 @@ def test_an_opinion_not_requested_is_refused_in_the_persons_language(
     code, shown = _run("unit", "show", "TT-2026", "M:A3")
     source = "chi bộ nơi cư trú C2" if lang == "vi" else "the residence cell C2"
     assert code == 0 and source in shown and "residence:" not in shown, shown
+    assert "unit opinion" in shown and "give_opinion" not in shown  # what it can: commands
+    code, out = _run(
+        "unit", "opinion", "TT-2026", "M:A3", "--from", "residence:C2", "--as", "B1", "--text", "x"
+    )
+    said = "M:A3: đã ghi nhận ý kiến" if lang == "vi" else "M:A3: opinion recorded"
+    assert code == 0 and said in out, out
 
 
 def test_malformed_pairs_are_refused_naming_the_option(database: Path) -> None:
