@@ -48,11 +48,41 @@ N_("Install completion for the current shell.")
 N_("Show completion for the current shell, to copy it or customize the installation.")
 
 
+# The kinds of value typer shows beside each parameter (`<str>`), as people read them; a flag
+# (`<bool>`) shows none: it takes no value.
+_TYPES = {
+    "str": N_("text"),
+    "int": N_("whole number"),
+    "float": N_("number"),
+    "int range": N_("whole number"),
+    "float range": N_("number"),
+    "Path": N_("path"),
+    "path": N_("path"),
+    "file": N_("file"),
+    "list[str]": N_("texts"),
+    "list[int]": N_("whole numbers"),
+}
+
+
+def _shown_type(label: str | None) -> str | None:
+    if label is None or label in ("<bool>", "<bool>..."):
+        return None
+    inner, dots = (label[1:-4], "...") if label.endswith(">...") else (label[1:-1], "")
+    if label.startswith("<") and inner in _TYPES:
+        return f"<{_(_TYPES[inner])}>{dots}"
+    return label  # a choice (open|in_progress) or a date format: shown as typed
+
+
 def _translate_params(params: list[Parameter]) -> None:
     for param in params:
         text = getattr(param, "help", None)
         if text:
             param.help = _(text)  # type: ignore[attr-defined]
+        shown = getattr(param, "display_type_rich", None)
+        if shown is not None:
+            param.display_type_rich = (  # type: ignore[attr-defined]
+                lambda ctx, _shown=shown: _shown_type(_shown(ctx=ctx))
+            )
 
 
 def _translate(kwargs: dict[str, Any]) -> None:
@@ -82,6 +112,7 @@ class _Words:
         option = super().get_help_option(ctx)  # type: ignore[misc]
         if option is not None:
             option.help = _(_HELP_OPTION)
+            option.display_type_rich = lambda ctx: None  # type: ignore[method-assign]
         return option  # type: ignore[no-any-return]
 
     def format_usage(self, ctx: Context, formatter: HelpFormatter) -> None:
