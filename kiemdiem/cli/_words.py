@@ -112,7 +112,7 @@ class _Words:
         option = super().get_help_option(ctx)  # type: ignore[misc]
         if option is not None:
             option.help = _(_HELP_OPTION)
-            option.display_type_rich = lambda ctx: None  # type: ignore[method-assign]
+            option.display_type_rich = lambda ctx: None
         return option  # type: ignore[no-any-return]
 
     def format_usage(self, ctx: Context, formatter: HelpFormatter) -> None:
