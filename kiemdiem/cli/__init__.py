@@ -131,7 +131,9 @@ def serve_command(
     help=N_("Back up the database while it runs (SQLite online backup; pg_dump on PostgreSQL).")
 )
 def backup(
-    target: Annotated[Path, typer.Argument(help=N_("The backup file to write."))],
+    target: Annotated[
+        Path, typer.Argument(metavar=N_("FILE"), help=N_("The backup file to write."))
+    ],
 ) -> None:
     from models import get_engine
     from models.backup import backup as take
@@ -147,7 +149,9 @@ def backup(
     )
 )
 def restore(
-    source: Annotated[Path, typer.Argument(help=N_("The backup file to restore."))],
+    source: Annotated[
+        Path, typer.Argument(metavar=N_("FILE"), help=N_("The backup file to restore."))
+    ],
 ) -> None:
     from models import get_engine, init_db
     from models.backup import restore as put_back

@@ -52,16 +52,25 @@ AsOption = Annotated[
         help=N_("Code of the member on whose behalf you act (recorded as an operator's action)."),
     ),
 ]
-CycleArg = Annotated[str, typer.Argument(help=N_("The cycle's code, e.g. TT-2026."))]
+CycleArg = Annotated[
+    str, typer.Argument(metavar=N_("CYCLE"), help=N_("The cycle's code, e.g. TT-2026."))
+]
 UnitArg = Annotated[
     str,
     typer.Argument(
-        help=N_("A unit's code: O:<org>, T:<org> (leadership), M:<member>, L:<member>.")
+        metavar=N_("UNIT"),
+        help=N_("A unit's code: O:<org>, T:<org> (leadership), M:<member>, L:<member>."),
     ),
 ]
-UnitsArg = Annotated[list[str], typer.Argument(help=N_("One or more unit codes."))]
+UnitsArg = Annotated[
+    list[str], typer.Argument(metavar=N_("UNIT"), help=N_("One or more unit codes."))
+]
 ShortcomingArg = Annotated[
-    int, typer.Argument(help=N_("The shortcoming's number (its id in `remediation list`)."))
+    int,
+    typer.Argument(
+        metavar=N_("SHORTCOMING"),
+        help=N_("The shortcoming's number (its id in `remediation list`)."),
+    ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help=N_("Print it as JSON."))]
 

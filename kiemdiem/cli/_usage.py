@@ -69,8 +69,10 @@ def _hint(param: Parameter | None, given: Any) -> str:
         return given if isinstance(given, str) else " / ".join(map(str, given))
     if param is None:
         return ""
+    if getattr(param, "param_type_name", None) == "argument":
+        return str(getattr(param, "display_name_raw", param.name))  # its metavar, translated
     opts = getattr(param, "opts", None)
-    return " / ".join(opts) if opts else str(getattr(param, "display_name_raw", param.name))
+    return " / ".join(opts) if opts else str(param.name)
 
 
 def _choices(param: Parameter | None) -> list[str]:

@@ -78,6 +78,8 @@ def _translate_params(params: list[Parameter]) -> None:
         text = getattr(param, "help", None)
         if text:
             param.help = _(text)  # type: ignore[attr-defined]
+        if getattr(param, "param_type_name", None) == "argument" and param.metavar:
+            param.metavar = _(param.metavar)  # an argument's name in usage, help and errors
         shown = getattr(param, "display_type_rich", None)
         if shown is not None:
             param.display_type_rich = (  # type: ignore[attr-defined]

@@ -38,8 +38,8 @@ CLICK_ENGLISH = (
 CASES = {
     "missing argument": (
         ["cycle", "status"],
-        "Thiếu tham số code.",
-        "Missing argument code.",
+        "Thiếu tham số ĐỢT.",
+        "Missing argument CYCLE.",
     ),
     "unknown option": (
         ["cycle", "status", "TT-2026", "--jsn"],
@@ -102,7 +102,7 @@ def test_usage_errors_in_vietnamese_and_english(
 def test_the_usage_line_and_help_hint_are_worded(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KIEMDIEM_LANG", "vi")
     said = runner.invoke(app, ["cycle", "status"], terminal_width=200, prog_name="kiemdiem").output
-    assert "Cách dùng: kiemdiem cycle status [TÙY CHỌN] {code}" in said
+    assert "Cách dùng: kiemdiem cycle status [TÙY CHỌN] {ĐỢT}" in said
     assert "Xem hướng dẫn: 'kiemdiem cycle status --help'." in said
     monkeypatch.setenv("KIEMDIEM_LANG", "en")
     said = runner.invoke(
@@ -122,5 +122,5 @@ def test_the_installed_command_words_them_too(lang: str, tmp_path: object) -> No
         timeout=60,
     )
     assert done.returncode == 2, done.stderr
-    expected = "Thiếu tham số cycle." if lang == "vi" else "Missing argument cycle."
+    expected = "Thiếu tham số ĐỢT." if lang == "vi" else "Missing argument CYCLE."
     assert expected in done.stderr, done.stderr
