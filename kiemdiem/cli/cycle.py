@@ -73,7 +73,9 @@ def list_(json_output: JsonOption = False) -> None:
 
 @app.command(help=N_("Launch a cycle from its plan file (runs the launch-cycle flow)."))
 def launch(
-    plan: Annotated[Path, typer.Argument(help=N_("The plan file (YAML) the cycle follows."))],
+    plan: Annotated[
+        Path, typer.Argument(metavar=N_("PLAN"), help=N_("The plan file (YAML) the cycle follows."))
+    ],
     now: NowOption = None,
     deliver: bool = typer.Option(
         True,
