@@ -45,3 +45,6 @@ class OutboxMessage(SQLModel, table=True):
     reported_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Mail queued as data (notifications.deferred): the template's context as JSON, rendered
+    # at delivery; subject and bodies are empty in the row until then.
+    payload: str | None = Field(default=None, sa_column=Column(Text, nullable=True))

@@ -35,11 +35,13 @@ class Mail:
     kind: str
     recipient: str
     recipient_name: str
-    rendered: Rendered
+    # Rendered now, or `payload` (notifications.deferred) to render at delivery.
+    rendered: Rendered | None
     cycle_id: int | None = None
     # Urgent mail goes out during quiet hours too; the rest waits for them to end.
     urgent: bool = False
     recipient_ref: str | None = None
+    payload: str | None = None
 
 
 def queue(
@@ -63,9 +65,10 @@ def queue(
             "recipient": m.recipient,
             "recipient_name": m.recipient_name,
             "recipient_ref": m.recipient_ref,
-            "subject": m.rendered.subject,
-            "body_text": m.rendered.text,
-            "body_html": m.rendered.html,
+            "subject": m.rendered.subject if m.rendered else "",
+            "body_text": m.rendered.text if m.rendered else "",
+            "body_html": m.rendered.html if m.rendered else "",
+            "payload": m.payload,
             "message_id": message_id(m.key, sender),
             "status": MailStatus.PENDING,
             "attempts": 0,
