@@ -6,15 +6,16 @@ import os
 import random
 import socket
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import islice
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
 
-from models._sql import chunks, insert_ignoring_duplicates
+from models._sql import insert_ignoring_duplicates
 from models.outbox import MailStatus, OutboxMessage
 from notifications.message import message_id
 
@@ -46,7 +47,7 @@ class Mail:
 
 def queue(
     session: Session,
-    mails: Sequence[Mail],
+    mails: Iterable[Mail],
     *,
     now: datetime,
     sender: str,
@@ -55,9 +56,10 @@ def queue(
     """Insert the mails whose keys are new; return how many were queued.
 
     `quiet_until`: the end of the quiet hours `now` falls in, if it does; non-urgent mail is
-    held until then.
+    held until then. `mails` is read a thousand at a time: a generator of them is never
+    held whole.
     """
-    rows = [
+    rows = (
         {
             "key": m.key,
             "cycle_id": m.cycle_id,
@@ -76,11 +78,11 @@ def queue(
             "created_at": now,
         }
         for m in mails
-    ]
+    )
     queued = 0
     # The table, not the class: a Core insert skips the ORM's bulk path and its per-row cost.
     table = OutboxMessage.__table__  # type: ignore[attr-defined]
-    for chunk in chunks(rows, 1000):
+    while chunk := list(islice(rows, 1000)):
         statement = insert_ignoring_duplicates(session, table).returning(table.c.id)
         queued += len(session.connection().execute(statement, chunk).all())
     return queued

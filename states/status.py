@@ -11,8 +11,7 @@ from sqlmodel import Session, col, select
 
 from models.cycle import Cycle, Level, Opinion, StageDeadline, Suggestion, Unit
 from models.remediation import RemediationStatus, Shortcoming
-from notifications import counts
-from notifications import deferred
+from notifications import counts, deferred
 from notifications.outbox import failures, retrying
 from states.directory import Directory
 from states.machine import STAGE_OF_STATE, UnitState
