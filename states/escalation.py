@@ -106,11 +106,27 @@ def escalate(
     if not inserted:
         return result
     directory = Directory.load(session)
-    teams = team_contacts(session, plan)
-    inbox: dict[str, _Box] = {}
-    # Each step's unit, member and deadline in one query, as rows: the steps this tick
-    # recorded are the escalation rows carrying its id.
-    steps = (
+    inbox = _gather(session, cycle, plan, tick, now, directory, result)
+    # Organizations whose pace will miss a coming deadline, for the committees' digests.
+    warnings = (
+        at_risk(session=session, cycle=cycle, now=now)
+        if any(_kind(box.roles) == "digest" for box in inbox.values())
+        else []
+    )
+    result.digests = queue(
+        session,
+        _mails(cycle, tick, inbox, directory, settings, warnings),
+        now=now,
+        sender=settings.smtp_from,
+        quiet_until=plan.quiet_until(now),
+    )
+    return result
+
+
+def _steps(tick: Tick) -> Any:
+    """Each step this tick recorded (the escalation rows carrying its id) with its unit,
+    member and deadline, as rows."""
+    return (
         sa_select(
             col(Escalation.unit_id),
             col(Escalation.stage),
@@ -135,29 +151,47 @@ def escalate(
         .outerjoin(Member, col(Member.id) == col(Unit.member_id))
         .where(col(Escalation.tick_id) == tick.id)
     )
+
+
+def _gather(
+    session: Session,
+    cycle: Cycle,
+    plan: Plan,
+    tick: Tick,
+    now: datetime,
+    directory: Directory,
+    result: EscalationResult,
+) -> dict[str, _Box]:
+    """What each address is told of the steps this tick recorded."""
+    teams = team_contacts(session, plan)
+    inbox: dict[str, _Box] = {}
     items: dict[tuple[int, str], tuple[tuple[str, str, str], str]] = {}
-    for (
-        unit_id,
-        stage,
-        step,
-        code,
-        kind,
-        org_id,
-        member_id,
-        email,
-        full_name,
-        due_at,
-    ) in session.execute(steps):
-        rung = plan.escalation[step]
+    # Per step: whom it tells (telling the committee above a unit also copies the directing
+    # team following it) and whether it is a reminder; a rung's offset is parsed text.
+    ladder = [
+        (
+            list(dict.fromkeys([*rung.notify, *(["team"] if "higher" in rung.notify else [])])),
+            rung.offset.total_seconds() < 0,
+        )
+        for rung in plan.escalation
+    ]
+    days: dict[datetime, tuple[str, int]] = {}  # many units share a due time: worded once
+    for unit_id, stage, step, code, kind, org_id, member_id, email, name, due_at in session.execute(
+        _steps(tick)
+    ):
+        roles, reminder = ladder[step]
         unit_kind = UnitKind(kind)
         ref = (
-            UnitRef(unit_kind, org_id, email, full_name, member_id)
+            UnitRef(unit_kind, org_id, email, name, member_id)
             if member_id is not None
             else UnitRef(unit_kind, org_id)
         )
         made = items.get((unit_id, stage))
         if made is None:
             org_name = directory.orgs[org_id].name
+            day = days.get(due_at)
+            if day is None:
+                day = days[due_at] = (format_day(due_at, plan), days_late(due_at, now, plan))
             # The item as the templates see it, written as JSON once for every mail it is in.
             made = items[(unit_id, stage)] = (
                 (org_name, stage, code),
@@ -166,16 +200,14 @@ def escalate(
                         "unit_code": code,
                         "kind": unit_kind.value,
                         "stage": stage,
-                        "unit_name": full_name if member_id is not None else org_name,
+                        "unit_name": name if member_id is not None else org_name,
                         "org_name": org_name,
-                        "due_local": format_day(due_at, plan),
-                        "days_late": days_late(due_at, now, plan),
+                        "due_local": day[0],
+                        "days_late": day[1],
                     }
                 ),
             )
-        # Telling the committee above a unit also copies the directing team following it.
-        roles = [*rung.notify, *(["team"] if "higher" in rung.notify else [])]
-        for role in dict.fromkeys(roles):
+        for role in roles:
             if role == "team":
                 team = team_for(org_id, directory, teams)
                 if team is None:
@@ -191,22 +223,9 @@ def escalate(
             if box is None:
                 box = inbox[to.email] = _Box(to.name, to.ref)
             box.orgs.add(directory.rollup(org_id).code)
-            box.roles.add("reminder" if rung.offset.total_seconds() < 0 else role)
+            box.roles.add("reminder" if reminder else role)
             box.items[(unit_id, stage)] = made
-    # Organizations whose pace will miss a coming deadline, for the committees' digests.
-    warnings = (
-        at_risk(session=session, cycle=cycle, now=now)
-        if any(_kind(box.roles) == "digest" for box in inbox.values())
-        else []
-    )
-    result.digests = queue(
-        session,
-        _mails(cycle, tick, inbox, directory, settings, warnings),
-        now=now,
-        sender=settings.smtp_from,
-        quiet_until=plan.quiet_until(now),
-    )
-    return result
+    return inbox
 
 
 @dataclass
@@ -230,14 +249,20 @@ def _kind(roles: set[str]) -> str:
     return "digest"
 
 
-def _page(kind: str, cycle: Cycle, items: list[tuple[str, str, str]]) -> str:
+def _page(
+    kind: str, cycle: Cycle, items: list[tuple[str, str, str]], pages: dict[tuple[str, str], str]
+) -> str:
     """A reminder or notice links to where the work is done; a committee's digest to the
-    cycle's dashboard."""
+    cycle's dashboard. `pages`: each (stage, unit code)'s page, found once for all mails."""
     if kind == "digest":
         return links.cycle_page(cycle.code)
-    return links.one_or_tasks(
-        {links.stage_page(stage, cycle.code, code) for _, stage, code in items}
-    )
+    found = set()
+    for _, stage, code in items:
+        page = pages.get((stage, code))
+        if page is None:
+            page = pages[(stage, code)] = links.stage_page(stage, cycle.code, code)
+        found.add(page)
+    return links.one_or_tasks(found)
 
 
 def _mails(
@@ -251,13 +276,16 @@ def _mails(
     """One mail per address, queued as data (`notifications.deferred`): rendered at
     delivery, in the language of these settings, its page links signed then."""
     context = mail_context(cycle, directory.orgs[cycle.launched_by_id].name)
+    pages: dict[tuple[str, str], str] = {}
     for email, box in sorted(inbox.items()):
         kind = _kind(box.roles)
         ordered = sorted(box.items.values())  # by organization, stage and unit code
         extra: dict[str, Any] = {
             "recipient_name": box.name,
             "cycle": context,
-            "link": links.url(settings.base_url, _page(kind, cycle, [k for k, _ in ordered])),
+            "link": links.url(
+                settings.base_url, _page(kind, cycle, [k for k, _ in ordered], pages)
+            ),
         }
         if kind == "digest":
             # The launching committee hears of every organization at risk; others of theirs.
