@@ -19,7 +19,11 @@ class MailStatus(StrEnum):
 
 
 class OutboxMessage(SQLModel, table=True):
-    __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_status_next", "status", "next_attempt_at"),
+        # A cycle's mail by status (each tick's status counts it, lists failures, retries).
+        Index("ix_outbox_cycle_status", "cycle_id", "status"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     # Idempotency key: a key already here is never queued again.

@@ -49,11 +49,9 @@ class EscalationResult:
     unresolved: list[str] = field(default_factory=list)
 
 
-def _record_due_steps(
-    session: Session, cycle: Cycle, plan: Plan, tick: Tick, now: datetime
-) -> list[tuple[int, str, int]]:
-    """Insert every escalation step whose time has come; return (unit, stage, step) inserted."""
-    inserted: list[tuple[int, str, int]] = []
+def _record_due_steps(session: Session, cycle: Cycle, plan: Plan, tick: Tick, now: datetime) -> int:
+    """Insert every escalation step whose time has come; return how many were inserted."""
+    inserted = 0
     for state, stage in STAGE_OF_STATE.items():
         for step, rung in enumerate(plan.escalation):
             conditions = [
@@ -85,9 +83,11 @@ def _record_due_steps(
             statement = (
                 insert_ignoring_duplicates(session, Escalation)
                 .from_select(["unit_id", "stage", "step", "tick_id", "queued_at"], due_units)
-                .returning(col(Escalation.unit_id))
+                .returning(col(Escalation.id))
             )
-            inserted += [(u, stage, step) for u in session.execute(statement).scalars()]
+            # Counted only (PostgreSQL gives no rowcount here): the steps are read back with
+            # their units, members and deadlines (`_steps`).
+            inserted += len(session.connection().execute(statement).all())
     return inserted
 
 
@@ -101,9 +101,8 @@ def escalate(
     result.opinion_requests = ask_opinions(
         session, cycle, tick_id=tick.id, now=now, settings=settings
     )
-    inserted = _record_due_steps(session, cycle, plan, tick, now)
-    result.steps = len(inserted)
-    if not inserted:
+    result.steps = _record_due_steps(session, cycle, plan, tick, now)
+    if not result.steps:
         return result
     directory = Directory.load(session)
     inbox = _gather(session, cycle, plan, tick, now, directory, result)

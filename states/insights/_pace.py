@@ -18,7 +18,6 @@ from states.insights.forecast import BEYOND, LATE_SHOWN, Pace, group_forecast
 from states.machine import STAGES
 from states.plan import Plan
 
-
 # More organizations than this are counted without naming them (an IN list that long costs
 # more than it saves, and backends limit a statement's parameters).
 _NAMED_ORGS = 2000

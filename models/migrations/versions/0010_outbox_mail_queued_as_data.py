@@ -1,4 +1,4 @@
-"""outbox mail queued as data, rendered at delivery
+"""outbox mail queued as data, rendered at delivery; a cycle's mail by status
 
 Revision ID: 0010
 Revises: 0009
@@ -21,8 +21,10 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("outboxmessage", schema=None) as batch_op:
         batch_op.add_column(sa.Column("payload", sa.Text(), nullable=True))
+        batch_op.create_index("ix_outbox_cycle_status", ["cycle_id", "status"], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("outboxmessage", schema=None) as batch_op:
+        batch_op.drop_index("ix_outbox_cycle_status")
         batch_op.drop_column("payload")
