@@ -13,35 +13,95 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from json.encoder import py_encode_basestring
 from typing import TYPE_CHECKING, Any
+
+# A str as a JSON string, as json.dumps(..., ensure_ascii=False) writes it (the C version).
+_string = getattr(json.encoder, "c_encode_basestring", None) or py_encode_basestring
 
 if TYPE_CHECKING:
     from models.outbox import OutboxMessage
     from notifications.render import Rendered
 
-# Per kind, what its template only prints of each item (`_items.j2`): written in after the
-# template ran once per shape, escaped for the HTML part as autoescape would.
+# What the templates only print of each item (`_items.j2`): written in after the template
+# ran once per shape, escaped for the HTML part as autoescape would.
 _PRINTED_ITEM_FIELDS = ("unit_name", "unit_code", "org_name")
 # What every deferred template only prints of the context itself.
 _PRINTED = ("recipient_name", "link")
 
 
-def payload(*, lang: str, context: Mapping[str, Any], items: Sequence[str] = ()) -> str:
-    """The JSON a row queued as data holds: the template's context in `lang`.
-
-    `items`: the context's item list, each already JSON (one unit's item appears in several
-    recipients' mails; it is written once and its text shared).
-    """
-    head = json.dumps({"lang": lang, "context": dict(context)}, ensure_ascii=False)
-    if not items:
-        return head
-    # {"lang": ..., "context": {...}} -> the same with "items": [...] after the context.
-    return f'{head[:-1]}, "items": [{",".join(items)}]}}'
-
-
 def item(value: Mapping[str, Any]) -> str:
-    """One item of a payload's item list, as JSON (see `payload`)."""
+    """One entry of a payload's list (an item, a warning), as JSON (see `Shared`)."""
     return json.dumps(dict(value), ensure_ascii=False)
+
+
+def unit_item(
+    *,
+    unit_code: str,
+    kind: str,
+    stage: str,
+    unit_name: str,
+    org_name: str,
+    due_local: str,
+    days_late: int,
+) -> str:
+    """`item` of one unit's line in a reminder, notice or digest (`_items.j2`), written by
+    hand: a province's tick writes tens of thousands, and json.dumps was a tenth of it."""
+    return "".join(
+        (
+            '{"unit_code": ',
+            _string(unit_code),
+            ', "kind": ',
+            _string(kind),
+            ', "stage": ',
+            _string(stage),
+            ', "unit_name": ',
+            _string(unit_name),
+            ', "org_name": ',
+            _string(org_name),
+            ', "due_local": ',
+            _string(due_local),
+            ', "days_late": ',
+            str(int(days_late)),
+            "}",
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Shared:
+    """What many payloads share (the language, the cycle), written as JSON once: a tick
+    queues tens of thousands of them.
+
+    A payload is `{"lang": ..., "context": {...}, "items": [...]}`: the template's context
+    without its item list, which follows it (one unit's item is in several mails: each is
+    written once, by `item`, and its text shared)."""
+
+    lang: str
+    cycle: Mapping[str, str]
+
+    @cached_property
+    def _head(self) -> str:
+        lang, cycle = json.dumps(self.lang), json.dumps(dict(self.cycle), ensure_ascii=False)
+        return f'{{"lang": {lang}, "context": {{"cycle": {cycle}, "recipient_name": '
+
+    def payload(
+        self,
+        *,
+        recipient_name: str,
+        link: str,
+        items: Sequence[str],
+        at_risk: Sequence[str] | None = None,
+    ) -> str:
+        """The payload of a mail of the cycle to `recipient_name` with `link`, `items` and,
+        if given, `at_risk` (each entry already JSON, from `item`)."""
+        parts = [self._head, _string(recipient_name), ', "link": ', _string(link)]
+        if at_risk is not None:
+            parts += [', "at_risk": [', ", ".join(at_risk), "]"]
+        parts += ['}, "items": [', ", ".join(items), "]}"]
+        return "".join(parts)
 
 
 def _context(row: OutboxMessage) -> tuple[str, dict[str, Any]]:

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import islice
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
@@ -59,33 +59,88 @@ def queue(
     held until then. `mails` is read a thousand at a time: a generator of them is never
     held whole.
     """
+    connection = session.connection()
+    # The table, not the class: a Core insert skips the ORM's bulk path and its per-row cost.
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    statement = insert_ignoring_duplicates(session, table)
+    dialect = connection.dialect
+    # Values every row shares are bound once; what differs per row is text and a number,
+    # which the driver takes as they are.
+    held, due, pending = (
+        _bound(table, name, value, dialect)
+        for name, value in (
+            ("next_attempt_at", quiet_until),
+            ("next_attempt_at", now),
+            ("status", MailStatus.PENDING),
+        )
+    )
+    created = _bound(table, "created_at", now, dialect)
     rows = (
-        {
-            "key": m.key,
-            "cycle_id": m.cycle_id,
-            "kind": m.kind,
-            "recipient": m.recipient,
-            "recipient_name": m.recipient_name,
-            "recipient_ref": m.recipient_ref,
-            "subject": m.rendered.subject if m.rendered else "",
-            "body_text": m.rendered.text if m.rendered else "",
-            "body_html": m.rendered.html if m.rendered else "",
-            "payload": m.payload,
-            "message_id": message_id(m.key, sender),
-            "status": MailStatus.PENDING,
-            "attempts": 0,
-            "next_attempt_at": quiet_until if quiet_until and not m.urgent else now,
-            "created_at": now,
-        }
+        (
+            m.key,
+            m.cycle_id,
+            m.kind,
+            m.recipient,
+            m.recipient_name,
+            m.recipient_ref,
+            m.rendered.subject if m.rendered else "",
+            m.rendered.text if m.rendered else "",
+            m.rendered.html if m.rendered else "",
+            message_id(m.key, sender),
+            pending,
+            0,
+            held if quiet_until and not m.urgent else due,
+            created,
+            m.payload,
+        )
         for m in mails
     )
     queued = 0
-    # The table, not the class: a Core insert skips the ORM's bulk path and its per-row cost.
-    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    if dialect.name == "sqlite":
+        # Straight to the driver's executemany: SQLAlchemy's per-row binding was most of
+        # queueing a province's mail. Its rowcount counts the rows inserted, not those
+        # skipped as duplicates.
+        compiled = statement.compile(dialect=dialect, column_keys=list(_COLUMNS))
+        assert compiled.positiontup == list(_COLUMNS), compiled.positiontup
+        sql = str(compiled)
+        while chunk := list(islice(rows, 1000)):
+            queued += connection.exec_driver_sql(sql, chunk).rowcount
+        return queued
+    returning = statement.returning(table.c.id)
     while chunk := list(islice(rows, 1000)):
-        statement = insert_ignoring_duplicates(session, table).returning(table.c.id)
-        queued += len(session.connection().execute(statement, chunk).all())
+        named = [dict(zip(_COLUMNS, row, strict=True)) for row in chunk]
+        queued += len(connection.execute(returning, named).all())
     return queued
+
+
+# The columns `queue` writes, in the order of its rows' values: the table's order, which is
+# the order a compiled INSERT binds them in.
+_COLUMNS = (
+    "key",
+    "cycle_id",
+    "kind",
+    "recipient",
+    "recipient_name",
+    "recipient_ref",
+    "subject",
+    "body_text",
+    "body_html",
+    "message_id",
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "created_at",
+    "payload",
+)
+
+
+def _bound(table: Any, name: str, value: Any, dialect: Any) -> Any:
+    """`value` as the column's type binds it for the driver (an enum's name, a UTC instant)."""
+    if value is None:
+        return None
+    column_type = table.c[name].type
+    process = column_type.dialect_impl(dialect).bind_processor(dialect)
+    return process(value) if process else value
 
 
 def new_claim_token() -> str:

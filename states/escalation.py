@@ -175,9 +175,9 @@ def _gather(
         for rung in plan.escalation
     ]
     days: dict[datetime, tuple[str, int]] = {}  # many units share a due time: worded once
-    for unit_id, stage, step, code, kind, org_id, member_id, email, name, due_at in session.execute(
-        _steps(tick)
-    ):
+    rolled: dict[int, str] = {}  # organization id -> the code its counts roll up to
+    rows = session.connection().execute(_steps(tick))  # Core rows: no ORM loading per row
+    for unit_id, stage, step, code, kind, org_id, member_id, email, name, due_at in rows:
         roles, reminder = ladder[step]
         unit_kind = UnitKind(kind)
         ref = (
@@ -194,16 +194,14 @@ def _gather(
             # The item as the templates see it, written as JSON once for every mail it is in.
             made = items[(unit_id, stage)] = (
                 (org_name, stage, code),
-                deferred.item(
-                    {
-                        "unit_code": code,
-                        "kind": unit_kind.value,
-                        "stage": stage,
-                        "unit_name": name if member_id is not None else org_name,
-                        "org_name": org_name,
-                        "due_local": day[0],
-                        "days_late": day[1],
-                    }
+                deferred.unit_item(
+                    unit_code=code,
+                    kind=unit_kind.value,
+                    stage=stage,
+                    unit_name=name if member_id is not None else org_name,
+                    org_name=org_name,
+                    due_local=day[0],
+                    days_late=day[1],
                 ),
             )
         for role in roles:
@@ -221,7 +219,10 @@ def _gather(
             box = inbox.get(to.email)
             if box is None:
                 box = inbox[to.email] = _Box(to.name, to.ref)
-            box.orgs.add(directory.rollup(org_id).code)
+            top = rolled.get(org_id)
+            if top is None:
+                top = rolled[org_id] = directory.rollup(org_id).code
+            box.orgs.add(top)
             box.roles.add("reminder" if reminder else role)
             box.items[(unit_id, stage)] = made
     return inbox
@@ -276,20 +277,20 @@ def _mails(
     delivery, in the language of these settings, its page links signed then."""
     context = mail_context(cycle, directory.orgs[cycle.launched_by_id].name)
     pages: dict[tuple[str, str], str] = {}
+    shared = deferred.Shared(lang=settings.lang, cycle=context)
+    # Each warning written as JSON once, for every digest that lists it.
+    warned = [(w, deferred.item(w)) for w in warnings]
     for email, box in sorted(inbox.items()):
         kind = _kind(box.roles)
         ordered = sorted(box.items.values())  # by organization, stage and unit code
-        extra: dict[str, Any] = {
-            "recipient_name": box.name,
-            "cycle": context,
-            "link": links.url(
-                settings.base_url, _page(kind, cycle, [k for k, _ in ordered], pages)
-            ),
-        }
+        page = _page(kind, cycle, [k for k, _ in ordered], pages)
+        at_risk = None
         if kind == "digest":
             # The launching committee hears of every organization at risk; others of theirs.
-            extra["at_risk"] = [
-                w for w in warnings if "standing" in box.roles or w["organization"] in box.orgs
+            at_risk = [
+                text
+                for w, text in warned
+                if "standing" in box.roles or w["organization"] in box.orgs
             ]
         yield Mail(
             key=f"digest:{cycle.code}:{email}:tick-{tick.id}",
@@ -299,8 +300,11 @@ def _mails(
             recipient_ref=box.ref,
             cycle_id=cycle.id,
             rendered=None,
-            payload=deferred.payload(
-                lang=settings.lang, context=extra, items=[i for _, i in ordered]
+            payload=shared.payload(
+                recipient_name=box.name,
+                link=links.url(settings.base_url, page),
+                items=[i for _, i in ordered],
+                at_risk=at_risk,
             ),
             # Committees' digests are escalations: they go out in quiet hours too.
             urgent=kind == "digest",

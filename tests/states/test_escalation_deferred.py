@@ -176,3 +176,20 @@ def test_markup_in_a_members_and_an_organizations_name_is_escaped_in_the_deliver
     assert "&lt;script&gt;alert(1)&lt;/script&gt; G1" in html  # the recipient, G1's office
     assert "<b>" not in html and "<script>" not in html
     assert name in text and office in text  # the text part prints them as written
+
+
+@pytest.mark.parametrize("name", ["Nguyễn Văn A", 'a "quoted" \\ name', "tab\tnew\nline", "\u2028"])
+def test_a_unit_item_written_by_hand_is_the_json_of_its_fields(name: str) -> None:
+    from notifications import deferred
+
+    fields = {
+        "unit_code": "M:A3",
+        "kind": "member",
+        "stage": "self_review",
+        "unit_name": name,
+        "org_name": "<b>Chi bộ</b>",
+        "due_local": "01/12/2026",
+        "days_late": 3,
+    }
+    assert deferred.unit_item(**fields) == deferred.item(fields)
+    assert json.loads(deferred.unit_item(**fields)) == fields
