@@ -5,6 +5,8 @@ For every (stage, step) one INSERT … SELECT records the units whose step time 
 ON CONFLICT DO NOTHING on (unit, stage, step): that unique key is what makes "once" hold,
 whatever reruns or runs beside this tick. The mail for the rows this tick inserted is queued
 in the same transaction, so a step is never recorded without its mail, nor mailed twice.
+It is queued as data (`notifications.deferred`: each mail's context as JSON, under its
+idempotency key) and rendered at delivery: a province's tick writes rows, not mail.
 """
 
 from __future__ import annotations

@@ -193,3 +193,33 @@ def test_a_unit_item_written_by_hand_is_the_json_of_its_fields(name: str) -> Non
     }
     assert deferred.unit_item(**fields) == deferred.item(fields)
     assert json.loads(deferred.unit_item(**fields)) == fields
+
+
+def test_a_refused_mail_queued_as_data_is_listed_with_its_subject(
+    district: Engine, tmp_path: Path
+) -> None:
+    from states import cycle_status
+    from states.cycles import get_cycle
+    from states.failures import queue_failure_digest
+
+    launch_cycle(district, tmp_path, LAUNCH)
+    tick(district, LAUNCH)
+    tick(district, local(MORNINGS[0]))  # reminders
+    refused = update(OutboxMessage).where(col(OutboxMessage.recipient) == "a1@example.vn")
+    with session_scope(district) as session:
+        session.execute(
+            refused.where(col(OutboxMessage.kind) == "reminder").values(
+                status=MailStatus.FAILED, last_error="550 5.1.1", failed_at=local(MORNINGS[0])
+            )
+        )
+    (reminder,) = [m for m in outbox(district, "reminder") if m.recipient == "a1@example.vn"]
+    assert reminder.subject.startswith("Nhắc hạn kiểm điểm")
+    with session_scope(district) as session:
+        cycle = get_cycle(session, "TT-2026")
+        status = cycle_status(session=session, cycle=cycle, now=local(MORNINGS[0]))
+        queue_failure_digest(
+            session=session, cycle=cycle, now=local(MORNINGS[0]), settings=load_settings()
+        )
+    assert [f["subject"] for f in status["mail_failures"]] == [reminder.subject]
+    (digest,) = outbox(district, "failures")
+    assert f'"{reminder.subject}"' in digest.body_text
