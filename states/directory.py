@@ -73,7 +73,10 @@ class Directory:
     def _read(cls, session: Session) -> Directory:
         # Plain columns, not ORM objects: every action loads the tree, so this must be cheap.
         o = Organization
-        rows = session.execute(
+        # On the connection: Core rows, without the ORM's per-row loading (a province's tree
+        # is 16,000 organizations and as many heads, read once per process and import).
+        connection = session.connection()
+        rows: Any = connection.execute(  # ids read back are never None
             sa_select(
                 col(o.id),
                 col(o.code),
@@ -91,8 +94,8 @@ class Directory:
             if node.parent_id is not None:
                 children[node.parent_id].append(node.id)
         heads: dict[int, list[int]] = defaultdict(list)
-        led = session.exec(
-            select(Member.id, Member.leads_id).where(col(Member.leads_id).is_not(None))
+        led = connection.execute(
+            sa_select(col(Member.id), col(Member.leads_id)).where(col(Member.leads_id).is_not(None))
         )
         for member_id, leads_id in led:
             if member_id is not None and leads_id is not None:
@@ -103,8 +106,8 @@ class Directory:
         inspection: dict[int, set[int]] = defaultdict(set)
         teams: dict[str, tuple[set[int], set[int]]] = {}
         codes: dict[int, str] = {}
-        seated = session.exec(
-            select(Member.id, Member.code, Member.committees).where(
+        seated = connection.execute(
+            sa_select(col(Member.id), col(Member.code), col(Member.committees)).where(
                 col(Member.committees).is_not(None)
             )
         )
