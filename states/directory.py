@@ -48,6 +48,9 @@ class Directory:
     teams: dict[str, tuple[set[int], set[int]]] = field(default_factory=dict)
     # Member id -> code, for every member the import seats anywhere.
     seated_codes: dict[int, str] = field(default_factory=dict)
+    # Each organization's rollup, found on first ask: the tree of one Directory never changes
+    # (a new import makes a new one), and a province's tick asks for tens of thousands.
+    _rollups: dict[int, OrgNode] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def load(cls, session: Session) -> Directory:
@@ -209,6 +212,12 @@ class Directory:
 
     def rollup(self, org_id: int) -> OrgNode:
         """The grassroots organization a unit's counts roll up to (itself if higher)."""
+        found = self._rollups.get(org_id)
+        if found is None:
+            found = self._rollups[org_id] = self._find_rollup(org_id)
+        return found
+
+    def _find_rollup(self, org_id: int) -> OrgNode:
         for node in self.lineage(org_id):
             if node.level in (OrgLevel.GRASSROOTS, OrgLevel.DISTRICT, OrgLevel.PROVINCE):
                 return node

@@ -177,7 +177,6 @@ def _gather(
         for rung in plan.escalation
     ]
     days: dict[datetime, tuple[str, int]] = {}  # many units share a due time: worded once
-    rolled: dict[int, str] = {}  # organization id -> the code its counts roll up to
     rows = session.connection().execute(_steps(tick))  # Core rows: no ORM loading per row
     for unit_id, stage, step, code, kind, org_id, member_id, email, name, due_at in rows:
         roles, reminder = ladder[step]
@@ -221,10 +220,7 @@ def _gather(
             box = inbox.get(to.email)
             if box is None:
                 box = inbox[to.email] = _Box(to.name, to.ref)
-            top = rolled.get(org_id)
-            if top is None:
-                top = rolled[org_id] = directory.rollup(org_id).code
-            box.orgs.add(top)
+            box.orgs.add(directory.rollup(org_id).code)
             box.roles.add("reminder" if reminder else role)
             box.items[(unit_id, stage)] = made
     return inbox
