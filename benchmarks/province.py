@@ -57,6 +57,13 @@ OVERDUE_EVERY = 20  # one unit in twenty: 5%
 
 
 def _rss_mib() -> float:
+    """This process's peak RSS. Linux's VmHWM, which starts afresh in a new program; the
+    rusage figure elsewhere (on Linux it carries a parent's peak across fork and exec)."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

@@ -10,12 +10,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import islice
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
 
-from models._sql import insert_ignoring_duplicates
+from models._sql import driver_executemany, insert_ignoring_duplicates
 from models.outbox import MailStatus, OutboxMessage
 from notifications.message import message_id
 
@@ -64,17 +64,6 @@ def queue(
     table = OutboxMessage.__table__  # type: ignore[attr-defined]
     statement = insert_ignoring_duplicates(session, table)
     dialect = connection.dialect
-    # Values every row shares are bound once; what differs per row is text and a number,
-    # which the driver takes as they are.
-    held, due, pending = (
-        _bound(table, name, value, dialect)
-        for name, value in (
-            ("next_attempt_at", quiet_until),
-            ("next_attempt_at", now),
-            ("status", MailStatus.PENDING),
-        )
-    )
-    created = _bound(table, "created_at", now, dialect)
     rows = (
         (
             m.key,
@@ -87,25 +76,18 @@ def queue(
             m.rendered.text if m.rendered else "",
             m.rendered.html if m.rendered else "",
             message_id(m.key, sender),
-            pending,
+            MailStatus.PENDING,
             0,
-            held if quiet_until and not m.urgent else due,
-            created,
+            quiet_until if quiet_until and not m.urgent else now,
+            now,
             m.payload,
         )
         for m in mails
     )
-    queued = 0
     if dialect.name == "sqlite":
-        # Straight to the driver's executemany: SQLAlchemy's per-row binding was most of
-        # queueing a province's mail. Its rowcount counts the rows inserted, not those
-        # skipped as duplicates.
-        compiled = statement.compile(dialect=dialect, column_keys=list(_COLUMNS))
-        assert compiled.positiontup == list(_COLUMNS), compiled.positiontup
-        sql = str(compiled)
-        while chunk := list(islice(rows, 1000)):
-            queued += connection.exec_driver_sql(sql, chunk).rowcount
-        return queued
+        # SQLAlchemy's per-row binding was most of queueing a province's mail.
+        return driver_executemany(connection, statement, _COLUMNS, rows)
+    queued = 0
     returning = statement.returning(table.c.id)
     while chunk := list(islice(rows, 1000)):
         named = [dict(zip(_COLUMNS, row, strict=True)) for row in chunk]
@@ -132,15 +114,6 @@ _COLUMNS = (
     "created_at",
     "payload",
 )
-
-
-def _bound(table: Any, name: str, value: Any, dialect: Any) -> Any:
-    """`value` as the column's type binds it for the driver (an enum's name, a UTC instant)."""
-    if value is None:
-        return None
-    column_type = table.c[name].type
-    process = column_type.dialect_impl(dialect).bind_processor(dialect)
-    return process(value) if process else value
 
 
 def new_claim_token() -> str:
