@@ -183,6 +183,10 @@ def tick(
         summary = handed.summary
         _print_served(handed)
     else:
+        from models.priority import yield_cpu
+
+        # Before Prefect starts its threads and its embedded server: they inherit it.
+        yield_cpu(load_settings().tick_nice)
         prepare_prefect()
         from flows import review_cycle
 
