@@ -47,8 +47,8 @@ class Settings(BaseSettings):
     tick_timezone: str = "Asia/Ho_Chi_Minh"
     # Each launched cycle's tick, as cron in the plan's time zone (a Prefect server only).
     tick_cron: str = "0 8 * * *"
-    # How much a `kiemdiem cycle tick` process yields the CPU to the pages (os.nice, 0-19):
-    # the tick is the morning's batch work and can take longer; a person on a page waits.
+    # How much the embedded Prefect API a `kiemdiem cycle tick` starts yields the CPU to the
+    # pages (os.nice, 0-19): it is the morning's batch work; a person on a page waits.
     tick_nice: int = 10
     # Deliverers draining the outbox at once on PostgreSQL (SKIP LOCKED claims); SQLite: one.
     deliverers: int = 2
