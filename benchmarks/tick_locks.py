@@ -10,7 +10,8 @@ Prints each phase's wall and CPU seconds, the number of write transactions, thei
 holds (from the first write statement to the commit, with that statement's first words) and
 the probe's longest wait. `--cli`: the real `kiemdiem cycle tick` in a process of its own
 instead (Prefect's embedded API, the flow and its artifacts), its wall and CPU seconds;
-`--flow`: the `review-cycle` flow in this process, its holds traced. A page's write waits at most about the longest hold.
+`--flow`: the `review-cycle` flow in this process, its holds traced. A page's write waits
+at most about the longest hold.
 """
 
 from __future__ import annotations
@@ -48,7 +49,8 @@ class Holds:
             if id(conn.connection) in self.open:
                 return
             if statement.lstrip()[:7].upper().startswith(WriterLock.WRITES):
-                self.open[id(conn.connection)] = (time.perf_counter(), " ".join(statement.split()[:4]))
+                what = " ".join(statement.split()[:6])[:60]
+                self.open[id(conn.connection)] = (time.perf_counter(), what)
 
         def end(conn: Any) -> None:
             began = self.open.pop(id(conn.connection), None)
@@ -114,7 +116,8 @@ def main(members: int, cli: bool, flow: bool) -> None:
             probe.stopped.set()
             probe.join()
             print(f"\n{members} members; load average {os.getloadavg()[0]:.2f} (2 cores)")
-            print(f"  kiemdiem cycle tick: {phases[-1][1]:.1f} s, {cpu:.1f} s of CPU (with children)")
+            wall = phases[-1][1]
+            print(f"  kiemdiem cycle tick: {wall:.1f} s, {cpu:.1f} s of CPU (with children)")
             print(f"  the probe's longest wait for the write lock: {probe.longest * 1000:.0f} ms")
             return
         if flow:
@@ -147,4 +150,5 @@ def main(members: int, cli: bool, flow: bool) -> None:
 
 if __name__ == "__main__":
     args = sys.argv[1:]
-    main(int(args[args.index("--members") + 1]) if "--members" in args else 2000, "--cli" in args, "--flow" in args)
+    members = int(args[args.index("--members") + 1]) if "--members" in args else 2000
+    main(members, "--cli" in args, "--flow" in args)

@@ -231,20 +231,20 @@ async def deliver_async(
     queue: asyncio.Queue[tuple[OutboxMessage, tuple[str, str] | None] | None] = asyncio.Queue()
 
     def next_batch() -> list[tuple[OutboxMessage, tuple[str, str] | None]]:
+        token = outbox.new_claim_token()
+        # The claim's one write commits at once; the rows are read after it, outside the
+        # write lock, which the pages' writes are waiting for (benchmarks/tick_locks.py).
         with session_scope(engine) as session:
-            rows = outbox.claim(
-                session,
-                limit=CLAIM_BATCH,
-                now=now,
-                real_now=utcnow(),
-                token=outbox.new_claim_token(),
-            )
-        if rows and readdress is not None:
-            with session_scope(engine) as session:
-                lost = readdress(session, rows)
+            taken = outbox.take(session, limit=CLAIM_BATCH, now=now, real_now=utcnow(), token=token)
+        if not taken:
+            return []
+        with session_scope(engine) as session:
+            rows = outbox.claimed(session, token)
+            lost = readdress(session, rows) if readdress is not None else []
+            if lost:
                 outbox.mark_failed(session, [r.id for r in lost if r.id], error=NO_ADDRESS, now=now)
-            report.failed += len(lost)
-            rows = [r for r in rows if r not in lost]
+        report.failed += len(lost)
+        rows = [r for r in rows if r not in lost]
         bodies: dict[int, tuple[str, str]] = {}
         if personalize is not None and rows:
             with session_scope(engine) as session:
