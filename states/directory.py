@@ -6,42 +6,19 @@ members stay in the database and are read per question.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, event
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
 from models.organization import Member, Organization, OrgLevel
+from states._tx_memo import once_per_transaction
 
 # Per database URL: (version key, directory). Imports bump updated_at, which changes the key.
 _CACHE: dict[str, tuple[tuple[Any, ...], Directory]] = {}
-# Per transaction (Session.info): (the connection's tree writes then, directory).
-_MEMO = "kiemdiem.directory"
-# Per connection (Connection.info): statements that wrote organization or member, counted.
-_TREE_WRITES = "kiemdiem.tree_writes"
-_WRITES_TREE = re.compile(
-    r"^\s*(INSERT|UPDATE|DELETE|REPLACE)\b.*?\b(organization|member)\b", re.I | re.S
-)
-
-
-@event.listens_for(Engine, "before_cursor_execute")
-def _count_tree_writes(conn: Connection, _cursor: Any, statement: str, *_: Any) -> None:
-    # Any write that names either table (an import, a re-import, a test's own UPDATE) makes
-    # the transaction's next Directory.load look again; reads pass at the cost of one match.
-    if statement[:1] in "IUDRiudr \n" and _WRITES_TREE.match(statement):
-        conn.info[_TREE_WRITES] = conn.info.get(_TREE_WRITES, 0) + 1
-
-
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_soft_rollback")
-def _forget_directory(session: Session, *_: object) -> None:
-    # A new transaction checks the tree's version again.
-    session.info.pop(_MEMO, None)
 
 
 @dataclass(frozen=True)
@@ -78,13 +55,9 @@ class Directory:
         """The tree as it is now; reused while no organization or member has changed, and
         asked again in the same transaction without a query (a page's person, guards, view
         and action each ask) unless that transaction has written either table since."""
-        writes = session.connection().info.get(_TREE_WRITES, 0)
-        memo = session.info.get(_MEMO)
-        if memo is not None and memo[0] == writes:
-            return memo[1]  # type: ignore[no-any-return]
-        directory = cls._current(session)
-        session.info[_MEMO] = (writes, directory)
-        return directory
+        return once_per_transaction(
+            session, "directory", ("organization", "member"), lambda: cls._current(session)
+        )
 
     @classmethod
     def _current(cls, session: Session) -> Directory:
