@@ -1,4 +1,4 @@
-"""Background work (the tick started from the command line) yields the CPU to the pages."""
+"""Background work (Prefect's embedded API beside the pages) yields the CPU to them."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ def yield_cpu(niceness: int) -> int:
     """Lower this process's scheduling priority by `niceness` (clamped to 0-19); the new
     niceness. On Linux it applies to the calling thread and to every thread and process
     started from it afterwards (Prefect's embedded API server, its worker threads), so call it
-    before they start. It cannot be undone without privileges: only for processes that do
-    nothing else, never in `kiemdiem serve`, whose pages would wait on a tick holding the GIL."""
+    before they start. It cannot be undone without privileges: call it in a thread that
+    only starts background work (kiemdiem.prefect_env.start_embedded_prefect_yielding), never
+    in one that serves pages or holds the database's write lock."""
     step = max(0, min(19, niceness))
     if step == 0 or not hasattr(os, "nice"):
         return os.nice(0) if hasattr(os, "nice") else 0
