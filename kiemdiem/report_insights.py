@@ -5,6 +5,7 @@ The sheet names are msgids: the workbook translates them as it makes each sheet.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import date
 from typing import Any
 
 from vocabulary import N_, _, names
@@ -15,14 +16,6 @@ FORECAST = N_("Progress forecast")
 POSITIONS = N_("Position comparison")
 SHEETS = (FORMALISM, FORECAST, POSITIONS)
 
-SIGNALS = {
-    "copied_self_review": N_("Self-reviews copied from each other"),
-    "copied_from_last_year": N_("Shortcomings and remedies copied from last year"),
-    "uniform_levels": N_("A whole cell at one level"),
-    "all_top_levels": N_("A cell all at the top levels, against the district"),
-    "unanimous_top_votes": N_("Unanimous top votes across rounds"),
-    "hollow_comments": N_("Comments that only praise, or none"),
-}
 # A cell whose text starts like this would be read by Excel as a formula: people wrote it.
 _FORMULA = ("=", "+", "-", "@")
 
@@ -46,7 +39,7 @@ def rows(insights: dict[str, Any]) -> dict[str, tuple[Sequence[str], Iterable[Se
             [_("Sign"), _("Score (0–1)"), _("Organization"), _("Unit"), _("Grounds")],
             [
                 [
-                    _(SIGNALS[s["signal"]]) if s["signal"] in SIGNALS else s["signal"],
+                    names.SIGNALS.name(s["signal"]),
                     s["score"],
                     s["organization"],
                     ", ".join(s["units"]),
@@ -74,8 +67,9 @@ def rows(insights: dict[str, Any]) -> dict[str, tuple[Sequence[str], Iterable[Se
                     f["units"],
                     f["done"],
                     f["pace_per_day"],
-                    f["projected"] or _("No progress yet"),
-                    f["due"],
+                    # Dates, not ISO text: the sheet shows them dd/mm/yyyy, and they sort.
+                    date.fromisoformat(f["projected"]) if f["projected"] else _("No progress yet"),
+                    date.fromisoformat(f["due"]),
                     _("Yes") if f["at_risk"] else "",
                     _("Yes") if f["warn"] else "",
                 ]

@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from models.errors import ConfigError
+from vocabulary import _
 
 
 def _pg_url(engine: Engine) -> str:
@@ -21,18 +22,22 @@ def _run(command: list[str]) -> None:
         done = subprocess.run(command, capture_output=True, text=True)
     except FileNotFoundError as exc:
         raise ConfigError(
-            f"{command[0]} is not installed; install the PostgreSQL client tools (the same "
-            "major version as the server) and run it again"
+            _(
+                "{command} is not installed; install the PostgreSQL client tools (the same "
+                "major version as the server) and run it again"
+            ).format(command=command[0])
         ) from exc
     if done.returncode != 0:
-        raise ConfigError(f"{command[0]} failed: {done.stderr.strip()}")
+        raise ConfigError(
+            _("{command} failed: {error}").format(command=command[0], error=done.stderr.strip())
+        )
 
 
 def backup(engine: Engine, target: Path) -> None:
     """Write a consistent copy of the database to `target` (a SQLite file, or a pg_dump
     custom-format archive); writers go on meanwhile."""
     if target.exists():
-        raise ConfigError(f"{target} exists; give the backup a new file name")
+        raise ConfigError(_("{path} exists; give the backup a new file name").format(path=target))
     if engine.dialect.name == "sqlite":
         assert engine.url.database
         with sqlite3.connect(engine.url.database) as source, sqlite3.connect(target) as copy:
@@ -45,7 +50,7 @@ def restore(engine: Engine, source: Path) -> None:
     """Replace the database's contents with the backup's; stop every tick, worker and page
     first (they would write into what is being replaced)."""
     if not source.exists():
-        raise ConfigError(f"no backup at {source}")
+        raise ConfigError(_("no backup at {path}").format(path=source))
     engine.dispose()
     if engine.dialect.name == "sqlite":
         assert engine.url.database

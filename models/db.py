@@ -178,8 +178,10 @@ def _engine(url: str) -> Engine:
             engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=30)
     except Exception as exc:  # a bad URL or a missing driver
         raise ConfigError(
-            f"KIEMDIEM_DATABASE_URL={url!r} cannot be used: {exc}. "
-            "Use sqlite:///path/to/file.db or postgresql://user@host/dbname."
+            _(
+                "KIEMDIEM_DATABASE_URL={url!r} cannot be used: {error}. "
+                "Use sqlite:///path/to/file.db or postgresql://user@host/dbname."
+            ).format(url=url, error=exc)
         ) from exc
     return engine
 

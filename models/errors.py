@@ -87,7 +87,9 @@ class RuleSetInvalid(_ManyProblems):
     """A rule set file is not a valid rule set."""
 
     def __init__(self, problems: list[str]) -> None:
-        super().__init__(problems, "Fix the rule set file; nothing was changed.")
+        from vocabulary import _
+
+        super().__init__(problems, _("Fix the rule set file; nothing was changed."))
 
 
 class StorageFailed(KiemdiemError):

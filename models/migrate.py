@@ -25,6 +25,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 
 from models.errors import ConfigError
+from vocabulary import _
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -82,8 +83,10 @@ def upgrade(engine: Engine) -> str:
     known = {s.revision for s in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
     if at is not None and at not in known:
         raise ConfigError(
-            f"the database {_name(engine)} is at schema revision {at}, which this kiemdiem "
-            "does not know: it was upgraded by a newer kiemdiem; install that version"
+            _(
+                "the database {database} is at schema revision {revision}, which this kiemdiem "
+                "does not know: it was upgraded by a newer kiemdiem; install that version"
+            ).format(database=_name(engine), revision=at)
         )
     with engine.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"

@@ -161,10 +161,10 @@ def release_stale_claims(session: Session, *, real_now: datetime) -> int:
     return result.rowcount or 0  # type: ignore[attr-defined]
 
 
-def claim(
-    session: Session, *, limit: int, now: datetime, real_now: datetime, token: str
-) -> list[OutboxMessage]:
-    """Take up to `limit` due rows for this deliverer; no other deliverer gets the same rows."""
+def take(session: Session, *, limit: int, now: datetime, real_now: datetime, token: str) -> int:
+    """Mark up to `limit` due rows as this deliverer's (`token`); how many. The one write of a
+    claim: commit it before reading the rows (`claimed`), so SQLite's write lock is held for
+    this statement only, not while the bodies are read into objects."""
     due = (
         select(OutboxMessage.id)
         .where(
@@ -178,14 +178,27 @@ def claim(
         due = due.with_for_update(skip_locked=True)
     # One statement: on SQLite it runs under the single write lock, on PostgreSQL the
     # SKIP LOCKED subquery passes over rows another deliverer is claiming at this moment.
-    session.execute(
+    result = session.execute(
         update(OutboxMessage)
         .where(col(OutboxMessage.id).in_(due.scalar_subquery()))
         .values(status=MailStatus.SENDING, claim_token=token, claimed_at=real_now)
         .execution_options(synchronize_session=False)
     )
-    claimed = select(OutboxMessage).where(col(OutboxMessage.claim_token) == token)
-    return list(session.exec(claimed.order_by(col(OutboxMessage.id))).all())
+    return result.rowcount or 0  # type: ignore[attr-defined]
+
+
+def claimed(session: Session, token: str) -> list[OutboxMessage]:
+    """The rows `take` gave this deliverer, oldest first."""
+    rows = select(OutboxMessage).where(col(OutboxMessage.claim_token) == token)
+    return list(session.exec(rows.order_by(col(OutboxMessage.id))).all())
+
+
+def claim(
+    session: Session, *, limit: int, now: datetime, real_now: datetime, token: str
+) -> list[OutboxMessage]:
+    """Take up to `limit` due rows for this deliverer; no other deliverer gets the same rows."""
+    take(session, limit=limit, now=now, real_now=real_now, token=token)
+    return claimed(session, token)
 
 
 def mark_sent(session: Session, ids: Sequence[int], *, at: datetime) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
 from models.organization import Member, Organization, OrgLevel
+from states._tx_memo import once_per_transaction
 
 # Per database URL: (version key, directory). Imports bump updated_at, which changes the key.
 _CACHE: dict[str, tuple[tuple[Any, ...], Directory]] = {}
@@ -54,7 +55,15 @@ class Directory:
 
     @classmethod
     def load(cls, session: Session) -> Directory:
-        """The tree as it is now; reused while no organization or member has changed."""
+        """The tree as it is now; reused while no organization or member has changed, and
+        asked again in the same transaction without a query (a page's person, guards, view
+        and action each ask) unless that transaction has written either table since."""
+        return once_per_transaction(
+            session, "directory", ("organization", "member"), lambda: cls._current(session)
+        )
+
+    @classmethod
+    def _current(cls, session: Session) -> Directory:
         # The newest change of both tables that shape the tree, from their updated_at indexes:
         # an import stamps every row it writes, and rows are never deleted, so any import
         # changes it.

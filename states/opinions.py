@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from models._sql import insert_ignoring_duplicates
 from models.cycle import Cycle, Opinion, StageDeadline, Unit, UnitKind
-from models.errors import ActionRefused, Refusal
+from models.errors import NOTHING_CHANGED, ActionRefused, Refusal
 from models.organization import Member
 from models.settings import Settings
 from notifications import queue
@@ -280,18 +280,19 @@ def give_opinion(
     awaited = [o for o in opinions if o.received_at is None]
     chosen = next((o for o in awaited if o.source == source), None)
     if chosen is None:
-        what = (
-            "has already been given"
-            if any(o.source == source for o in opinions)
-            else "was not requested"
-        )
+        given = any(o.source == source for o in opinions)
         raise ActionRefused(
-            f"{unit.code}: the opinion from {source!r} {what}; opinions awaited for "
-            f"{unit.code}: {', '.join(o.source for o in awaited) or 'none'}\nNothing was changed."
+            Refusal(
+                "opinion_already_given" if given else "opinion_not_requested",
+                unit=unit.code,
+                field="source",
+                fields={"source": source, "awaited": [o.source for o in awaited]},
+            ),
+            NOTHING_CHANGED,
         )
     refusal = _refusal(checked.guards, unit, source)
     if refusal:
-        raise ActionRefused(f"{unit.code}: {refusal}\nNothing was changed.")
+        raise ActionRefused(refusal, NOTHING_CHANGED)
     chosen.received_at, chosen.given_by = now, checked.actor.code
     chosen.text, chosen.missing = text.strip(), False
     typed_by = entered_fields(checked.actor.code)
@@ -327,16 +328,18 @@ def opinions_settled_clause() -> ColumnElement[bool]:
     )
 
 
-def _refusal(ctx: GuardContext, unit: Unit, source: str) -> str | None:
+def _refusal(ctx: GuardContext, unit: Unit, source: str) -> Refusal | None:
     """None if the actor speaks for `source` about `unit`, else why not."""
     kind, _, code = source.partition(":")
     if kind == RESIDENCE:
         cell = ctx.directory.by_code.get(code)
         if cell is not None and ctx.directory.leads_within(ctx.actor.leads_id, cell.id):
             return None
-        return (
-            f"{ctx.who()} does not speak for {source}: the residence cell's opinion is entered "
-            f"by the head of {code} or of a committee above it"
+        return Refusal(
+            "residence_opinion_not_yours",
+            unit=unit.code,
+            field="source",
+            fields={"who": ctx.who(), "source": source, "cell": code},
         )
     office = next((o for o in plan_of(ctx.cycle).opinions.offices if o.code == code), None)
     if office is not None and office.contact and office.contact == ctx.actor.code:
@@ -347,10 +350,16 @@ def _refusal(ctx: GuardContext, unit: Unit, source: str) -> str | None:
         ctx.actor.leads_id, approving.id
     ):
         return None
-    return (
-        f"{ctx.who()} does not speak for {source}: an office's opinion is entered by the head "
-        f"of {launching.code}, whose office compiles them, or of the approving committee "
-        f"({approving.code} or above)"
+    return Refusal(
+        "office_opinion_not_yours",
+        unit=unit.code,
+        field="source",
+        fields={
+            "who": ctx.who(),
+            "source": source,
+            "launching": launching.code,
+            "approving": approving.code,
+        },
     )
 
 
@@ -362,5 +371,5 @@ def _speaks_for_source(ctx: GuardContext, unit: Unit) -> Refusal | None:
     if not awaited or any(_refusal(ctx, unit, s) is None for s in awaited):
         return None  # nothing awaited: the action says so, naming the source asked for
     return Refusal(
-        "speaks_for_no_awaited_opinion", fields={"who": ctx.who(), "awaited": ", ".join(awaited)}
+        "speaks_for_no_awaited_opinion", fields={"who": ctx.who(), "awaited": list(awaited)}
     )

@@ -103,15 +103,15 @@ def _person(
     if kind == "o":
         org = session.exec(select(Organization).where(Organization.code == code)).first()
         if org is None or not org.email:
-            raise NotFound(code)
+            raise NotFound(Refusal("unknown_organization", fields={"code": code}))
         return Person(
             key, org.name, frozenset({Role.OFFICE}), office_of=code, email=org.email, cycles=codes
         )
     if kind != "m":
-        raise NotFound(key)
+        raise NotFound(Refusal("unknown_member", fields={"code": key}))
     member = session.exec(select(Member).where(Member.code == code)).first()
     if member is None:
-        raise NotFound(code)
+        raise NotFound(Refusal("unknown_member", fields={"code": code}))
     roles: set[Role] = {Role.MEMBER}
     leads = directory.orgs.get(member.leads_id) if member.leads_id is not None else None
     if leads is not None:

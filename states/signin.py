@@ -45,7 +45,7 @@ from models.signin import SigninRequest, UsedSigninLink
 from notifications import Mail, queue, render
 from states.directory import Directory
 from states.people import member_key, office_key, people_for_email
-from vocabulary import current_language
+from vocabulary import _, current_language
 
 KEY_FILE = "web-signing.key"
 LINK_SALT = "kiemdiem-signin-link"
@@ -74,8 +74,10 @@ def _signing_key(settings: Settings) -> str:
     if settings.secret_key:
         if len(settings.secret_key) < 32:
             raise ConfigError(
-                "KIEMDIEM_SECRET_KEY must be at least 32 characters; leave it unset to let "
-                f"kiemdiem make one in {settings.keys_dir}/{KEY_FILE}"
+                _(
+                    "KIEMDIEM_SECRET_KEY must be at least 32 characters; leave it unset to let "
+                    "kiemdiem make one in {path}"
+                ).format(path=f"{settings.keys_dir}/{KEY_FILE}")
             )
         return settings.secret_key
     directory = Path(settings.keys_dir)
@@ -84,11 +86,13 @@ def _signing_key(settings: Settings) -> str:
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        for _ in range(50):  # another process made it a moment ago and is writing it
+        for _attempt in range(50):  # another process made it a moment ago and is writing it
             key = path.read_text().strip()
             if key:
                 return key
-        raise ConfigError(f"{path} is empty; delete it so a new key is made") from None
+        raise ConfigError(
+            _("{path} is empty; delete it so a new key is made").format(path=path)
+        ) from None
     with os.fdopen(fd, "w") as handle:
         handle.write(secrets.token_urlsafe(48))
     return path.read_text().strip()

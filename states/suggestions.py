@@ -24,6 +24,7 @@ from states.refusing import refuse_batch
 from states.seating import inspection_commission
 from states.service import ActionResult, Checked, apply_moves, check_action
 from states.text_limits import check_lengths
+from vocabulary import _
 
 # Who writes: the committee above the unit (or one above that), the launching organization's
 # standing committee, or the inspection commission (UBKT).
@@ -87,8 +88,8 @@ def describe(suggestion: Suggestion, names: dict[int, str], width: int = 60) -> 
     text = " ".join(suggestion.text.split())
     if len(text) > width:
         text = text[: width - 1].rstrip() + "…"
-    who = names.get(suggestion.issued_by_id, f"member #{suggestion.issued_by_id}")
-    return f"#{suggestion.id} from {who}: '{text}'"
+    who = names.get(suggestion.issued_by_id) or _("member #{id}").format(id=suggestion.issued_by_id)
+    return _("#{id} from {who}: '{text}'").format(id=suggestion.id, who=who, text=text)
 
 
 def suggest(
@@ -125,13 +126,17 @@ def suggest(
         trigger="suggest",
     )
     chosen: dict[int, str] = {}
-    problems = []
+    problems: list[Refusal] = []
     for unit in checked.units:
         held = roles_for(checked.guards, unit)
         if role is not None and role not in held:
             problems.append(
-                f"{unit.code}: {checked.guards.who()} does not write as {role} here; "
-                f"they may write as: {', '.join(held)}"
+                Refusal(
+                    "writes_not_as_role",
+                    unit=unit.code,
+                    field="role",
+                    fields={"who": checked.guards.who(), "role": role, "roles": ", ".join(held)},
+                )
             )
         assert unit.id is not None
         chosen[unit.id] = role or held[0]

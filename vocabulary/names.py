@@ -139,6 +139,19 @@ ROLES = Names(
     }
 )
 
+# The formalism signals of `states.insights` (for the committee to look at, not a verdict),
+# as the CLI's table and the workbook's sheet name them.
+SIGNALS = Names(
+    {
+        "copied_self_review": N_("Self-reviews copied from each other"),
+        "copied_from_last_year": N_("Shortcomings and remedies copied from last year"),
+        "uniform_levels": N_("A whole cell at one level"),
+        "all_top_levels": N_("A cell all at the top levels, against the district"),
+        "unanimous_top_votes": N_("Unanimous top votes across rounds"),
+        "hollow_comments": N_("Comments that only praise, or none"),
+    }
+)
+
 
 __all__ = [
     "ACTIONS",
@@ -147,6 +160,7 @@ __all__ = [
     "ORG_LEVELS",
     "REMEDIATION_STATUSES",
     "ROLES",
+    "SIGNALS",
     "STAGES",
     "STATES",
     "UNDECIDED",

@@ -33,6 +33,7 @@ CLI_HINTS: dict[str, str] = {
     "role": "--role",
     "status": "--status",
     "confirm": "--confirm",
+    "source": "--from",
 }
 
 
@@ -74,10 +75,31 @@ def _units_in_states(pairs: Iterable[tuple[str, str]]) -> str:
     return ", ".join(f"{code} ({STATES.name(state)})" for code, state in pairs)
 
 
+# Where a requested opinion comes from, as stored ("residence:C2", "office:VP"): worded.
+OPINION_SOURCES: dict[str, str] = {
+    "residence": N_("the residence cell {code}"),
+    "office": N_("the office {code}"),
+}
+SOURCE_FIELDS = ("source", "awaited")
+
+
+def source_name(source: str) -> str:
+    """An opinion's source as people say it: "the residence cell C2" (vi: chi bộ nơi cư trú)."""
+    kind, _sep, code = source.partition(":")
+    return _(OPINION_SOURCES[kind]).format(code=code) if kind in OPINION_SOURCES else source
+
+
+def _sources(value: Any) -> str:
+    listed = [value] if isinstance(value, str) else list(value)
+    return ", ".join(source_name(str(s)) for s in listed) or _("none")
+
+
 def _named(fields: Mapping[str, Any]) -> dict[str, Any]:
     named: dict[str, Any] = {}
     for k, v in fields.items():
-        if k in NAMED_FIELDS and v is not None:
+        if k in SOURCE_FIELDS and v is not None:
+            named[k] = _sources(v)
+        elif k in NAMED_FIELDS and v is not None:
             named[k] = NAMED_FIELDS[k].name(str(v))
         elif k in NAMED_LISTS and isinstance(v, (list, tuple)):
             named[k] = ", ".join(NAMED_LISTS[k].name(str(x)) for x in v)

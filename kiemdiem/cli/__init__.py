@@ -24,7 +24,14 @@ from kiemdiem.cli import (  # noqa: F401  (the unit_* modules add their commands
     unit_review,
     unit_vote,
 )
-from kiemdiem.cli._common import NowOption, console, errors, text
+from kiemdiem.cli._common import (
+    NowOption,
+    collect_again,
+    console,
+    errors,
+    hold_collection,
+    text,
+)
 from kiemdiem.cli._words import App
 from kiemdiem.cli.report import report_command
 from vocabulary import N_, _
@@ -86,6 +93,7 @@ def demo(
 ) -> None:
     from kiemdiem.demo.run import run_demo
 
+    collect_again()
     run_demo(json_output=json_output, members=members, seed=seed, keep=keep, serve=serve)
 
 
@@ -107,6 +115,7 @@ def serve_command(
     from models import load_settings
     from web.serve import serve, served_settings
 
+    collect_again()
     settings = load_settings()
     changes = {k: v for k, v in {"serve_host": host, "serve_port": port}.items() if v}
     settings = served_settings(settings.model_copy(update=changes))
@@ -122,7 +131,9 @@ def serve_command(
     help=N_("Back up the database while it runs (SQLite online backup; pg_dump on PostgreSQL).")
 )
 def backup(
-    target: Annotated[Path, typer.Argument(help=N_("The backup file to write."))],
+    target: Annotated[
+        Path, typer.Argument(metavar=N_("FILE"), help=N_("The backup file to write."))
+    ],
 ) -> None:
     from models import get_engine
     from models.backup import backup as take
@@ -138,7 +149,9 @@ def backup(
     )
 )
 def restore(
-    source: Annotated[Path, typer.Argument(help=N_("The backup file to restore."))],
+    source: Annotated[
+        Path, typer.Argument(metavar=N_("FILE"), help=N_("The backup file to restore."))
+    ],
 ) -> None:
     from models import get_engine, init_db
     from models.backup import restore as put_back
@@ -169,6 +182,7 @@ def diagram(
 
 
 def main() -> None:
+    hold_collection()  # until the command's imports are done (transaction, serve, demo)
     try:
         app()
     except Exception as exc:
@@ -179,3 +193,5 @@ def main() -> None:
         # The words may quote what a person typed (a code, a reason): printed as text.
         errors.print(Text.assemble((_("error") + ":", "bold red"), " ", str(exc)), soft_wrap=True)
         sys.exit(1)
+    finally:
+        collect_again(freeze=False)  # a caller that goes on (a test) collects as before

@@ -7,6 +7,7 @@ Prefect are imported inside the command bodies that need them, so `kiemdiem --he
 
 from __future__ import annotations
 
+import gc
 import getpass
 import os
 from collections.abc import Iterator
@@ -51,16 +52,25 @@ AsOption = Annotated[
         help=N_("Code of the member on whose behalf you act (recorded as an operator's action)."),
     ),
 ]
-CycleArg = Annotated[str, typer.Argument(help=N_("The cycle's code, e.g. TT-2026."))]
+CycleArg = Annotated[
+    str, typer.Argument(metavar=N_("CYCLE"), help=N_("The cycle's code, e.g. TT-2026."))
+]
 UnitArg = Annotated[
     str,
     typer.Argument(
-        help=N_("A unit's code: O:<org>, T:<org> (leadership), M:<member>, L:<member>.")
+        metavar=N_("UNIT"),
+        help=N_("A unit's code: O:<org>, T:<org> (leadership), M:<member>, L:<member>."),
     ),
 ]
-UnitsArg = Annotated[list[str], typer.Argument(help=N_("One or more unit codes."))]
+UnitsArg = Annotated[
+    list[str], typer.Argument(metavar=N_("UNIT"), help=N_("One or more unit codes."))
+]
 ShortcomingArg = Annotated[
-    int, typer.Argument(help=N_("The shortcoming's number (its id in `remediation list`)."))
+    int,
+    typer.Argument(
+        metavar=N_("SHORTCOMING"),
+        help=N_("The shortcoming's number (its id in `remediation list`)."),
+    ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help=N_("Print it as JSON."))]
 
@@ -71,12 +81,39 @@ def text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+_collection_held = False
+
+
+def hold_collection() -> None:
+    """Start-up allocates hundreds of thousands of objects (sqlalchemy, the tables, typer's
+    parameters) and frees almost none: the cyclic collector's passes over them are a tenth of
+    a short command's CPU (`benchmarks/cli_status.py`). `main` holds it until the command
+    has imported what it needs (`collect_again`)."""
+    global _collection_held
+    if gc.isenabled():
+        gc.disable()
+        _collection_held = True
+
+
+def collect_again(*, freeze: bool = True) -> None:
+    """The command's modules are in: collect again, never rescanning what start-up made
+    (`freeze`). A long command, a server or the demo, must collect: each such command calls
+    this, every database command does through `transaction`, and `main` when it ends."""
+    global _collection_held
+    if _collection_held:
+        _collection_held = False
+        if freeze:
+            gc.freeze()
+        gc.enable()
+
+
 @contextmanager
 def transaction() -> Iterator[Session]:
     """One transaction on the configured database; the tables are created if missing."""
     from models import get_engine, init_db, load_settings, session_scope
     from states.acting import acting
 
+    collect_again()
     engine = get_engine()
     init_db(engine)
     # Whatever the command does to people's units, an operator does it on their behalf.

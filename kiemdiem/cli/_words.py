@@ -4,7 +4,8 @@ Every help text in `kiemdiem/cli` is an English msgid marked `N_`; the click obj
 builds (`typer.main.get_command`, once per run and per test invocation) translate theirs as
 they are made, so the words follow `KIEMDIEM_LANG` (or `use_language`) at that moment. The
 words typer and click add themselves (panel titles, the help option, "Usage:") are
-translated here too. Nothing heavier than typer is imported: `kiemdiem --help` must be quick.
+translated here too, and click's usage errors are worded again (`_usage`). Nothing heavier
+than typer is imported: `kiemdiem --help` must be quick.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typer import rich_utils
 from typer.core import TyperCommand, TyperGroup
 from typer.models import CommandFunctionType
 
+from kiemdiem.cli._usage import worded_usage
 from vocabulary import N_, _
 
 if TYPE_CHECKING:  # typer carries its own click; the one installed beside it is not loaded
@@ -39,9 +41,36 @@ _TYPER_WORDS = {
 }
 _HELP_OPTION = N_("Show this message and exit.")
 _USAGE = N_("Usage: ")
+_OPTIONS = N_("[OPTIONS]")
+_SUBCOMMANDS = N_("COMMAND [ARGS]...")
 # typer's completion options on the root command.
 N_("Install completion for the current shell.")
 N_("Show completion for the current shell, to copy it or customize the installation.")
+
+
+# The kinds of value typer shows beside each parameter (`<str>`), as people read them; a flag
+# (`<bool>`) shows none: it takes no value.
+_TYPES = {
+    "str": N_("text"),
+    "int": N_("whole number"),
+    "float": N_("number"),
+    "int range": N_("whole number"),
+    "float range": N_("number"),
+    "Path": N_("path"),
+    "path": N_("path"),
+    "file": N_("file"),
+    "list[str]": N_("texts"),
+    "list[int]": N_("whole numbers"),
+}
+
+
+def _shown_type(label: str | None) -> str | None:
+    if label is None or label in ("<bool>", "<bool>..."):
+        return None
+    inner, dots = (label[1:-4], "...") if label.endswith(">...") else (label[1:-1], "")
+    if label.startswith("<") and inner in _TYPES:
+        return f"<{_(_TYPES[inner])}>{dots}"
+    return label  # a choice (open|in_progress) or a date format: shown as typed
 
 
 def _translate_params(params: list[Parameter]) -> None:
@@ -49,9 +78,18 @@ def _translate_params(params: list[Parameter]) -> None:
         text = getattr(param, "help", None)
         if text:
             param.help = _(text)  # type: ignore[attr-defined]
+        if getattr(param, "param_type_name", None) == "argument" and param.metavar:
+            param.metavar = _(param.metavar)  # an argument's name in usage, help and errors
+        shown = getattr(param, "display_type_rich", None)
+        if shown is not None:
+            param.display_type_rich = (  # type: ignore[attr-defined]
+                lambda ctx, _shown=shown: _shown_type(_shown(ctx=ctx))
+            )
 
 
 def _translate(kwargs: dict[str, Any]) -> None:
+    if kwargs.get("options_metavar", _OPTIONS) == _OPTIONS:
+        kwargs["options_metavar"] = _(_OPTIONS)
     for key in ("help", "short_help", "epilog"):
         if kwargs.get(key):
             kwargs[key] = _(kwargs[key])
@@ -59,12 +97,24 @@ def _translate(kwargs: dict[str, Any]) -> None:
 
 
 class _Words:
-    """What a translated command does beyond its help: click's usage and help option."""
+    """What a translated command does beyond its help: click's usage, help option and usage
+    errors (worded again as they leave the command that raised them, `_usage`)."""
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: Context | None = None, **extra: Any
+    ) -> Context:
+        with worded_usage():
+            return super().make_context(info_name, args, parent, **extra)  # type: ignore[misc,no-any-return]
+
+    def invoke(self, ctx: Context) -> Any:
+        with worded_usage():
+            return super().invoke(ctx)  # type: ignore[misc]
 
     def get_help_option(self, ctx: Context) -> Option | None:
         option = super().get_help_option(ctx)  # type: ignore[misc]
         if option is not None:
             option.help = _(_HELP_OPTION)
+            option.display_type_rich = lambda ctx: None
         return option  # type: ignore[no-any-return]
 
     def format_usage(self, ctx: Context, formatter: HelpFormatter) -> None:
@@ -90,6 +140,10 @@ PROCESS_ORDER = (
 
 
 class Group(_Words, TyperGroup):
+    def resolve_command(self, ctx: Context, args: list[str]) -> tuple[str | None, Any, list[str]]:
+        with worded_usage():
+            return super().resolve_command(ctx, args)
+
     def list_commands(self, ctx: Context) -> list[str]:
         def place(name: str) -> int:
             return PROCESS_ORDER.index(name) if name in PROCESS_ORDER else len(PROCESS_ORDER)
@@ -98,6 +152,8 @@ class Group(_Words, TyperGroup):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         _translate(kwargs)
+        if kwargs.get("subcommand_metavar") is None:
+            kwargs["subcommand_metavar"] = _(_SUBCOMMANDS)
         for name, msgid in _TYPER_WORDS.items():
             setattr(rich_utils, name, _(msgid))
         super().__init__(*args, **kwargs)

@@ -73,7 +73,9 @@ def list_(json_output: JsonOption = False) -> None:
 
 @app.command(help=N_("Launch a cycle from its plan file (runs the launch-cycle flow)."))
 def launch(
-    plan: Annotated[Path, typer.Argument(help=N_("The plan file (YAML) the cycle follows."))],
+    plan: Annotated[
+        Path, typer.Argument(metavar=N_("PLAN"), help=N_("The plan file (YAML) the cycle follows."))
+    ],
     now: NowOption = None,
     deliver: bool = typer.Option(
         True,
@@ -183,7 +185,11 @@ def tick(
         summary = handed.summary
         _print_served(handed)
     else:
+        from kiemdiem.prefect_env import prefect_template, start_embedded_prefect_yielding
+
         prepare_prefect()
+        # Started before the flow, so it finds it running: beside the pages it can wait.
+        start_embedded_prefect_yielding(load_settings().tick_nice, prefect_template())
         from flows import review_cycle
 
         with storage_failures_in_one_line():

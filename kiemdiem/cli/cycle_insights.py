@@ -1,8 +1,12 @@
-"""`kiemdiem cycle insights CODE [--json]`: formalism, the forecast, comparable positions."""
+"""`kiemdiem cycle insights CODE [--json]`: formalism, the forecast, comparable positions.
+
+The tables name every signal, stage and level in the person's language (`vocabulary.names`)
+and show days as dd/mm/yyyy; `--json` keeps the stored codes and ISO days, for machines."""
 
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 from rich.table import Table
@@ -17,13 +21,22 @@ def _cells(*values: Any) -> list[str]:
     return ["" if v is None else str(v) for v in values]
 
 
+def _day(iso: str | None) -> str:
+    """A day of the forecast (ISO in the JSON, for machines) as people read it: dd/mm/yyyy."""
+    from vocabulary.dates import day
+
+    return day(date.fromisoformat(iso)) if iso else ""
+
+
 def render_insights(result: dict[str, Any]) -> None:
     signals = Table(title=_("Formalism signals (for the committee to look at, not a verdict)"))
     for column in (_("signal"), _("score"), _("organization"), _("units")):
-        signals.add_column(column)
+        signals.add_column(column, overflow="fold")
     for s in result["formalism"]:
         units = ", ".join(s["units"][:8]) + (" …" if len(s["units"]) > 8 else "")
-        signals.add_row(*_cells(s["signal"], f"{s['score']:.2f}", s["organization"], units))
+        signals.add_row(
+            *_cells(names.SIGNALS.name(s["signal"]), f"{s['score']:.2f}", s["organization"], units)
+        )
     console.print(signals)
     forecast = Table(title=_("Forecast per organization and stage"))
     headers = (
@@ -35,8 +48,9 @@ def render_insights(result: dict[str, Any]) -> None:
         _("due"),
         _("at risk"),
     )
-    for column in headers:
-        forecast.add_column(column)
+    for i, column in enumerate(headers):
+        # A day is never cut in two: the other columns fold around it.
+        forecast.add_column(column, overflow="fold", no_wrap=i in (4, 5))
     for f in result["forecast"]:
         risk = _("warn") if f["warn"] else _("yes") if f["at_risk"] else ""
         forecast.add_row(
@@ -45,15 +59,15 @@ def render_insights(result: dict[str, Any]) -> None:
                 names.STAGES.name(f["stage"]),
                 f"{f['done']}/{f['units']}",
                 f["pace_per_day"],
-                f["projected"] or "-",
-                f["due"],
+                _day(f["projected"]) or _("no progress yet"),
+                _day(f["due"]),
                 risk,
             )
         )
     console.print(forecast)
     groups = Table(title=_("Levels per comparable position across the district"))
     for column in (_("position group"), _("levels"), _("outliers")):
-        groups.add_column(column)
+        groups.add_column(column, overflow="fold")
     for g in result["comparison"]:
         levels = ", ".join(f"{names.LEVELS.name(k)} {v}" for k, v in g["levels"].items() if v)
         outliers = ", ".join(

@@ -15,7 +15,9 @@ from vocabulary import N_, _, names
 
 app = App(help=N_("The organization tree and its members."))
 
-OrgArg = Annotated[str, typer.Argument(help=N_("The organization's code, e.g. C1."))]
+OrgArg = Annotated[
+    str, typer.Argument(metavar=N_("ORGANIZATION"), help=N_("The organization's code, e.g. C1."))
+]
 
 
 @app.command(
@@ -29,10 +31,18 @@ OrgArg = Annotated[str, typer.Argument(help=N_("The organization's code, e.g. C1
 )
 def import_(
     organizations_csv: Annotated[
-        Path, typer.Argument(help=N_("The organizations: code, name, level, parent, email, ..."))
+        Path,
+        typer.Argument(
+            metavar=N_("ORGANIZATIONS_CSV"),
+            help=N_("The organizations: code, name, level, parent, email, ..."),
+        ),
     ],
     members_csv: Annotated[
-        Path, typer.Argument(help=N_("The members: code, full name, organization, email, ..."))
+        Path,
+        typer.Argument(
+            metavar=N_("MEMBERS_CSV"),
+            help=N_("The members: code, full name, organization, email, ..."),
+        ),
     ],
     now: NowOption = None,
     confirm: bool = typer.Option(

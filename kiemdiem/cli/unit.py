@@ -30,6 +30,32 @@ app = App(
 Units = UnitsArg
 
 
+# What an action that moved no unit recorded, as the CLI says it.
+RECORDED = {
+    "suggest": N_("review suggestion recorded"),
+    "submit_self_review": N_("self-review recorded"),
+    "comment": N_("comment recorded"),
+    "give_opinion": N_("opinion recorded"),
+    "vote": N_("ballot recorded"),
+    "close_vote": N_("vote closed"),
+    "call_revote": N_("revote called"),
+    "approve": N_("approval recorded"),
+    "return_for_review": N_("returned for re-review"),
+}
+# The command that does each of a unit's possible actions (`unit show`'s "can").
+COMMANDS = {
+    "suggest": "unit suggest",
+    "submit_self_review": "unit submit",
+    "comment": "unit comment",
+    "give_opinion": "unit opinion",
+    "vote": "unit vote",
+    "close_vote": "unit close-vote",
+    "call_revote": "unit close-vote",
+    "approve": "unit approve",
+    "return_for_review": "unit return",
+}
+
+
 def perform(action: Callable[..., ActionResult], **kwargs: Any) -> None:
     """Run a people's action in one transaction, then say what it did to each unit."""
     with transaction() as session:
@@ -43,6 +69,8 @@ def report(result: ActionResult) -> None:
             console.print(
                 f"{text(code)}: {names.STATES.name(str(before))} → {names.STATES.name(str(after))}"
             )
+        elif result.trigger in RECORDED:
+            console.print(f"{text(code)}: {_(RECORDED[result.trigger])}")
         else:
             console.print(
                 _("{unit}: {action} recorded").format(unit=text(code), action=text(result.trigger))
@@ -57,6 +85,7 @@ def show(
 ) -> None:
     from models import resolve_now
     from states.unit_view import unit_view
+    from vocabulary.refusals import source_name
 
     with transaction() as session:
         view = unit_view(session, cycle, unit, now=resolve_now(now))
@@ -74,7 +103,8 @@ def show(
             score=text(view["score"] if view["score"] is not None else "—"),
             proposed=names.LEVELS.name(view["proposed_level"]) or "—",
             final=names.LEVELS.name(view["final_level"]) or "—",
-            can=text(", ".join(view["can"])) or _("nothing (the tick moves it)"),
+            can=", ".join(dict.fromkeys(COMMANDS.get(a, a) for a in view["can"]))
+            or _("nothing (the tick moves it)"),
         )
     )
     for d in view["deadlines"]:
@@ -92,7 +122,9 @@ def show(
         console.print(
             "  "
             + _("opinion from {source} (due {day}): {status}").format(
-                source=text(o["source"]), day=text(o["due_local"]), status=_(o["status"])
+                source=source_name(text(o["source"])),
+                day=text(o["due_local"]),
+                status=_(o["status"]),
             )
             + _recorded(o)
         )

@@ -25,6 +25,7 @@ from rich.text import Text
 from kiemdiem.demo.generate import generate
 from kiemdiem.demo.simulate import People, act_for_a_day
 from kiemdiem.demo.smtp_server import SMTPServerProcess
+from kiemdiem.demo.summary import insights_words, overdue_words
 from kiemdiem.prefect_env import prefect_template, prepare_prefect, start_embedded_prefect
 from kiemdiem.report_xlsx import write_report
 from models import get_engine, init_db, load_settings, session_scope
@@ -325,7 +326,7 @@ def _print(
             "simulating people, this process)"
         ).format(
             units=summary["units"],
-            overdue=summary["overdue"],
+            overdue=overdue_words(summary["overdue"]),
             mail=_counted(summary["mails"], None),
             received=summary["mails_received"],
             actions=_counted(summary["actions"], DONE),
@@ -360,7 +361,7 @@ def _print(
             database=database,
             kiemdiem=Path(sys.executable).with_name("kiemdiem"),
             cycle=summary["cycle"],
-            insights=summary.get("insights"),
+            insights=insights_words(summary.get("insights")),
         ),
         soft_wrap=True,
         markup=False,

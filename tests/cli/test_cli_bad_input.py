@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -136,3 +138,31 @@ def test_no_command_puts_rich_markup_in_what_it_prints() -> None:
     # rich's escape() would print its backslashes: the consoles read no markup to escape.
     escaping = [p.name for p in cli.glob("*.py") if "rich.markup" in p.read_text(encoding="utf-8")]
     assert escaping == []
+
+
+def test_main_holds_the_collector_only_while_the_command_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`main` holds the cyclic collector through start-up (benchmarks/cli_status.py): a
+    database command has it back from its transaction on, and every command at its end."""
+    import gc
+
+    from kiemdiem.cli import _common
+
+    seen: list[bool] = []
+    opened = _common.transaction
+
+    def watched() -> Any:
+        with opened() as session:
+            seen.append(gc.isenabled())
+            yield session
+
+    monkeypatch.setattr(_common, "transaction", contextmanager(watched))
+    monkeypatch.setattr("kiemdiem.cli.cycle.transaction", _common.transaction)
+    monkeypatch.setenv("KIEMDIEM_DATABASE_URL", f"sqlite:///{tmp_path / 'k.db'}")
+    assert gc.isenabled()
+    assert _main(monkeypatch, "cycle", "list") == 0
+    assert seen == [True] and gc.isenabled()
+    assert _main(monkeypatch, "cycle", "status") == 2  # refused before any transaction
+    assert gc.isenabled()
+    gc.unfreeze()  # what the command froze is the test session's: collected as before

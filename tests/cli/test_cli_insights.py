@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -66,7 +67,8 @@ def test_insights_json_names_organizations_and_units(database: None) -> None:
 def test_insights_table_and_workbook_sheets(database: None, tmp_path: Path) -> None:
     shown = runner.invoke(app, ["cycle", "insights", "TT-2026", "--now", "2026-11-18T08:00+07:00"])
     assert shown.exit_code == 0, shown.output
-    assert "copied_self_review" in shown.output and "G1" in shown.output
+    assert "Bản tự kiểm điểm sao chép của nhau" in shown.output and "G1" in shown.output
+    assert "copied_self_review" not in shown.output and "20/11/2026" in shown.output
     path = tmp_path / "r.xlsx"
     made = runner.invoke(
         app, ["report", "TT-2026", "--xlsx", str(path), "--now", "2026-11-18T08:00+07:00"]
@@ -79,7 +81,7 @@ def test_insights_table_and_workbook_sheets(database: None, tmp_path: Path) -> N
     assert "HYPERLINK" in copied[0][4]  # both texts side by side, as written
     forecast = [list(r) for r in book[_(FORECAST)].iter_rows(min_row=4, values_only=True)]
     g1 = next(r for r in forecast if r[:2] == ["G1", "Tự kiểm điểm"])
-    assert g1[3] == 2 and g1[6] == "2026-11-20" and g1[7] == "Có" and g1[8] == "Có"
+    assert g1[3] == 2 and g1[6] == datetime(2026, 11, 20) and g1[7] == "Có" and g1[8] == "Có"
     assert book[_(POSITIONS)].cell(4, 1).value == "bi-thu-chi-bo"
 
 
@@ -90,3 +92,17 @@ def test_a_text_that_starts_like_a_formula_stays_text(tmp_path: Path) -> None:
     book.save(tmp_path / "x.xlsx")
     cell = load_workbook(tmp_path / "x.xlsx").active.cell(1, 1)
     assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK")
+
+
+def test_insights_tables_in_english(database: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KIEMDIEM_LANG", "en")
+    shown = runner.invoke(
+        app,
+        ["cycle", "insights", "TT-2026", "--now", "2026-11-18T08:00+07:00"],
+        terminal_width=200,
+    )
+    assert shown.exit_code == 0, shown.output
+    out = shown.output
+    assert "Self-reviews copied from each other" in out and "warn" in out
+    assert "20/11/2026" in out and "2026-11-20" not in out
+    assert "copied_self_review" not in out and "self_review" not in out

@@ -11,10 +11,10 @@ from typer.testing import CliRunner
 
 from kiemdiem.cli import app
 from models import get_engine, load_settings, session_scope
-from states import launch, load_plan
+from states import launch, load_plan, submit_self_review
 from states.rule_set import load_rule_set
 from tests.factories import MEMBER_HEADER, MEMBERS, ORG_HEADER, ORGS, write_csv, write_plan
-from tests.states.helpers import local, tick
+from tests.states.helpers import act, local, review_form, tick
 
 # These tests read the refusals' English words.
 pytestmark = pytest.mark.usefixtures("english")
@@ -58,7 +58,7 @@ def test_suggest_form_submit_and_opinion(database: Path) -> None:
     code, out = _run(
         "unit", "suggest", "TT-2026", "M:A3", "--as", "A2", "--text", "Làm rõ đảng phí."
     )
-    assert code == 0 and "M:A3: suggest recorded" in out, out
+    assert code == 0 and "M:A3: review suggestion recorded" in out, out
     result = runner.invoke(app, ["unit", "form", "TT-2026", "M:A3", "--json"])
     form = json.loads(result.output)
     (suggestion,) = form["suggestions"]
@@ -102,7 +102,7 @@ def test_suggest_form_submit_and_opinion(database: Path) -> None:
     code, out = _run(
         "unit", "opinion", "TT-2026", "M:A3", "--from", "residence:C2", "--as", "A1", "--text", "?"
     )
-    assert code == 1 and "speaks for none of the opinions awaited (residence:C2)" in out
+    assert code == 1 and "speaks for none of the opinions awaited (the residence cell C2)" in out
     code, out = _run(
         "unit",
         "opinion",
@@ -115,7 +115,51 @@ def test_suggest_form_submit_and_opinion(database: Path) -> None:
         "--text",
         "Tốt.",
     )
-    assert code == 0 and "M:A3: give_opinion recorded" in out, out
+    assert code == 0 and "M:A3: opinion recorded" in out, out
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        (
+            "vi",
+            "M:A3: đối tượng này không được đề nghị lấy ý kiến của cơ quan VP; các ý kiến đang "
+            "chờ: chi bộ nơi cư trú C2 (--from)\nChưa có gì bị thay đổi.",
+        ),
+        (
+            "en",
+            "M:A3: no opinion of the office VP was requested for this unit; opinions awaited "
+            "for it: the residence cell C2 (--from)\nNothing was changed.",
+        ),
+    ],
+)
+def test_an_opinion_not_requested_is_refused_in_the_persons_language(
+    database: Path, monkeypatch: pytest.MonkeyPatch, lang: str, words: str
+) -> None:
+    monkeypatch.setenv("KIEMDIEM_LANG", lang)
+    # A3 submits: the peer review waits for C2's residence opinion, and for no office's.
+    act(
+        get_engine(),
+        submit_self_review,
+        unit_code="M:A3",
+        actor_code="A3",
+        now=local("2026-11-10 09:00"),
+        **review_form(),
+    )
+    code, out = _run(
+        "unit", "opinion", "TT-2026", "M:A3", "--from", "office:VP", "--as", "B4", "--text", "x"
+    )
+    assert code == 1 and words in out, out
+    assert "office:VP" not in out and "residence:" not in out
+    code, shown = _run("unit", "show", "TT-2026", "M:A3")
+    source = "chi bộ nơi cư trú C2" if lang == "vi" else "the residence cell C2"
+    assert code == 0 and source in shown and "residence:" not in shown, shown
+    assert "unit opinion" in shown and "give_opinion" not in shown  # what it can: commands
+    code, out = _run(
+        "unit", "opinion", "TT-2026", "M:A3", "--from", "residence:C2", "--as", "B1", "--text", "x"
+    )
+    said = "M:A3: đã ghi nhận ý kiến" if lang == "vi" else "M:A3: opinion recorded"
+    assert code == 0 and said in out, out
 
 
 def test_malformed_pairs_are_refused_naming_the_option(database: Path) -> None:

@@ -107,3 +107,16 @@ def test_help_is_quick_and_loads_no_database_or_prefect() -> None:
     ).stdout
     assert out.strip().splitlines()[-1] == "[]"
     assert time.perf_counter() - started < 5  # generous: a loaded machine; see the report
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "number"), [("vi", "<chữ>", "<số nguyên>"), ("en", "<text>", "<whole number>")]
+)
+def test_the_kinds_of_value_are_worded_and_flags_show_none(
+    lang: str, text: str, number: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KIEMDIEM_LANG", lang)
+    shown = runner.invoke(app, ["serve", "--help"], terminal_width=200).output
+    assert number in shown and "<int>" not in shown and "<bool>" not in shown, shown
+    shown = runner.invoke(app, ["cycle", "status", "--help"], terminal_width=200).output
+    assert text in shown and "<str>" not in shown and "<bool>" not in shown, shown

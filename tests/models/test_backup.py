@@ -17,6 +17,7 @@ def _members(engine: Engine) -> list[str]:
         return list(connection.execute(text("SELECT code FROM member ORDER BY code")).scalars())
 
 
+@pytest.mark.usefixtures("english")  # asserts the English words
 def test_a_backup_restores_the_database_as_it_was(district: Engine, tmp_path: Path) -> None:
     engine = district
     before = _members(engine)

@@ -133,6 +133,7 @@ def test_a_database_made_before_migrations_is_taken_as_the_first_revision(sqlite
     assert "closed_at" in {c["name"] for c in inspect(engine).get_columns("cycle")}
 
 
+@pytest.mark.usefixtures("english")  # asserts the English words
 def test_a_database_from_a_newer_version_is_refused(sqlite_url: str) -> None:
     engine = get_engine(sqlite_url)
     init_db(engine)

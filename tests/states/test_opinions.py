@@ -172,7 +172,8 @@ def test_residence_opinions_can_be_turned_off(residents: Engine, tmp_path: Path)
             "M:A3",
             "residence:C2",
             "A1",
-            "M:A3: A1 (Nguyễn Văn A1) speaks for none of the opinions awaited (residence:C2)",
+            "M:A3: A1 (Nguyễn Văn A1) speaks for none of the opinions awaited (the residence "
+            "cell C2)",
         ),
         (
             "M:A3",
@@ -184,21 +185,21 @@ def test_residence_opinions_can_be_turned_off(residents: Engine, tmp_path: Path)
             "M:A3",
             "office:VP",
             "B2",
-            "M:A3: the opinion from 'office:VP' was not requested; opinions awaited for M:A3: "
-            "residence:C2",
+            "M:A3: no opinion of the office VP was requested for this unit; opinions awaited for "
+            "it: the residence cell C2 (--from)",
         ),
         (
             "L:A2",
             "office:VP",
             "A1",
-            "L:A2: A1 (Nguyễn Văn A1) speaks for none of the opinions awaited (office:VP)",
+            "L:A2: A1 (Nguyễn Văn A1) speaks for none of the opinions awaited (the office VP)",
         ),
         (
             "L:A2",
             "residence:C2",
             "B4",
-            "L:A2: the opinion from 'residence:C2' was not requested; opinions awaited for "
-            "L:A2: office:VP",
+            "L:A2: no opinion of the residence cell C2 was requested for this unit; opinions "
+            "awaited for it: the office VP (--from)",
         ),
     ],
 )
@@ -231,8 +232,8 @@ def test_who_speaks_for_each_source(cycle: Engine) -> None:
     with pytest.raises(ActionRefused) as refused:
         _give(cycle, "M:A3", "residence:C2", "B1", text="Lần hai.")
     assert (
-        "M:A3: the opinion from 'residence:C2' has already been given; opinions awaited "
-        "for M:A3: none" in str(refused.value)
+        "M:A3: the opinion of the residence cell C2 has already been given; opinions still "
+        "awaited for this unit: none (--from)" in str(refused.value)
     )
     with pytest.raises(ActionRefused, match="an opinion needs text"):
         _give(cycle, "L:A1", "office:VP", "A2", text=" ")

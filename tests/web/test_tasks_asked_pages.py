@@ -16,9 +16,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from kiemdiem.demo.smtp_server import LocalSMTPServer
-from models import Member, Shortcoming, Unit, get_engine, init_db, session_scope
+from models import Member, Opinion, Shortcoming, Unit, get_engine, init_db, session_scope
 from models.org_import import import_organizations
-from states import submit_self_review
+from states import give_opinion, submit_self_review
 from states.links import opinions, remediation, suggestions, unit_page
 from tests.factories import MEMBER_HEADER, MEMBERS, ORG_HEADER, ORGS, write_csv
 from tests.states.helpers import CYCLE, act, launch_cycle, review_form, tick
@@ -125,3 +125,29 @@ def test_the_inspection_commission_sees_supervision(
     assert "1 hạn chế, khuyết điểm chưa khắc phục xong" in page.inner_text("main")
     with Session(live_server.engine) as session:
         assert session.exec(select(Shortcoming)).one().status == "open"
+
+
+def test_an_opinion_given_meanwhile_is_refused_on_the_page_in_words(
+    live_server: LiveServer, page: Any, signed_in: Callable[..., Any]
+) -> None:
+    """B1 (C2's head) has the form open while B2 (heading G2, above C2) gives the opinion:
+    B1's send is refused in Vietnamese, naming the residence cell, not "residence:C2"."""
+    signed_in(page, live_server, "m:B1", unit_page(CYCLE, "M:A3") + "/opinions")
+    page.fill("textarea[name=text]", "Đồng chí gương mẫu.")
+    act(
+        live_server.engine,
+        give_opinion,
+        unit_code="M:A3",
+        source="residence:C2",
+        actor_code="B2",
+        now=NOW,
+        text="Đã có ý kiến.",
+    )
+    page.get_by_role("button", name=re.compile("Gửi ý kiến")).click()
+    page.wait_for_load_state()
+    alert = page.get_by_role("alert").first.inner_text()
+    assert "ý kiến của chi bộ nơi cư trú C2 đã được cho rồi" in alert, alert
+    assert "residence:" not in page.inner_text("main") and "--from" not in alert
+    with Session(live_server.engine) as session:
+        (given,) = session.exec(select(Opinion)).all()
+    assert given.given_by == "B2" and given.text == "Đã có ý kiến."

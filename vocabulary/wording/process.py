@@ -18,6 +18,7 @@ WORDS: dict[str, str] = {
         "a review suggestion needs text the unit will answer in its self-review"
     ),
     "return_needs_reason": N_("returning a review needs a reason the unit will read"),
+    "writes_not_as_role": N_("{who} does not write as {role} here; they may write as: {roles}"),
     "unknown_role": N_("{role!r} is not a role that writes suggestions; roles are {roles}"),
     "unknown_status": N_("no status {status!r}; statuses are {statuses}"),
     "cycle_launched_with_another_plan": N_(

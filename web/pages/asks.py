@@ -36,6 +36,10 @@ def _opinions(
 ) -> Response:
     asks = seen_by(opinions_to_give, session, cycle, member_code(person), unit)
     here = (unit_page(cycle, unit) if unit else cycle_page(cycle)) + "/opinions"
+    # A refusal about an opinion no longer awaited (given meanwhile by someone else) has no
+    # form left to stand beside: the page shows it above the opinions still to give.
+    forms = {f"{a.unit}|{a.source}" for a in asks}
+    others = [e for key, said in (errors or {}).items() if key not in forms for e in said]
     return render(
         request,
         "opinions.html",
@@ -44,6 +48,7 @@ def _opinions(
         asks=asks,
         cycle=cycle,
         errors=errors or {},
+        other_errors=others,
         typed=typed or {},
         zone=plan_zone(session, cycle),
         done=request.query_params.get("done"),
