@@ -16,7 +16,7 @@ from models._types import utcnow
 from models.db import session_scope
 from models.outbox import OutboxMessage
 from models.settings import Settings
-from notifications import outbox
+from notifications import deferred, outbox
 from notifications.message import build_mime
 
 CLAIM_BATCH = 200
@@ -248,6 +248,8 @@ async def deliver_async(
                 outbox.mark_failed(session, [r.id for r in lost if r.id], error=NO_ADDRESS, now=now)
         report.failed += len(lost)
         rows = [r for r in rows if r not in lost]
+        # Mail queued as data is rendered now, before its links are signed.
+        deferred.fill([r for r in rows if r.payload is not None])
         bodies: dict[int, tuple[str, str]] = {}
         if personalize is not None and rows:
             with session_scope(engine) as session:
