@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+import threading
 from pathlib import Path
 
 
@@ -43,6 +44,32 @@ def start_embedded_prefect(template: Path | None = None) -> None:
     SubprocessASGIServer().start()
     if fresh and template is not None and not template.exists() and database.exists():
         _keep_template(database, template)
+
+
+def start_embedded_prefect_yielding(niceness: int, template: Path | None = None) -> None:
+    """`start_embedded_prefect` from a thread of lower priority, and wait for it: the server
+    process inherits that thread's niceness (Linux's is per thread), the caller keeps its own.
+
+    The embedded API takes most of a tick's CPU (on the pages benchmark's district 10 of
+    its 15 CPU seconds) and holds none of kiemdiem's database locks, so beside the pages it
+    can wait; the flow itself keeps its priority, because a tick process holding SQLite's
+    write lock while starved of CPU would keep the pages' writes waiting longer."""
+    from models.priority import yield_cpu
+
+    failed: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            yield_cpu(niceness)
+            start_embedded_prefect(template)
+        except BaseException as exc:  # raised again in the caller's thread
+            failed.append(exc)
+
+    thread = threading.Thread(target=start, name="prefect-start")
+    thread.start()
+    thread.join()
+    if failed:
+        raise failed[0]
 
 
 def prefect_template() -> Path:

@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from models import limits
 from models._csv_file import Rows, read_csv
+from models._sql import driver_executemany
 from models._types import utcnow
 from models.errors import ImportRejected
 from models.organization import Member, Organization, OrgLevel
@@ -376,7 +377,12 @@ def _write(
             new_members.append({"code": row["code"], **values})
         else:
             updated_members.append({"member_id": member_id, **values})
-    if new_members:
+    if new_members and connection.dialect.name == "sqlite":
+        # Straight to the driver: SQLAlchemy binding 300,000 rows was a third of the import.
+        columns = _MEMBER_COLUMNS
+        rows = (tuple(m[c] for c in columns) for m in new_members)
+        driver_executemany(connection, sa_insert(member_table), columns, rows)
+    elif new_members:
         connection.execute(sa_insert(member_table), new_members)
     if updated_members:
         connection.execute(
@@ -385,6 +391,21 @@ def _write(
         )
     summary.members_created, summary.members_updated = len(new_members), len(updated_members)
     return summary
+
+
+# A new member's columns, in the table's order (see `driver_executemany`).
+_MEMBER_COLUMNS = (
+    "code",
+    "full_name",
+    "email",
+    "position",
+    "position_group",
+    "organization_id",
+    "leads_id",
+    "residence_id",
+    "committees",
+    "updated_at",
+)
 
 
 def _org_values(row: dict[str, str], path: str, now: datetime) -> dict[str, object]:

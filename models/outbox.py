@@ -19,7 +19,11 @@ class MailStatus(StrEnum):
 
 
 class OutboxMessage(SQLModel, table=True):
-    __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_status_next", "status", "next_attempt_at"),
+        # A cycle's mail by status (each tick's status counts it, lists failures, retries).
+        Index("ix_outbox_cycle_status", "cycle_id", "status"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     # Idempotency key: a key already here is never queued again.
@@ -45,3 +49,6 @@ class OutboxMessage(SQLModel, table=True):
     reported_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Mail queued as data (notifications.deferred): the template's context as JSON, rendered
+    # at delivery; subject and bodies are empty in the row until then.
+    payload: str | None = Field(default=None, sa_column=Column(Text, nullable=True))

@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     tick_timezone: str = "Asia/Ho_Chi_Minh"
     # Each launched cycle's tick, as cron in the plan's time zone (a Prefect server only).
     tick_cron: str = "0 8 * * *"
+    # How much the embedded Prefect API a `kiemdiem cycle tick` starts yields the CPU to the
+    # pages (os.nice, 0-19): it is the morning's batch work; a person on a page waits.
+    tick_nice: int = 10
     # Deliverers draining the outbox at once on PostgreSQL (SKIP LOCKED claims); SQLite: one.
     deliverers: int = 2
     # The Prefect UI (e.g. http://127.0.0.1:4200): the dashboard links to the cycle's flow runs.

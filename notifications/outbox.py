@@ -6,15 +6,16 @@ import os
 import random
 import socket
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import islice
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
 
-from models._sql import chunks, insert_ignoring_duplicates
+from models._sql import driver_executemany, insert_ignoring_duplicates
 from models.outbox import MailStatus, OutboxMessage
 from notifications.message import message_id
 
@@ -35,16 +36,18 @@ class Mail:
     kind: str
     recipient: str
     recipient_name: str
-    rendered: Rendered
+    # Rendered now, or `payload` (notifications.deferred) to render at delivery.
+    rendered: Rendered | None
     cycle_id: int | None = None
     # Urgent mail goes out during quiet hours too; the rest waits for them to end.
     urgent: bool = False
     recipient_ref: str | None = None
+    payload: str | None = None
 
 
 def queue(
     session: Session,
-    mails: Sequence[Mail],
+    mails: Iterable[Mail],
     *,
     now: datetime,
     sender: str,
@@ -53,34 +56,64 @@ def queue(
     """Insert the mails whose keys are new; return how many were queued.
 
     `quiet_until`: the end of the quiet hours `now` falls in, if it does; non-urgent mail is
-    held until then.
+    held until then. `mails` is read a thousand at a time: a generator of them is never
+    held whole.
     """
-    rows = [
-        {
-            "key": m.key,
-            "cycle_id": m.cycle_id,
-            "kind": m.kind,
-            "recipient": m.recipient,
-            "recipient_name": m.recipient_name,
-            "recipient_ref": m.recipient_ref,
-            "subject": m.rendered.subject,
-            "body_text": m.rendered.text,
-            "body_html": m.rendered.html,
-            "message_id": message_id(m.key, sender),
-            "status": MailStatus.PENDING,
-            "attempts": 0,
-            "next_attempt_at": quiet_until if quiet_until and not m.urgent else now,
-            "created_at": now,
-        }
-        for m in mails
-    ]
-    queued = 0
+    connection = session.connection()
     # The table, not the class: a Core insert skips the ORM's bulk path and its per-row cost.
     table = OutboxMessage.__table__  # type: ignore[attr-defined]
-    for chunk in chunks(rows, 1000):
-        statement = insert_ignoring_duplicates(session, table).returning(table.c.id)
-        queued += len(session.connection().execute(statement, chunk).all())
+    statement = insert_ignoring_duplicates(session, table)
+    dialect = connection.dialect
+    rows = (
+        (
+            m.key,
+            m.cycle_id,
+            m.kind,
+            m.recipient,
+            m.recipient_name,
+            m.recipient_ref,
+            m.rendered.subject if m.rendered else "",
+            m.rendered.text if m.rendered else "",
+            m.rendered.html if m.rendered else "",
+            message_id(m.key, sender),
+            MailStatus.PENDING,
+            0,
+            quiet_until if quiet_until and not m.urgent else now,
+            now,
+            m.payload,
+        )
+        for m in mails
+    )
+    if dialect.name == "sqlite":
+        # SQLAlchemy's per-row binding was most of queueing a province's mail.
+        return driver_executemany(connection, statement, _COLUMNS, rows)
+    queued = 0
+    returning = statement.returning(table.c.id)
+    while chunk := list(islice(rows, 1000)):
+        named = [dict(zip(_COLUMNS, row, strict=True)) for row in chunk]
+        queued += len(connection.execute(returning, named).all())
     return queued
+
+
+# The columns `queue` writes, in the order of its rows' values: the table's order, which is
+# the order a compiled INSERT binds them in.
+_COLUMNS = (
+    "key",
+    "cycle_id",
+    "kind",
+    "recipient",
+    "recipient_name",
+    "recipient_ref",
+    "subject",
+    "body_text",
+    "body_html",
+    "message_id",
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "created_at",
+    "payload",
+)
 
 
 def new_claim_token() -> str:
@@ -128,10 +161,10 @@ def release_stale_claims(session: Session, *, real_now: datetime) -> int:
     return result.rowcount or 0  # type: ignore[attr-defined]
 
 
-def claim(
-    session: Session, *, limit: int, now: datetime, real_now: datetime, token: str
-) -> list[OutboxMessage]:
-    """Take up to `limit` due rows for this deliverer; no other deliverer gets the same rows."""
+def take(session: Session, *, limit: int, now: datetime, real_now: datetime, token: str) -> int:
+    """Mark up to `limit` due rows as this deliverer's (`token`); how many. The one write of a
+    claim: commit it before reading the rows (`claimed`), so SQLite's write lock is held for
+    this statement only, not while the bodies are read into objects."""
     due = (
         select(OutboxMessage.id)
         .where(
@@ -145,14 +178,27 @@ def claim(
         due = due.with_for_update(skip_locked=True)
     # One statement: on SQLite it runs under the single write lock, on PostgreSQL the
     # SKIP LOCKED subquery passes over rows another deliverer is claiming at this moment.
-    session.execute(
+    result = session.execute(
         update(OutboxMessage)
         .where(col(OutboxMessage.id).in_(due.scalar_subquery()))
         .values(status=MailStatus.SENDING, claim_token=token, claimed_at=real_now)
         .execution_options(synchronize_session=False)
     )
-    claimed = select(OutboxMessage).where(col(OutboxMessage.claim_token) == token)
-    return list(session.exec(claimed.order_by(col(OutboxMessage.id))).all())
+    return result.rowcount or 0  # type: ignore[attr-defined]
+
+
+def claimed(session: Session, token: str) -> list[OutboxMessage]:
+    """The rows `take` gave this deliverer, oldest first."""
+    rows = select(OutboxMessage).where(col(OutboxMessage.claim_token) == token)
+    return list(session.exec(rows.order_by(col(OutboxMessage.id))).all())
+
+
+def claim(
+    session: Session, *, limit: int, now: datetime, real_now: datetime, token: str
+) -> list[OutboxMessage]:
+    """Take up to `limit` due rows for this deliverer; no other deliverer gets the same rows."""
+    take(session, limit=limit, now=now, real_now=real_now, token=token)
+    return claimed(session, token)
 
 
 def mark_sent(session: Session, ids: Sequence[int], *, at: datetime) -> None:

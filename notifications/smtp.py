@@ -16,7 +16,7 @@ from models._types import utcnow
 from models.db import session_scope
 from models.outbox import OutboxMessage
 from models.settings import Settings
-from notifications import outbox
+from notifications import deferred, outbox
 from notifications.message import build_mime
 
 CLAIM_BATCH = 200
@@ -130,7 +130,10 @@ class _Marker:
             done = None in batch
             ids = [i for i in batch if i is not None]
             if ids:
-                await asyncio.to_thread(self._mark, ids)
+                # Here, not in a thread: a thread's transaction would wait for the GIL at each
+                # of its statements while this loop builds and sends mail, holding SQLite's
+                # write lock the while (20-60 ms a mark); here it holds it a few ms.
+                self._mark(ids)
 
 
 class _Stop:
@@ -230,21 +233,23 @@ async def deliver_async(
     # stand idle while the next batch is claimed, readdressed and signed (in a thread).
     queue: asyncio.Queue[tuple[OutboxMessage, tuple[str, str] | None] | None] = asyncio.Queue()
 
-    def next_batch() -> list[tuple[OutboxMessage, tuple[str, str] | None]]:
+    def take(token: str) -> int:
+        # The claim's one write, committed at once and in the loop's thread (see _Marker.run);
+        # the rows are read after it, in a thread and outside the write lock, which the
+        # pages' writes may be waiting for (benchmarks/tick_locks.py).
         with session_scope(engine) as session:
-            rows = outbox.claim(
-                session,
-                limit=CLAIM_BATCH,
-                now=now,
-                real_now=utcnow(),
-                token=outbox.new_claim_token(),
-            )
-        if rows and readdress is not None:
-            with session_scope(engine) as session:
-                lost = readdress(session, rows)
+            return outbox.take(session, limit=CLAIM_BATCH, now=now, real_now=utcnow(), token=token)
+
+    def next_batch(token: str) -> list[tuple[OutboxMessage, tuple[str, str] | None]]:
+        with session_scope(engine) as session:
+            rows = outbox.claimed(session, token)
+            lost = readdress(session, rows) if readdress is not None else []
+            if lost:
                 outbox.mark_failed(session, [r.id for r in lost if r.id], error=NO_ADDRESS, now=now)
-            report.failed += len(lost)
-            rows = [r for r in rows if r not in lost]
+        report.failed += len(lost)
+        rows = [r for r in rows if r not in lost]
+        # Mail queued as data is rendered now, before its links are signed.
+        deferred.fill([r for r in rows if r.payload is not None])
         bodies: dict[int, tuple[str, str]] = {}
         if personalize is not None and rows:
             with session_scope(engine) as session:
@@ -258,9 +263,12 @@ async def deliver_async(
                     await asyncio.sleep(0.01)  # a batch waits already: no more claimed yet
                 if stop.error is not None:
                     break
-                batch = await asyncio.to_thread(next_batch)
-                if not batch:
+                token = outbox.new_claim_token()
+                if not take(token):
                     break
+                batch = await asyncio.to_thread(next_batch, token)
+                if not batch:
+                    continue  # every row claimed had no address left: marked failed
                 for n, item in enumerate(batch):
                     if stop.error is not None:  # claimed after the server stopped taking mail
                         rest = [row for row, _ in batch[n:]]

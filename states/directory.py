@@ -15,6 +15,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
 from models.organization import Member, Organization, OrgLevel
+from states._tx_memo import once_per_transaction
 
 # Per database URL: (version key, directory). Imports bump updated_at, which changes the key.
 _CACHE: dict[str, tuple[tuple[Any, ...], Directory]] = {}
@@ -48,10 +49,21 @@ class Directory:
     teams: dict[str, tuple[set[int], set[int]]] = field(default_factory=dict)
     # Member id -> code, for every member the import seats anywhere.
     seated_codes: dict[int, str] = field(default_factory=dict)
+    # Each organization's rollup, found on first ask: the tree of one Directory never changes
+    # (a new import makes a new one), and a province's tick asks for tens of thousands.
+    _rollups: dict[int, OrgNode] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def load(cls, session: Session) -> Directory:
-        """The tree as it is now; reused while no organization or member has changed."""
+        """The tree as it is now; reused while no organization or member has changed, and
+        asked again in the same transaction without a query (a page's person, guards, view
+        and action each ask) unless that transaction has written either table since."""
+        return once_per_transaction(
+            session, "directory", ("organization", "member"), lambda: cls._current(session)
+        )
+
+    @classmethod
+    def _current(cls, session: Session) -> Directory:
         # The newest change of both tables that shape the tree, from their updated_at indexes:
         # an import stamps every row it writes, and rows are never deleted, so any import
         # changes it.
@@ -73,7 +85,10 @@ class Directory:
     def _read(cls, session: Session) -> Directory:
         # Plain columns, not ORM objects: every action loads the tree, so this must be cheap.
         o = Organization
-        rows = session.execute(
+        # On the connection: Core rows, without the ORM's per-row loading (a province's tree
+        # is 16,000 organizations and as many heads, read once per process and import).
+        connection = session.connection()
+        rows: Any = connection.execute(  # ids read back are never None
             sa_select(
                 col(o.id),
                 col(o.code),
@@ -91,8 +106,8 @@ class Directory:
             if node.parent_id is not None:
                 children[node.parent_id].append(node.id)
         heads: dict[int, list[int]] = defaultdict(list)
-        led = session.exec(
-            select(Member.id, Member.leads_id).where(col(Member.leads_id).is_not(None))
+        led = connection.execute(
+            sa_select(col(Member.id), col(Member.leads_id)).where(col(Member.leads_id).is_not(None))
         )
         for member_id, leads_id in led:
             if member_id is not None and leads_id is not None:
@@ -103,8 +118,8 @@ class Directory:
         inspection: dict[int, set[int]] = defaultdict(set)
         teams: dict[str, tuple[set[int], set[int]]] = {}
         codes: dict[int, str] = {}
-        seated = session.exec(
-            select(Member.id, Member.code, Member.committees).where(
+        seated = connection.execute(
+            sa_select(col(Member.id), col(Member.code), col(Member.committees)).where(
                 col(Member.committees).is_not(None)
             )
         )
@@ -206,6 +221,12 @@ class Directory:
 
     def rollup(self, org_id: int) -> OrgNode:
         """The grassroots organization a unit's counts roll up to (itself if higher)."""
+        found = self._rollups.get(org_id)
+        if found is None:
+            found = self._rollups[org_id] = self._find_rollup(org_id)
+        return found
+
+    def _find_rollup(self, org_id: int) -> OrgNode:
         for node in self.lineage(org_id):
             if node.level in (OrgLevel.GRASSROOTS, OrgLevel.DISTRICT, OrgLevel.PROVINCE):
                 return node

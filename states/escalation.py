@@ -5,26 +5,28 @@ For every (stage, step) one INSERT … SELECT records the units whose step time 
 ON CONFLICT DO NOTHING on (unit, stage, step): that unique key is what makes "once" hold,
 whatever reruns or runs beside this tick. The mail for the rows this tick inserted is queued
 in the same transaction, so a step is never recorded without its mail, nor mailed twice.
+It is queued as data (`notifications.deferred`: each mail's context as JSON, under its
+idempotency key) and rendered at delivery: a province's tick writes rows, not mail.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, literal
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from models._sql import insert_ignoring_duplicates
 from models._types import UTCDateTime
-from models.cycle import Cycle, Escalation, StageDeadline, Tick, Unit
+from models.cycle import Cycle, Escalation, StageDeadline, Tick, Unit, UnitKind
 from models.organization import Member
 from models.settings import Settings
-from notifications import Mail, Slot, queue
+from notifications import Mail, deferred, queue
 from states import links
-from states._mail import mail_to, mails_to
 from states.cycles import days_late, format_day, mail_context, plan_of
 from states.directory import Directory
 from states.insights import at_risk
@@ -49,11 +51,9 @@ class EscalationResult:
     unresolved: list[str] = field(default_factory=list)
 
 
-def _record_due_steps(
-    session: Session, cycle: Cycle, plan: Plan, tick: Tick, now: datetime
-) -> list[tuple[int, str, int]]:
-    """Insert every escalation step whose time has come; return (unit, stage, step) inserted."""
-    inserted: list[tuple[int, str, int]] = []
+def _record_due_steps(session: Session, cycle: Cycle, plan: Plan, tick: Tick, now: datetime) -> int:
+    """Insert every escalation step whose time has come; return how many were inserted."""
+    inserted = 0
     for state, stage in STAGE_OF_STATE.items():
         for step, rung in enumerate(plan.escalation):
             conditions = [
@@ -85,9 +85,11 @@ def _record_due_steps(
             statement = (
                 insert_ignoring_duplicates(session, Escalation)
                 .from_select(["unit_id", "stage", "step", "tick_id", "queued_at"], due_units)
-                .returning(col(Escalation.unit_id))
+                .returning(col(Escalation.id))
             )
-            inserted += [(u, stage, step) for u in session.execute(statement).scalars()]
+            # Counted only (PostgreSQL gives no rowcount here): the steps are read back with
+            # their units, members and deadlines (`_steps`).
+            inserted += len(session.connection().execute(statement).all())
     return inserted
 
 
@@ -101,44 +103,111 @@ def escalate(
     result.opinion_requests = ask_opinions(
         session, cycle, tick_id=tick.id, now=now, settings=settings
     )
-    inserted = _record_due_steps(session, cycle, plan, tick, now)
-    result.steps = len(inserted)
-    if not inserted:
+    result.steps = _record_due_steps(session, cycle, plan, tick, now)
+    if not result.steps:
         return result
     directory = Directory.load(session)
-    unit_ids = sorted({u for u, _, _ in inserted})
-    units = {u.id: u for u in session.exec(select(Unit).where(col(Unit.id).in_(unit_ids))).all()}
-    member_ids = [u.member_id for u in units.values() if u.member_id]
-    members = {
-        m.id: m for m in session.exec(select(Member).where(col(Member.id).in_(member_ids))).all()
-    }
-    due = {
-        (d.unit_id, d.stage): d.due_at
-        for d in session.exec(
-            select(StageDeadline).where(col(StageDeadline.unit_id).in_(unit_ids))
-        ).all()
-    }
+    inbox = _gather(session, cycle, plan, tick, now, directory, result)
+    # Organizations whose pace will miss a coming deadline, for the committees' digests.
+    warnings = (
+        at_risk(session=session, cycle=cycle, now=now)
+        if any(_kind(box.roles) == "digest" for box in inbox.values())
+        else []
+    )
+    result.digests = queue(
+        session,
+        _mails(cycle, tick, inbox, directory, settings, warnings),
+        now=now,
+        sender=settings.smtp_from,
+        quiet_until=plan.quiet_until(now),
+    )
+    return result
+
+
+def _steps(tick: Tick) -> Any:
+    """Each step this tick recorded (the escalation rows carrying its id) with its unit,
+    member and deadline, as rows."""
+    return (
+        sa_select(
+            col(Escalation.unit_id),
+            col(Escalation.stage),
+            col(Escalation.step),
+            col(Unit.code),
+            col(Unit.kind),
+            col(Unit.organization_id),
+            col(Member.id),
+            col(Member.email),
+            col(Member.full_name),
+            col(StageDeadline.due_at),
+        )
+        .select_from(Escalation)
+        .join(Unit, col(Unit.id) == col(Escalation.unit_id))
+        .join(
+            StageDeadline,
+            and_(
+                col(StageDeadline.unit_id) == col(Escalation.unit_id),
+                col(StageDeadline.stage) == col(Escalation.stage),
+            ),
+        )
+        .outerjoin(Member, col(Member.id) == col(Unit.member_id))
+        .where(col(Escalation.tick_id) == tick.id)
+    )
+
+
+def _gather(
+    session: Session,
+    cycle: Cycle,
+    plan: Plan,
+    tick: Tick,
+    now: datetime,
+    directory: Directory,
+    result: EscalationResult,
+) -> dict[str, _Box]:
+    """What each address is told of the steps this tick recorded."""
     teams = team_contacts(session, plan)
-    inbox: dict[str, dict[str, Any]] = {}
-    for unit_id, stage, step in inserted:
-        unit, rung = units[unit_id], plan.escalation[step]
-        member = members.get(unit.member_id) if unit.member_id else None
-        ref = UnitRef.of(unit, member)
-        due_at = due[(unit_id, stage)]
-        item = {
-            "unit_code": unit.code,
-            "kind": unit.kind.value,
-            "stage": stage,
-            "unit_name": member.full_name if member else directory.orgs[unit.organization_id].name,
-            "org_name": directory.orgs[unit.organization_id].name,
-            "due_local": format_day(due_at, plan),
-            "days_late": days_late(due_at, now, plan),
-        }
-        # Telling the committee above a unit also copies the directing team following it.
-        roles = [*rung.notify, *(["team"] if "higher" in rung.notify else [])]
-        for role in dict.fromkeys(roles):
+    inbox: dict[str, _Box] = {}
+    items: dict[tuple[int, str], tuple[tuple[str, str, str], str]] = {}
+    # Per step: whom it tells (telling the committee above a unit also copies the directing
+    # team following it) and whether it is a reminder; a rung's offset is parsed text.
+    ladder = [
+        (
+            list(dict.fromkeys([*rung.notify, *(["team"] if "higher" in rung.notify else [])])),
+            rung.offset.total_seconds() < 0,
+        )
+        for rung in plan.escalation
+    ]
+    days: dict[datetime, tuple[str, int]] = {}  # many units share a due time: worded once
+    rows = session.connection().execute(_steps(tick))  # Core rows: no ORM loading per row
+    for unit_id, stage, step, code, kind, org_id, member_id, email, name, due_at in rows:
+        roles, reminder = ladder[step]
+        unit_kind = UnitKind(kind)
+        ref = (
+            UnitRef(unit_kind, org_id, email, name, member_id)
+            if member_id is not None
+            else UnitRef(unit_kind, org_id)
+        )
+        made = items.get((unit_id, stage))
+        if made is None:
+            org_name = directory.orgs[org_id].name
+            day = days.get(due_at)
+            if day is None:
+                day = days[due_at] = (format_day(due_at, plan), days_late(due_at, now, plan))
+            # The item as the templates see it, written as JSON once for every mail it is in.
+            made = items[(unit_id, stage)] = (
+                (org_name, stage, code),
+                deferred.unit_item(
+                    unit_code=code,
+                    kind=unit_kind.value,
+                    stage=stage,
+                    unit_name=name if member_id is not None else org_name,
+                    org_name=org_name,
+                    due_local=day[0],
+                    days_late=day[1],
+                ),
+            )
+        for role in roles:
             if role == "team":
-                team = team_for(unit.organization_id, directory, teams)
+                team = team_for(org_id, directory, teams)
                 if team is None:
                     continue  # no team follows this organization
                 to = Recipient(team.email, team.name) if team.email else None
@@ -146,30 +215,26 @@ def escalate(
                 acting_role, acting = who_acts(role, stage, ref, directory, cycle)
                 to = resolve(acting_role, acting, directory, standing_org_id=cycle.launched_by_id)
             if to is None:
-                result.unresolved.append(f"{unit.code}: no address for {role} anywhere up the tree")
+                result.unresolved.append(f"{code}: no address for {role} anywhere up the tree")
                 continue
-            box = inbox.setdefault(
-                to.email,
-                {"name": to.name, "ref": to.ref, "items": [], "roles": set(), "orgs": set()},
-            )
-            box["orgs"].add(directory.rollup(unit.organization_id).code)
-            box["roles"].add("reminder" if rung.offset.total_seconds() < 0 else role)
-            if item not in box["items"]:
-                box["items"].append(item)
-    # Organizations whose pace will miss a coming deadline, for the committees' digests.
-    warnings = (
-        at_risk(session=session, cycle=cycle, now=now)
-        if any(_kind(box["roles"]) == "digest" for box in inbox.values())
-        else []
-    )
-    result.digests = queue(
-        session,
-        _digests(cycle, tick, inbox, directory, settings, warnings),
-        now=now,
-        sender=settings.smtp_from,
-        quiet_until=plan.quiet_until(now),
-    )
-    return result
+            box = inbox.get(to.email)
+            if box is None:
+                box = inbox[to.email] = _Box(to.name, to.ref)
+            box.orgs.add(directory.rollup(org_id).code)
+            box.roles.add("reminder" if reminder else role)
+            box.items[(unit_id, stage)] = made
+    return inbox
+
+
+@dataclass
+class _Box:
+    """What one address is told this tick: the items by (unit, stage), and as whom."""
+
+    name: str
+    ref: str | None
+    items: dict[tuple[int, str], tuple[tuple[str, str, str], str]] = field(default_factory=dict)
+    roles: set[str] = field(default_factory=set)
+    orgs: set[str] = field(default_factory=set)
 
 
 def _kind(roles: set[str]) -> str:
@@ -182,75 +247,63 @@ def _kind(roles: set[str]) -> str:
     return "digest"
 
 
-def _page(kind: str, cycle: Cycle, items: list[dict[str, Any]]) -> str:
+def _page(
+    kind: str, cycle: Cycle, items: list[tuple[str, str, str]], pages: dict[tuple[str, str], str]
+) -> str:
     """A reminder or notice links to where the work is done; a committee's digest to the
-    cycle's dashboard."""
+    cycle's dashboard. `pages`: each (stage, unit code)'s page, found once for all mails."""
     if kind == "digest":
         return links.cycle_page(cycle.code)
-    return links.one_or_tasks(
-        {links.stage_page(i["stage"], cycle.code, i["unit_code"]) for i in items}
-    )
+    found = set()
+    for _, stage, code in items:
+        page = pages.get((stage, code))
+        if page is None:
+            page = pages[(stage, code)] = links.stage_page(stage, cycle.code, code)
+        found.add(page)
+    return links.one_or_tasks(found)
 
 
-def _digests(
+def _mails(
     cycle: Cycle,
     tick: Tick,
-    inbox: dict[str, dict[str, Any]],
+    inbox: dict[str, _Box],
     directory: Directory,
     settings: Settings,
     warnings: list[dict[str, Any]],
-) -> list[Mail]:
+) -> Iterator[Mail]:
+    """One mail per address, queued as data (`notifications.deferred`): rendered at
+    delivery, in the language of these settings, its page links signed then."""
     context = mail_context(cycle, directory.orgs[cycle.launched_by_id].name)
-    mails: list[Mail] = []
-    # Reminders and overdue notices (one per member and secretary: most of a tick's mail) are
-    # rendered once per shape, names, codes and links written in afterwards.
-    alike: dict[str, list[tuple[int, tuple[Recipient, str, dict[str, Any]]]]] = {}
+    pages: dict[tuple[str, str], str] = {}
+    shared = deferred.Shared(lang=settings.lang, cycle=context)
+    # Each warning written as JSON once, for every digest that lists it.
+    warned = [(w, deferred.item(w)) for w in warnings]
     for email, box in sorted(inbox.items()):
-        kind = _kind(box["roles"])
-        items = sorted(box["items"], key=lambda i: (i["org_name"], i["stage"], i["unit_code"]))
-        extra: dict[str, Any] = {
-            "items": items,
-            "link": links.url(settings.base_url, _page(kind, cycle, items)),
-        }
-        key = f"digest:{cycle.code}:{email}:tick-{tick.id}"
-        if kind != "digest":
-            extra = {
-                "items": [{**i, **{k: Slot(i[k]) for k in _PRINTED}} for i in items],
-                "link": Slot(extra["link"]),
-            }
-            to = Recipient(email, box["name"], box["ref"])
-            alike.setdefault(kind, []).append((len(mails), (to, key, extra)))
-            mails.append(None)  # type: ignore[arg-type]  # its place, filled below
-            continue
-        # The launching committee hears of every organization at risk; others of theirs.
-        extra["at_risk"] = [
-            w for w in warnings if "standing" in box["roles"] or w["organization"] in box["orgs"]
-        ]
-        mails.append(
-            mail_to(
-                Recipient(email, box["name"], box["ref"]),
-                kind=kind,
-                key=key,
-                cycle_id=cycle.id,
-                cycle=context,
-                context=extra,
-                settings=settings,
-                # Committees' digests are escalations: they go out in quiet hours too.
-                urgent=True,
-            )
-        )
-    for kind, placed in alike.items():
-        made = mails_to(
-            [addressed for _, addressed in placed],
+        kind = _kind(box.roles)
+        ordered = sorted(box.items.values())  # by organization, stage and unit code
+        page = _page(kind, cycle, [k for k, _ in ordered], pages)
+        at_risk = None
+        if kind == "digest":
+            # The launching committee hears of every organization at risk; others of theirs.
+            at_risk = [
+                text
+                for w, text in warned
+                if "standing" in box.roles or w["organization"] in box.orgs
+            ]
+        yield Mail(
+            key=f"digest:{cycle.code}:{email}:tick-{tick.id}",
             kind=kind,
+            recipient=email,
+            recipient_name=box.name,
+            recipient_ref=box.ref,
             cycle_id=cycle.id,
-            cycle=context,
-            settings=settings,
+            rendered=None,
+            payload=shared.payload(
+                recipient_name=box.name,
+                link=links.url(settings.base_url, page),
+                items=[i for _, i in ordered],
+                at_risk=at_risk,
+            ),
+            # Committees' digests are escalations: they go out in quiet hours too.
+            urgent=kind == "digest",
         )
-        for (index, _), mail in zip(placed, made, strict=True):
-            mails[index] = mail
-    return mails
-
-
-# What the reminder and overdue templates only print of an item (`_items.j2`).
-_PRINTED = ("unit_name", "unit_code", "org_name")

@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from models.cycle import Cycle, UnitKind
 from models.settings import Settings
-from notifications import outbox, queue
+from notifications import deferred, outbox, queue
 from states._mail import mail_to
 from states.cycles import mail_context, plan_of
 from states.directory import Directory
@@ -43,7 +43,7 @@ def queue_failure_digest(
         {
             "recipient": m.recipient,
             "recipient_name": m.recipient_name,
-            "subject": m.subject,
+            "subject": deferred.subject(m),
             "error": m.last_error or "",
             "failed_local": dates.moment(m.failed_at or now, plan.zone),
         }

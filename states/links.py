@@ -6,6 +6,7 @@ Unit codes contain `:`, so they are percent-encoded.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote
 
 # The page of each person's action (by the transition tables' trigger names).
@@ -21,7 +22,14 @@ _UNIT_PAGES = {
 }
 
 
+# Codes are mostly letters, digits and ':' (M:A3): those are written as quote() would
+# without it (a tick writes tens of thousands of links); anything else goes through it.
+_PLAIN_CODE = re.compile(r"[A-Za-z0-9_.~:-]*")
+
+
 def _seg(code: str) -> str:
+    if _PLAIN_CODE.fullmatch(code):
+        return code.replace(":", "%3A")
     return quote(code, safe="")
 
 

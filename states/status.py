@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from models.cycle import Cycle, Level, Opinion, StageDeadline, Suggestion, Unit
 from models.remediation import RemediationStatus, Shortcoming
-from notifications import counts
+from notifications import counts, deferred
 from notifications.outbox import failures, retrying
 from states.directory import Directory
 from states.machine import STAGE_OF_STATE, UnitState
@@ -136,7 +136,7 @@ def cycle_status(*, session: Session, cycle: Cycle, now: datetime) -> dict[str, 
                 "recipient": m.recipient,
                 "name": m.recipient_name,
                 "kind": m.kind,
-                "subject": m.subject,
+                "subject": deferred.subject(m),
                 "error": m.last_error,
                 "failed_at": m.failed_at.isoformat() if m.failed_at else None,
                 "reported": m.reported_at is not None,

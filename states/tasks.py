@@ -63,27 +63,24 @@ def _next_step(plan: Plan, due_at: datetime, taken: set[int], now: datetime) -> 
     return None
 
 
-def _units_for(session: Session, person: Person, cycles: list[Cycle]) -> dict[str, list[Unit]]:
-    """Units needing this person, by what they do; a few queries in all."""
+def _units_for(
+    session: Session, member: Member, directory: Directory, cycles: list[Cycle]
+) -> dict[str, list[Unit]]:
+    """Units needing this member, by what they do; a few queries in all."""
     found: dict[str, list[Unit]] = defaultdict(list)
-    if person.member_code is None or not cycles:
-        return found
-    member = session.exec(select(Member).where(Member.code == person.member_code)).one()
-    directory = Directory.load(session)
     in_cycles = col(Unit.cycle_id).in_([c.id for c in cycles])
-    own = session.exec(
-        select(Unit).where(in_cycles, Unit.member_id == member.id, col(Unit.state).in_(REVIEWING))
-    ).all()
-    found["submit_self_review"] += own
+    # Their own review and, if they head an organization, its collective's and its
+    # leadership's: one query.
+    mine = col(Unit.member_id) == member.id
     if member.leads_id is not None:
-        found["submit_self_review"] += session.exec(
-            select(Unit).where(
-                in_cycles,
-                Unit.organization_id == member.leads_id,
-                col(Unit.kind).in_([UnitKind.ORGANIZATION, UnitKind.LEADERSHIP]),
-                col(Unit.state).in_(REVIEWING),
-            )
-        ).all()
+        mine = or_(
+            mine,
+            (col(Unit.organization_id) == member.leads_id)
+            & col(Unit.kind).in_([UnitKind.ORGANIZATION, UnitKind.LEADERSHIP]),
+        )
+    found["submit_self_review"] += session.exec(
+        select(Unit).where(in_cycles, mine, col(Unit.state).in_(REVIEWING))
+    ).all()
     # Votes: the member's cell; collectives of organizations whose committee above seats them;
     # leaders of organizations they belong to or sit on the committee of.
     seats = [org for org in directory.children if member.id in directory.committee(org)]
@@ -143,7 +140,14 @@ def tasks_of(session: Session, person: Person, *, now: datetime) -> list[Task]:
     """This person's open tasks, the latest due first after the late ones."""
     cycles = active_cycles(session)
     by_id = {c.id: c for c in cycles}
-    found = _units_for(session, person, cycles)
+    # The member and the tree once for every kind of task below (each read is a statement).
+    member, directory = None, None
+    if person.member_code is not None and cycles:
+        member = session.exec(select(Member).where(Member.code == person.member_code)).one()
+        directory = Directory.load(session)
+    found: dict[str, list[Unit]] = (
+        _units_for(session, member, directory, cycles) if member and directory else {}
+    )
     units = {u.id: u for group in found.values() for u in group}
     stages = {uid: STAGE_OF_STATE.get(UnitState(u.state)) for uid, u in units.items()}
     pairs = [(uid, stage) for uid, stage in stages.items() if stage]
@@ -170,9 +174,8 @@ def tasks_of(session: Session, person: Person, *, now: datetime) -> list[Task]:
                 approvals[(cycle.code, unit.organization_id)].append(unit)
                 continue
             tasks.append(_task(cycle, unit, trigger, names, dues, taken, now))
-    directory = Directory.load(session) if approvals else None
     for (code, org_id), group in approvals.items():
-        assert directory is not None
+        assert directory is not None  # approvals come from a member's units
         approving = approving_committee(directory, by_id[group[0].cycle_id], org_id)
         first = min(group, key=lambda u: dues.get(u.id or 0, now))
         task = _task(by_id[group[0].cycle_id], first, "approve", names, dues, taken, now)
@@ -190,16 +193,15 @@ def tasks_of(session: Session, person: Person, *, now: datetime) -> list[Task]:
             )
         )
     tasks += _remediation(session, person, cycles, now)
-    tasks += _asked(session, person, cycles, now)
+    if member is not None and directory is not None:
+        tasks += _asked(session, member, directory, cycles, now)
     return sorted(tasks, key=lambda t: (-t.days_late, t.due or "9999", t.cycle, t.unit))
 
 
-def _asked(session: Session, person: Person, cycles: list[Cycle], now: datetime) -> list[Task]:
+def _asked(
+    session: Session, member: Member, directory: Directory, cycles: list[Cycle], now: datetime
+) -> list[Task]:
     """Opinions to give, suggestions one may write, shortcomings one supervises."""
-    if person.member_code is None or not cycles:
-        return []
-    member = session.exec(select(Member).where(Member.code == person.member_code)).one()
-    directory = Directory.load(session)
     found: list[Task] = []
     for kind in (opinion_tasks, suggestion_tasks, supervision_tasks):
         found += kind(session, member, directory, cycles, now)

@@ -32,6 +32,8 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
     for name in list(os.environ):
         if name.startswith("KIEMDIEM_") and name != "KIEMDIEM_TEST_POSTGRES_URL":
             monkeypatch.delenv(name)
+    # A `cycle tick` run in this process would lower the whole test run's priority for good.
+    monkeypatch.setenv("KIEMDIEM_TICK_NICE", "0")
     monkeypatch.chdir(tmp_path)
 
 

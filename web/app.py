@@ -13,7 +13,8 @@ import hmac
 import importlib
 import logging
 import pkgutil
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
+from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs, quote
 
@@ -21,8 +22,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import web.pages
 from models.errors import NotFound
@@ -70,67 +72,121 @@ def _secure(request: Request) -> bool:
     return request.url.scheme == "https" or settings.base_url.startswith("https://")
 
 
-async def _posted_token(request: Request) -> str | None:
-    header = request.headers.get("x-csrf-token")
+def _posted_token(headers: Headers, body: bytes) -> str | None:
+    header = headers.get("x-csrf-token")
     if header:
         return header
-    body = await request.body()  # kept by Starlette: the page reads the same body again
-    kind = request.headers.get("content-type", "")
+    kind = headers.get("content-type", "")
     if kind.startswith("application/x-www-form-urlencoded"):
         values = parse_qs(body.decode("utf-8", "replace")).get("csrf_token")
         return values[0] if values else None
-    if kind.startswith("multipart/form-data"):
-
-        async def replay() -> dict[str, Any]:
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        form = await Request(request.scope, replay).form()
-        value = form.get("csrf_token")
-        return value if isinstance(value, str) else None
     return None
 
 
-class PageMiddleware(BaseHTTPMiddleware):
-    """Session, language, CSRF and security headers for every request."""
+async def _multipart_token(scope: Scope, body: bytes) -> str | None:
+    async def replay() -> dict[str, Any]:
+        return {"type": "http.request", "body": body, "more_body": False}
 
-    async def dispatch(
-        self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
+    form = await Request(scope, replay).form()
+    value = form.get("csrf_token")
+    return value if isinstance(value, str) else None
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":  # the client went away mid-body
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+class PageMiddleware:
+    """Session, language, CSRF and security headers for every request.
+
+    A plain ASGI middleware, not Starlette's BaseHTTPMiddleware: that one runs every
+    response's body through a task and a stream of its own, which cost each request more
+    than some pages' own work (benchmarks/pages_profile.py). A POST's body is read here once
+    for its CSRF token and given to the page as it came."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
         signer: Signer = request.app.state.signer
         state = signer.read_session(request.cookies.get(SESSION_COOKIE))
         request.state.session = state or new_session()
         request.state.session_changed = state is None
-        lang = language_of(request)
-        with use_language(lang), acting("page"):
-            if request.method not in ("GET", "HEAD", "OPTIONS"):
-                posted = await _posted_token(request)
-                expected = signer.csrf_token(request.state.session["sid"])
-                if not posted or not hmac.compare_digest(posted, expected):
-                    response: Response = _csrf_refused(request)
-                    return _finish(request, response)
-            response = await call_next(request)
-        return _finish(request, response)
+
+        async def finish(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                _finish_headers(request, MutableHeaders(scope=message))
+            await send(message)
+
+        with use_language(language_of(request)), acting("page"):
+            if request.method in ("GET", "HEAD", "OPTIONS"):
+                await self.app(scope, receive, finish)
+                return
+            body = await _read_body(receive)
+            posted = _posted_token(request.headers, body)
+            if posted is None and request.headers.get("content-type", "").startswith(
+                "multipart/form-data"
+            ):
+                posted = await _multipart_token(scope, body)
+            expected = signer.csrf_token(request.state.session["sid"])
+            if not posted or not hmac.compare_digest(posted, expected):
+                await _csrf_refused(request)(scope, receive, finish)
+                return
+            given = False
+
+            async def replay() -> Message:
+                nonlocal given
+                if given:
+                    return await receive()  # after the body: the client's disconnect
+                given = True
+                return {"type": "http.request", "body": body, "more_body": False}
+
+            await self.app(scope, replay, finish)
 
 
 def _finish(request: Request, response: Response) -> Response:
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    if request.url.path.startswith("/static/"):
-        return response
-    response.headers.setdefault("Cache-Control", "no-store")
-    if request.state.session_changed:
-        signer: Signer = request.app.state.signer
-        settings: Settings = request.app.state.settings
-        response.set_cookie(
-            SESSION_COOKIE,
-            signer.session_cookie(request.state.session),
-            max_age=settings.session_hours * 3600,
-            httponly=True,
-            samesite="lax",
-            secure=_secure(request),
-            path="/",
-        )
+    """A response made by an error handler outside the middleware (an unexpected error)."""
+    _finish_headers(request, response.headers)
     return response
+
+
+def _finish_headers(request: Request, headers: MutableHeaders) -> None:
+    for name, value in SECURITY_HEADERS.items():
+        headers.setdefault(name, value)
+    if request.url.path.startswith("/static/"):
+        return
+    headers.setdefault("Cache-Control", "no-store")
+    if request.state.session_changed and not getattr(request.state, "cookie_sent", False):
+        # Once: an error handler's page passes through the middleware again on its way out.
+        request.state.cookie_sent = True
+        headers.append("set-cookie", _session_cookie(request))
+
+
+def _session_cookie(request: Request) -> str:
+    signer: Signer = request.app.state.signer
+    settings: Settings = request.app.state.settings
+    cookie: SimpleCookie = SimpleCookie()
+    cookie[SESSION_COOKIE] = signer.session_cookie(request.state.session)
+    morsel = cookie[SESSION_COOKIE]
+    morsel["max-age"] = settings.session_hours * 3600
+    morsel["path"] = "/"
+    morsel["httponly"] = True
+    morsel["samesite"] = "lax"
+    if _secure(request):
+        morsel["secure"] = True
+    return morsel.OutputString()
 
 
 def _csrf_refused(request: Request) -> Response:

@@ -26,12 +26,16 @@ BEAT_EVERY = 2.0
 CLAIM_EVERY = 0.5
 
 
-def warm_prefect() -> None:
+def warm_prefect(niceness: int = 0) -> None:
     """Start this process's Prefect API client (and the embedded server when there is no
-    PREFECT_API_URL) and import the flows, so a handed-off run pays neither."""
+    PREFECT_API_URL) and import the flows, so a handed-off run pays neither. The embedded
+    server's process runs `niceness` below the pages (KIEMDIEM_TICK_NICE)."""
     from prefect import get_client
 
     import flows  # noqa: F401
+    from kiemdiem.prefect_env import start_embedded_prefect_yielding
+
+    start_embedded_prefect_yielding(niceness)
 
     with get_client(sync_client=True) as client:
         client.hello()
@@ -59,7 +63,7 @@ class Handoff(threading.Thread):
 
     def run(self) -> None:
         try:
-            warm_prefect()
+            warm_prefect(self.settings.tick_nice)
         except Exception:  # no Prefect: the commands keep running their flows themselves
             log.exception("Prefect did not start; commands will not be handed to this process")
             return

@@ -185,7 +185,11 @@ def tick(
         summary = handed.summary
         _print_served(handed)
     else:
+        from kiemdiem.prefect_env import prefect_template, start_embedded_prefect_yielding
+
         prepare_prefect()
+        # Started before the flow, so it finds it running: beside the pages it can wait.
+        start_embedded_prefect_yielding(load_settings().tick_nice, prefect_template())
         from flows import review_cycle
 
         with storage_failures_in_one_line():

@@ -30,6 +30,7 @@ from models import (
     session_scope,
 )
 from models.org_import import import_organizations
+from notifications import deferred
 from states import advance, escalate, launch, load_plan
 from states.cycles import begin_tick, get_cycle
 from states.escalation import EscalationResult
@@ -110,11 +111,16 @@ def snapshot(engine: Engine) -> tuple[Any, ...]:
 
 
 def outbox(engine: Engine, kind: str | None = None) -> list[OutboxMessage]:
+    """The outbox's rows, those queued as data rendered as delivery renders them (in memory:
+    the rows are detached first, nothing is written back)."""
     with Session(engine) as session:
         query = select(OutboxMessage).order_by(col(OutboxMessage.id))
         if kind:
             query = query.where(OutboxMessage.kind == kind)
-        return list(session.exec(query).all())
+        rows = list(session.exec(query).all())
+        session.expunge_all()
+    deferred.fill(rows)
+    return rows
 
 
 SCORES = {Level.EXCELLENT: 92, Level.GOOD: 80, Level.COMPLETED: 60, Level.NOT_COMPLETED: 40}

@@ -198,4 +198,5 @@ def test_tasks_of_runs_the_same_statements_on_a_small_and_a_larger_district(
     for key in ("m:B4", "m:B2", "m:B3"):
         assert counts[(0, key)] == counts[(40, key)], (key, counts)
     assert {"suggest", "give_opinion", "remediation"} <= counts[(40, "m:B4")][1]
-    assert counts[(40, "m:B4")][0] <= 25
+    # The member and the tree read once for every kind of task (18 when each read its own).
+    assert counts[(40, "m:B4")][0] <= 15, counts
