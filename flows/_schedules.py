@@ -21,6 +21,7 @@ from prefect import get_client
 from prefect.client.schemas.actions import DeploymentScheduleCreate
 from prefect.client.schemas.schedules import CronSchedule
 from prefect.exceptions import ObjectNotFound
+
 from vocabulary import _
 
 TICK_FLOW = "review-cycle"

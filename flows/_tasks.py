@@ -149,7 +149,10 @@ def _status_tables(status: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     process = status["process"]
     records = [
         (_("review suggestions"), process["suggestions"]),
-        *((_("opinions {standing}").format(standing=_(k)), n) for k, n in process["opinions"].items()),
+        *(
+            (_("opinions {standing}").format(standing=_(k)), n)
+            for k, n in process["opinions"].items()
+        ),
         (_("revotes open"), process["revotes"]),
         *((names.LEVELS.name(k), n) for k, n in process["final_levels"].items()),
         *(
@@ -262,7 +265,9 @@ def tick_markdown(cycle_code: str, now: datetime, summary: dict[str, Any], pendi
         + _("Tick of {cycle} at {now}").format(cycle=md(cycle_code), now=md(dates.moment(now))),
         "",
         _("**Units decided:** {decided} of {units}; **overdue now:** {overdue}").format(
-            decided=status["decided"], units=status["units"], overdue=sum(status["overdue"].values())
+            decided=status["decided"],
+            units=status["units"],
+            overdue=sum(status["overdue"].values()),
         ),
         "",
         "## " + _("Changed"),

@@ -34,7 +34,9 @@ def _new(server: LocalSMTPServer, seen: int) -> set[str]:
 def _tick_twice(url: str, server: LocalSMTPServer, now: datetime) -> set[str]:
     seen = len(server.messages)
     state = review_cycle("TT-2026", now=now.isoformat(), database_url=url, return_state=True)
-    assert state.is_completed() and mail_said(state) == "mọi thư đã được gửi"  # Vietnamese by default
+    assert (
+        state.is_completed() and mail_said(state) == "mọi thư đã được gửi"
+    )  # Vietnamese by default
     received = _new(server, seen)
     again = len(server.messages)
     review_cycle("TT-2026", now=now.isoformat(), database_url=url)
