@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from prefect import task
@@ -12,38 +12,57 @@ from prefect.cache_policies import NO_CACHE
 from models import get_engine, session_scope
 from states.cycles import get_cycle
 from states.insights import cycle_insights
+from vocabulary import _, dates, names
+
+
+def _day(iso: str | None) -> str:
+    return dates.day(date.fromisoformat(iso)) if iso else ""
 
 
 def insight_rows(insights: dict[str, Any]) -> list[dict[str, Any]]:
-    """One row per formalism signal, per organization-stage at risk, per position outlier."""
+    """One row per formalism signal, per organization-stage at risk, per position outlier, in
+    the office's language with the CLI's and the workbook's names."""
+    signal, organization, units, score, detail = (
+        _("signal"),
+        _("organization"),
+        _("units"),
+        _("score"),
+        _("detail"),
+    )
     rows: list[dict[str, Any]] = [
         {
-            "insight": s["signal"],
-            "organization": s["organization"],
-            "units": ", ".join(s["units"][:10]) + (" …" if len(s["units"]) > 10 else ""),
-            "score": s["score"],
-            "detail": "",
+            signal: names.SIGNALS.name(s["signal"]),
+            organization: s["organization"],
+            units: ", ".join(s["units"][:10]) + (" …" if len(s["units"]) > 10 else ""),
+            score: s["score"],
+            detail: "",
         }
         for s in insights["formalism"]
     ]
     rows += [
         {
-            "insight": f"at risk: {f['stage']}" + (" (warn)" if f["warn"] else ""),
-            "organization": f["organization"],
-            "units": f"{f['done']}/{f['units']} done",
-            "score": f["pace_per_day"],
-            "detail": f"due {f['due']}, projected {f['projected'] or 'never at this pace'}",
+            signal: (_("at risk (warned): {stage}") if f["warn"] else _("at risk: {stage}")).format(
+                stage=names.STAGES.name(f["stage"])
+            ),
+            organization: f["organization"],
+            units: _("{done}/{units} done").format(done=f["done"], units=f["units"]),
+            score: f["pace_per_day"],
+            detail: _("due {due}, projected {projected}").format(
+                due=_day(f["due"]), projected=_day(f["projected"]) or _("no progress yet")
+            ),
         }
         for f in insights["forecast"]
         if f["at_risk"]
     ]
     rows += [
         {
-            "insight": f"position outlier: {g['position_group']}",
-            "organization": o["organization"],
-            "units": o["unit"],
-            "score": o["group_share"],
-            "detail": f"{o['level']} (group median {g['median']})",
+            signal: _("position outlier: {group}").format(group=g["position_group"]),
+            organization: o["organization"],
+            units: o["unit"],
+            score: o["group_share"],
+            detail: _("{level} (group median {median})").format(
+                level=names.LEVELS.name(o["level"]), median=names.LEVELS.name(g["median"])
+            ),
         }
         for g in insights["comparison"]
         for o in g["outliers"]
@@ -60,9 +79,11 @@ def publish_insights(cycle_code: str, now: datetime, database_url: str | None) -
     slug = "".join(c if c.isalnum() else "-" for c in cycle_code.lower()).strip("-")
     create_table_artifact(
         key=f"{slug}-insights",
-        table=rows or [{"insight": "-", "organization": "-", "units": "", "score": 0}],
-        description=f"{cycle_code} at {now.isoformat()}: signals for the committee to look at "
-        "(formalism, deadlines at risk, position outliers), never verdicts",
+        table=rows or [{_("signal"): "-", _("organization"): "-", _("units"): "", _("score"): 0}],
+        description=_(
+            "{cycle} at {now}: signals for the committee to look at (formalism, deadlines at "
+            "risk, position outliers), never verdicts"
+        ).format(cycle=cycle_code, now=dates.moment(now)),
     )
     return {
         "formalism": len(insights["formalism"]),

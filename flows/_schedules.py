@@ -22,6 +22,8 @@ from prefect.client.schemas.actions import DeploymentScheduleCreate
 from prefect.client.schemas.schedules import CronSchedule
 from prefect.exceptions import ObjectNotFound
 
+from vocabulary import _
+
 TICK_FLOW = "review-cycle"
 BASE_DEPLOYMENT = f"{TICK_FLOW}/review-cycle"
 DELIVERY_DEPLOYMENT = "deliver-outbox/deliver-outbox"
@@ -52,7 +54,7 @@ def schedule_cycle(*, cycle_code: str, cron: str, timezone: str) -> dict[str, An
         deployment_id = client.create_deployment(  # an upsert on (flow, name)
             flow_id=base.flow_id,
             name=cycle_code,
-            description=f"The daily tick of cycle {cycle_code}.",
+            description=_("The daily tick of cycle {cycle}.").format(cycle=cycle_code),
             entrypoint=base.entrypoint,
             path=base.path,
             pull_steps=base.pull_steps,

@@ -27,6 +27,7 @@ from states.cycles import begin_tick, earlier_open_cycles, get_cycle
 from states.failures import queue_failure_digest
 from states.recipients import readdress
 from states.signin import personalize
+from vocabulary import _, dates, names
 
 
 def transient_database_error(task: Task[..., Any], task_run: TaskRun, state: State) -> bool:
@@ -138,58 +139,111 @@ def _artifact_key(cycle_code: str, what: str) -> str:
     return f"{slug}-{what}"
 
 
+def _mail_counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{_(k)} {v}" for k, v in counts.items())
+
+
+def _status_tables(status: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """The status's tables as people read them: columns and names in the current language."""
+    stages = list(status["overdue"])
+    process = status["process"]
+    records = [
+        (_("review suggestions"), process["suggestions"]),
+        *(
+            (_("opinions {standing}").format(standing=_(k)), n)
+            for k, n in process["opinions"].items()
+        ),
+        (_("revotes open"), process["revotes"]),
+        *((names.LEVELS.name(k), n) for k, n in process["final_levels"].items()),
+        *(
+            (_("shortcomings {status}").format(status=names.REMEDIATION_STATUSES.name(k)), n)
+            for k, n in process["shortcomings"].items()
+        ),
+    ]
+    return {
+        "states": [
+            {_("state"): names.capitalized(names.STATES.name(s)), _("units"): n}
+            for s, n in status["states"].items()
+        ],
+        "overdue": [
+            {
+                _("organization"): row["organization"],
+                _("name"): row["name"],
+                **{names.capitalized(names.STAGES.name(s)): row.get(s, 0) for s in stages},
+                _("total"): row["total"],
+            }
+            for row in status["overdue_by_organization"]
+        ]
+        or [{_("organization"): "-", _("total"): 0}],
+        "missing-addresses": [
+            {
+                _("organization"): row["organization"],
+                _("name"): row["name"],
+                _("missing"): row["missing"],
+                _("mail goes to"): row["mail_goes_to"],
+            }
+            for row in status["missing_addresses"]
+        ]
+        or [{_("organization"): "-", _("missing"): _("none")}],
+        "process": [{_("record"): what, _("count"): n} for what, n in records],
+        "mail-failures": [
+            {
+                _("recipient"): row["recipient"],
+                _("name"): row["name"],
+                _("kind"): row["kind"],
+                _("subject"): row["subject"],
+                _("error"): row["error"],
+                _("failed at"): dates.moment(datetime.fromisoformat(row["failed_at"]))
+                if row["failed_at"]
+                else "",
+            }
+            for row in status["mail_failures"]
+        ],
+    }
+
+
 @task(cache_policy=NO_CACHE, task_run_name="status-{cycle_code}", **DB_RETRIES)
 def publish_status(cycle_code: str, now: datetime, database_url: str | None) -> dict[str, Any]:
-    """Publish counts per state and overdue per organization as Prefect table artifacts."""
+    """Publish counts per state and overdue per organization as Prefect table artifacts, in
+    the office's language (KIEMDIEM_LANG) with times in the plan's zone, as the CLI says them."""
     with session_scope(get_engine(database_url)) as session:
         status = cycle_status(session=session, cycle=get_cycle(session, cycle_code), now=now)
-    create_table_artifact(
-        key=_artifact_key(cycle_code, "states"),
-        table=[{"state": s, "units": n} for s, n in status["states"].items()],
-        description=f"{cycle_code} at {now.isoformat()}: units per state; mail {status['mails']}",
-    )
-    create_table_artifact(
-        key=_artifact_key(cycle_code, "overdue"),
-        table=status["overdue_by_organization"] or [{"organization": "-", "total": 0}],
-        description=f"{cycle_code} at {now.isoformat()}: overdue units per organization",
-    )
-    create_table_artifact(
-        key=_artifact_key(cycle_code, "missing-addresses"),
-        table=status["missing_addresses"] or [{"organization": "-", "missing": "none"}],
-        description=f"{cycle_code}: organizations whose mail falls back to one above them",
-    )
-    process = status["process"]
-    create_table_artifact(
-        key=_artifact_key(cycle_code, "process"),
-        table=[
-            {"record": "suggestions", "count": process["suggestions"]},
-            *({"record": f"opinions {k}", "count": n} for k, n in process["opinions"].items()),
-            {"record": "revotes open", "count": process["revotes"]},
-            *({"record": f"final {k}", "count": n} for k, n in process["final_levels"].items()),
-            *(
-                {"record": f"shortcomings {k}", "count": n}
-                for k, n in process["shortcomings"].items()
-            ),
-        ],
-        description=f"{cycle_code} at {now.isoformat()}: the review process's own records",
-    )
+    tables = _status_tables(status)
+    at = dates.moment(now)
+    descriptions = {
+        "states": _("{cycle} at {now}: units per state; mail: {mail}").format(
+            cycle=cycle_code, now=at, mail=_mail_counts(status["mails"])
+        ),
+        "overdue": _("{cycle} at {now}: overdue units per organization").format(
+            cycle=cycle_code, now=at
+        ),
+        "missing-addresses": _(
+            "{cycle}: organizations whose mail falls back to one above them"
+        ).format(cycle=cycle_code),
+        "process": _("{cycle} at {now}: the review process's own records").format(
+            cycle=cycle_code, now=at
+        ),
+        "mail-failures": _("{cycle} at {now}: mail the server refused for good").format(
+            cycle=cycle_code, now=at
+        ),
+    }
+    for what, description in descriptions.items():
+        # Refused mail stays refused: without any, the last such table stays true.
+        if tables[what]:
+            create_table_artifact(
+                key=_artifact_key(cycle_code, what), table=tables[what], description=description
+            )
     decided = sum(status["states"].get(state, 0) for state in DECIDED)
     total = status["units"]
     status["decided"] = decided
     create_progress_artifact(
         progress=round(100 * decided / total, 1) if total else 100.0,
         key=_artifact_key(cycle_code, "progress"),
-        description=(
-            f"{cycle_code} at {now.isoformat()}: {decided} of {total} units decided "
-            "(published, remediating or closed)"
-        ),
+        description=_(
+            "{cycle} at {now}: {decided} of {total} units decided (published, remediating or "
+            "closed)"
+        ).format(cycle=cycle_code, now=at, decided=decided, total=total),
     )
-    if status["mail_failures"]:  # refused mail stays refused: the last table stays true
-        create_table_artifact(
-            key=_artifact_key(cycle_code, "mail-failures"),
-            table=status["mail_failures"],
-            description=f"{cycle_code} at {now.isoformat()}: mail the server refused for good",
-        )
     return status
 
 
@@ -203,46 +257,60 @@ def md(text: object) -> str:
 
 
 def tick_markdown(cycle_code: str, now: datetime, summary: dict[str, Any], pending: str) -> str:
-    """What one tick changed and sent, for the cycle's `tick` markdown artifact."""
+    """What one tick changed and sent, for the cycle's `tick` markdown artifact, in the
+    office's language."""
     status = summary["status"]
     lines = [
-        f"# Tick of {md(cycle_code)} at {md(now.isoformat())}",
+        "# "
+        + _("Tick of {cycle} at {now}").format(cycle=md(cycle_code), now=md(dates.moment(now))),
         "",
-        f"**Units decided:** {status['decided']} of {status['units']}; "
-        f"**overdue now:** {sum(status['overdue'].values())}",
+        _("**Units decided:** {decided} of {units}; **overdue now:** {overdue}").format(
+            decided=status["decided"],
+            units=status["units"],
+            overdue=sum(status["overdue"].values()),
+        ),
         "",
-        "## Changed",
+        "## " + _("Changed"),
         "",
     ]
-    moves = [
-        (md(cycle_code), md(move), n) for move, n in summary["advanced"]["moved"].items() if n
-    ] + [
-        (md(code), md(move), n)
+    moves = [(cycle_code, move, n) for move, n in summary["advanced"]["moved"].items() if n] + [
+        (code, move, n)
         for code, earlier in summary["earlier"].items()
         for move, n in earlier["advanced"]["moved"].items()
         if n
     ]
     if moves:
-        lines += ["| cycle | move | units |", "|---|---|---:|"]
-        lines += [f"| {c} | {m} | {n} |" for c, m, n in moves]
+        lines += [
+            f"| {_('cycle')} | {_('move')} | {_('units')} |",
+            "|---|---|---:|",
+        ]
+        lines += [
+            f"| {md(c)} | {md(names.capitalized(names.ACTIONS.name(m)))} | {n} |"
+            for c, m, n in moves
+        ]
     else:
-        lines.append("No unit moved.")
+        lines.append(_("No unit moved."))
     escalated = summary["escalated"]
+    delivery = summary["delivery"]
     lines += [
         "",
-        f"Escalation steps recorded: {escalated['steps']}; digests queued: "
-        f"{escalated['digests']}; units with no one to tell: {len(escalated['unresolved'])}.",
+        _(
+            "Escalation steps recorded: {steps}; digests queued: {digests}; units with no one "
+            "to tell: {unresolved}."
+        ).format(
+            steps=escalated["steps"],
+            digests=escalated["digests"],
+            unresolved=len(escalated["unresolved"]),
+        ),
         "",
-        "## Sent",
+        "## " + _("Sent"),
         "",
+        _("Mails sent: {sent}; refused for good: {failed}; to retry: {retried}.").format(
+            sent=delivery["sent"], failed=delivery["failed"], retried=delivery["retried"]
+        ),
     ]
-    delivery = summary["delivery"]
-    lines.append(
-        f"Mails sent: {delivery['sent']}; refused for good: {delivery['failed']}; "
-        f"to retry: {delivery['retried']}."
-    )
     lines += [f"- {md(error)}" for error in delivery["errors"]]
-    lines += ["", "## Pending", "", md(pending), ""]
+    lines += ["", "## " + _("Pending"), "", md(pending), ""]
     return "\n".join(lines)
 
 
@@ -253,6 +321,8 @@ def publish_summary(cycle_code: str, now: datetime, summary: dict[str, Any], pen
     create_markdown_artifact(
         key=_artifact_key(cycle_code, "tick"),
         markdown=markdown,
-        description=f"{cycle_code} at {now.isoformat()}: what this tick changed and sent",
+        description=_("{cycle} at {now}: what this tick changed and sent").format(
+            cycle=cycle_code, now=dates.moment(now)
+        ),
     )
     return markdown

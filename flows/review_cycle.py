@@ -20,6 +20,7 @@ from flows._tasks import (
     queue_escalations,
 )
 from models import resolve_now
+from vocabulary import _
 
 
 @flow(name="review-cycle", flow_run_name="{cycle_code}-tick")
@@ -42,9 +43,11 @@ def _tick(cycle_code: str, instant: datetime, database_url: str | None) -> dict[
     if advanced.get("closed"):
         # A cycle closed from the CLI without a Prefect server stops ticking here.
         stopped = unschedule_cycle(cycle_code)
-        message = f"cycle {cycle_code} is closed; " + (
-            "its schedule is now off" if stopped else "it has no schedule"
-        )
+        message = (
+            _("cycle {cycle} is closed; its schedule is now off")
+            if stopped
+            else _("cycle {cycle} is closed; it has no schedule")
+        ).format(cycle=cycle_code)
         return Completed(message=message, data={"advanced": advanced})  # type: ignore[return-value]
     escalated = queue_escalations(cycle_code, advanced["tick_id"], instant, database_url)
     # Last year's remediation goes on with this year's tick: its overdue items escalate and
@@ -78,24 +81,29 @@ def _tick(cycle_code: str, instant: datetime, database_url: str | None) -> dict[
 
 
 def _pending_message(status: dict[str, Any]) -> str:
-    """The run's final word: where mail stands, then the units still to be decided."""
+    """The run's final word, in the office's language: where mail stands, then the units still
+    to be decided."""
     undecided = status["units"] - status["decided"]
     overdue = sum(status["overdue"].values())
-    units = f"Units not yet decided: {undecided} of {status['units']}"
-    if overdue:
-        units += f" ({overdue} overdue)"
-    return f"{_mail_message(status['mails'])}. {units}."
+    units = (
+        _("Units not yet decided: {undecided} of {units} ({overdue} overdue).")
+        if overdue
+        else _("Units not yet decided: {undecided} of {units}.")
+    ).format(undecided=undecided, units=status["units"], overdue=overdue)
+    return f"{_mail_message(status['mails'])}. {units}"
 
 
 def _mail_message(mails: dict[str, int]) -> str:
     """What the run's final state says about mail, for whoever watches the runs."""
     waiting = mails["pending"] - mails["sending"]
-    parts = [f"mail pending: {waiting}"] if waiting else []
+    parts = [_("mail pending: {n}").format(n=waiting)] if waiting else []
     if mails["sending"]:
-        parts.append(f"being sent by another run: {mails['sending']}")
-    parts = parts or ["all mail delivered"]
+        parts.append(_("being sent by another run: {n}").format(n=mails["sending"]))
+    parts = parts or [_("all mail delivered")]
     if mails["failed"]:
-        parts.append(f"{mails['failed']} refused for good (see the mail-failures artifact)")
+        parts.append(
+            _("{n} refused for good (see the mail-failures artifact)").format(n=mails["failed"])
+        )
     return "; ".join(parts)
 
 

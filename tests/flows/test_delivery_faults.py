@@ -55,6 +55,9 @@ PLAN_ISSUED, REMINDED = PLAN_ISSUED_TO, REMINDED_ON_19_NOV
 REJECTED = "a3@example.vn"
 MAILBOX_UNAVAILABLE = "550 5.1.1 mailbox unavailable"
 
+# The runs' final states are asserted in English words.
+pytestmark = pytest.mark.usefixtures("english")
+
 
 @pytest.fixture
 def wired(wired: tuple[Engine, str], monkeypatch: pytest.MonkeyPatch) -> tuple[Engine, str]:

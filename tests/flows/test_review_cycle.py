@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from tests.factories import OVERDUE_ON_22_NOV, PLAN_ISSUED_TO, REMINDED_ON_19_NO
 from tests.flows.said import mail_said
 from tests.states.helpers import act, local, outbox, place, review_form
 from tests.states.helpers import launch_cycle as launch_states
+from vocabulary.names import STAGES, STATES, capitalized
 
 LAUNCH = local("2026-11-10 08:00")
 
@@ -32,7 +34,9 @@ def _new(server: LocalSMTPServer, seen: int) -> set[str]:
 def _tick_twice(url: str, server: LocalSMTPServer, now: datetime) -> set[str]:
     seen = len(server.messages)
     state = review_cycle("TT-2026", now=now.isoformat(), database_url=url, return_state=True)
-    assert state.is_completed() and mail_said(state) == "all mail delivered"
+    assert (
+        state.is_completed() and mail_said(state) == "mọi thư đã được gửi"
+    )  # Vietnamese by default
     received = _new(server, seen)
     again = len(server.messages)
     review_cycle("TT-2026", now=now.isoformat(), database_url=url)
@@ -83,20 +87,26 @@ def test_mails_reach_the_right_people_at_the_right_ticks(
     assert len(ids) == len(set(ids)) and all(i.startswith("<") for i in ids)
     digest = [m for m in smtp_server.messages if m.recipients == ("d@example.vn",)][-1]
     assert digest.subject.startswith("Tổng hợp đơn vị quá hạn kiểm điểm")
-    states = Artifact.get("tt-2026-states")
-    assert states is not None and "self_review" in str(states.data)
-    overdue = Artifact.get("tt-2026-overdue")
-    assert overdue is not None and "G1" in str(overdue.data)
-    process = Artifact.get("tt-2026-process")
-    assert process is not None and "opinions awaited" in str(process.data)
+    # The artifacts speak the office's language (Vietnamese by default) with the CLI's names.
+    states = _table("tt-2026-states")
+    assert capitalized(STATES["self_review"]) in states and "self_review" not in states
+    overdue = _table("tt-2026-overdue")
+    assert "G1" in overdue and '"tổ chức": "G1"' in overdue
+    assert "ý kiến đang chờ" in _table("tt-2026-process")
     progress = Artifact.get("tt-2026-progress")
     assert progress is not None and progress.type == "progress"
-    assert "units decided" in str(progress.description)
+    assert "đối tượng (đã công bố" in str(progress.description)
     tick = Artifact.get("tt-2026-tick")
     assert tick is not None and tick.type == "markdown"
-    assert "## Sent" in str(tick.data) and "Mails sent:" in str(tick.data)
-    insights = Artifact.get("tt-2026-insights")
-    assert insights is not None and "at risk: self_review" in str(insights.data)
+    assert "## Đã gửi" in str(tick.data) and "Thư đã gửi:" in str(tick.data)
+    assert f"nguy cơ trễ hạn: {STAGES['self_review']}" in _table("tt-2026-insights")
+
+
+def _table(key: str) -> str:
+    """A table artifact's rows as JSON text, with Vietnamese letters as written."""
+    artifact = Artifact.get(key)
+    assert artifact is not None and isinstance(artifact.data, str)
+    return json.dumps(json.loads(artifact.data), ensure_ascii=False)
 
 
 def test_a_tick_with_the_smtp_server_down_ends_with_mail_pending(
@@ -108,7 +118,7 @@ def test_a_tick_with_the_smtp_server_down_ends_with_mail_pending(
     state = review_cycle(
         "TT-2026", now=local("2026-11-19 08:00").isoformat(), database_url=url, return_state=True
     )
-    assert state.is_completed() and mail_said(state) == "mail pending: 19"
+    assert state.is_completed() and mail_said(state) == "thư đang chờ gửi: 19"
     waiting = state.result()["status"]["mail_retrying"]
     assert sum(w["messages"] for w in waiting) == 19
     assert all("Connect" in w["error"] or "refused" in w["error"] for w in waiting), waiting
@@ -133,6 +143,7 @@ def test_a_tick_with_the_smtp_server_down_ends_with_mail_pending(
         ),
     ],
 )
+@pytest.mark.usefixtures("english")
 def test_the_runs_final_message_says_where_mail_stands(mails: dict[str, int], message: str) -> None:
     from flows.review_cycle import _mail_message
 

@@ -71,7 +71,7 @@ def test_a_launched_cycle_ticks_every_morning_until_it_is_closed(
     state = review_cycle(
         CYCLE, now=local("2027-01-06 08:00").isoformat(), database_url=url, return_state=True
     )
-    assert state.message == f"cycle {CYCLE} is closed; its schedule is now off"
+    assert state.message == f"đợt kiểm điểm {CYCLE} đã kết thúc; lịch chạy của đợt đã tắt"
     with get_client(sync_client=True) as client:
         deployment = client.read_deployment_by_name(deployment_name(CYCLE))
         assert deployment.paused

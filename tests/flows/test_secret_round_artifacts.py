@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,8 @@ from models import Level
 from states import vote
 from states.voting import close_vote
 from tests.states.helpers import act, launch_cycle, local, place
+from vocabulary import _
+from vocabulary.names import STATES, capitalized
 
 NOW = local("2026-11-10 09:00")
 KEYS = ("states", "overdue", "process", "missing-addresses", "insights")
@@ -48,4 +51,6 @@ def test_ballots_of_a_secret_round_change_no_artifact(
     act(engine, close_vote, unit_codes=["M:B3"], actor_code="B1", now=NOW)
     after = _tick_and_read(url)
     assert after["states"] != before["states"]  # the close moved M:B3 on to approval
-    assert '"state": "approval", "units": 1' in str(after["states"])
+    # The tables speak the office's language (Vietnamese by default), as `cycle status` does.
+    approval = {_("state"): capitalized(STATES["approval"]), _("units"): 1}
+    assert "trạng thái" in approval and approval in json.loads(str(after["states"]))

@@ -73,15 +73,41 @@ def _summary() -> dict[str, object]:
     }
 
 
+def _status() -> dict[str, object]:
+    return {
+        "units": 24,
+        "decided": 4,
+        "overdue": {"self_review": 5, "vote": 0},
+        "mails": {"sent": 9, "pending": 3, "sending": 0, "failed": 0},
+    }
+
+
+@pytest.mark.usefixtures("english")
 def test_the_summary_says_what_moved_and_what_was_sent_with_markup_escaped() -> None:
     text = tick_markdown("TT-2026", NOW, _summary(), "all mail delivered")
     assert "**Units decided:** 4 of 24; **overdue now:** 6" in text
-    assert "| TT\\-2026 | start | 24 |" in text and "open_vote" not in text
-    assert "| TT\\-2025 | close | 3 |" in text
+    assert "| TT\\-2026 | Start | 24 |" in text and "Open the vote on" not in text
+    assert "| TT\\-2025 | Close | 3 |" in text
     assert "Escalation steps recorded: 5; digests queued: 2; units with no one to tell: 1." in text
     assert "Mails sent: 19; refused for good: 1; to retry: 0." in text
     assert "- 550 &lt;b\\>no&lt;/b\\> \\| \\*x\\*" in text
     assert "<b>" not in text
+
+
+def test_the_summary_and_final_word_are_in_vietnamese_by_default_at_local_time() -> None:
+    from vocabulary import names
+
+    text = tick_markdown("TT-2026", NOW, _summary(), _pending_message(_status()))
+    assert text.startswith("# Lượt chạy của đợt TT\\-2026 lúc 19/11/2026 08:00\n")  # not 01:00 UTC
+    assert "**Đã quyết định:** 4 trên 24 đối tượng; **đang quá hạn:** 6" in text
+    assert f"| TT\\-2026 | {names.capitalized(names.ACTIONS['start'])} | 24 |" in text
+    assert "Thư đã gửi: 19; bị từ chối hẳn: 1; chờ gửi lại: 0." in text
+    assert _pending_message(_status()) == (
+        "thư đang chờ gửi: 3. Đối tượng chưa được quyết định: 20 trên 24 (5 quá hạn)."
+    )
+    assert "thư đang chờ gửi: 3\\. Đối tượng chưa được quyết định: 20 trên 24 \\(5" in text
+    for english in ("Tick of", "Units decided", "Mails sent", "mail pending", "Changed"):
+        assert english not in text
 
 
 def test_markdown_text_is_literal() -> None:
@@ -90,13 +116,9 @@ def test_markdown_text_is_literal() -> None:
     )
 
 
+@pytest.mark.usefixtures("english")
 def test_the_final_word_names_pending_mail_and_undecided_units() -> None:
-    status = {
-        "units": 24,
-        "decided": 4,
-        "overdue": {"self_review": 5, "vote": 0},
-        "mails": {"sent": 9, "pending": 3, "sending": 0, "failed": 0},
-    }
+    status = _status()
     assert _pending_message(status) == (
         "mail pending: 3. Units not yet decided: 20 of 24 (5 overdue)."
     )
