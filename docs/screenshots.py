@@ -32,7 +32,7 @@ import uvicorn  # noqa: E402
 from models import get_engine, init_db, load_settings, session_scope  # noqa: E402
 from models.org_import import import_organizations  # noqa: E402
 from states.signin import sign_in_url  # noqa: E402
-from tests.factories import write_district  # noqa: E402
+from tests.factories import MEMBER_HEADER, MEMBERS, ORG_HEADER, ORGS, write_csv  # noqa: E402
 from tests.states.helpers import launch_cycle, local, tick  # noqa: E402
 from tests.web.conftest import CHROMIUM, free_port  # noqa: E402
 from tests.web.signing import open_link  # noqa: E402
@@ -76,6 +76,9 @@ SHOTS: dict[str, tuple[str | None, str, Callable[[Any], None] | None]] = {
     "unit-history": ("m:B4", f"{UNITS}/M%3AB3", None),
     "remediation": ("m:B4", "/cycles/TT-2026/remediation", None),
     "suggestion": ("m:B2", f"{UNITS}/M%3AE1/suggestions", None),
+    # A2 lives in C2's area: C2's head gives the residence cell's opinion on A2's review.
+    "opinion": ("m:B1", f"{UNITS}/M%3AA2/opinions", None),
+    "opinions-list": ("m:B1", "/cycles/TT-2026/opinions", None),
     "office": ("o:D", "/office", None),
 }
 
@@ -90,7 +93,9 @@ def _district() -> None:
     )
     engine = get_engine()
     init_db(engine)
-    orgs, members = write_district(WORK)
+    orgs = write_csv(WORK / "organizations.csv", ORG_HEADER, ORGS)
+    residents = [{**m, "residence": "C2" if m["code"] == "A2" else ""} for m in MEMBERS]
+    members = write_csv(WORK / "members.csv", [*MEMBER_HEADER, "residence"], residents)
     with session_scope(engine) as session:
         import_organizations(session=session, organizations_csv=orgs, members_csv=members)
     launch_cycle(engine, WORK, local("2026-11-16 08:00"))
@@ -109,6 +114,9 @@ def _later_stages(engine: Any) -> None:
     from tests.states.helpers import act, place, review_form
 
     now = local("2026-11-17 09:00")
+    for unit, writer in (("O:C1", "A1"), ("M:A2", "A2")):
+        act(engine, submit_self_review, unit_code=unit, actor_code=writer, now=now, **review_form())
+    tick(engine, now)  # A2 in peer review: C2's head is asked for the residence cell's opinion
     for collective in ("O:C2", "O:C3"):
         place(engine, collective, "published", proposed_level=Level.GOOD, final_level=Level.GOOD)
     act(engine, submit_self_review, unit_code="M:B3", actor_code="B3", now=now, **review_form())
