@@ -10,6 +10,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from contextlib import ExitStack
 from datetime import date, datetime, timedelta
 from datetime import time as clock
 from pathlib import Path
@@ -25,7 +26,12 @@ from rich.text import Text
 from kiemdiem.demo.generate import generate
 from kiemdiem.demo.simulate import People, act_for_a_day
 from kiemdiem.demo.smtp_server import SMTPServerProcess
-from kiemdiem.prefect_env import prefect_template, prepare_prefect, start_embedded_prefect
+from kiemdiem.prefect_env import (
+    prefect_template,
+    prepare_prefect,
+    start_embedded_prefect,
+    without_run_heartbeats,
+)
 from kiemdiem.report_xlsx import write_report
 from models import get_engine, init_db, load_settings, session_scope
 from models.org_import import import_organizations
@@ -62,7 +68,7 @@ def run_demo(
         console=console,
         transient=True,
     )
-    with SMTPServerProcess(workdir / "smtp-received.txt") as smtp, progress:
+    with SMTPServerProcess(workdir / "smtp-received.txt") as smtp, progress, ExitStack() as runs:
         # Generate and import, launch, one tick and one day of people per day, the report.
         bar = progress.add_task(_("Generating the district…"), total=DAYS + 3)
         os.environ.update(
@@ -114,7 +120,7 @@ def run_demo(
 
         progress.update(bar, description=_("Launching: units, deadlines and mail…"))
         warming.join()
-
+        runs.enter_context(without_run_heartbeats())
         launched = launch_cycle(
             str(district.plan_yaml), now=_at(START, 8), database_url=settings.database_url
         )
