@@ -3,7 +3,6 @@ would have written in a transaction of its own, and a refused one writes nothing
 
 from __future__ import annotations
 
-from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -12,8 +11,15 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from kiemdiem.demo.simulate import People, perform
-from models import ActionRefused, AuditEntry, OutboxMessage, get_engine, init_db, load_settings
-from models import session_scope
+from models import (
+    ActionRefused,
+    AuditEntry,
+    OutboxMessage,
+    get_engine,
+    init_db,
+    load_settings,
+    session_scope,
+)
 from models.org_import import import_organizations
 from states import submit_self_review
 from states.suggestions import suggest
