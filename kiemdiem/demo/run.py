@@ -27,10 +27,10 @@ from kiemdiem.demo.generate import generate
 from kiemdiem.demo.simulate import People, act_for_a_day
 from kiemdiem.demo.smtp_server import SMTPServerProcess
 from kiemdiem.prefect_env import (
+    many_runs,
     prefect_template,
     prepare_prefect,
     start_embedded_prefect,
-    without_run_heartbeats,
 )
 from kiemdiem.report_xlsx import write_report
 from models import get_engine, init_db, load_settings, session_scope
@@ -120,7 +120,7 @@ def run_demo(
 
         progress.update(bar, description=_("Launching: units, deadlines and mail…"))
         warming.join()
-        runs.enter_context(without_run_heartbeats())
+        runs.enter_context(many_runs())
         launched = launch_cycle(
             str(district.plan_yaml), now=_at(START, 8), database_url=settings.database_url
         )
