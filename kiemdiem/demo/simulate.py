@@ -168,7 +168,14 @@ def act_for_a_day(
         day.in_cycle("vote", vote, len(paper), ballots=paper, actor_code=day.code(voter))
     for secretary, codes in sorted(closing.items()):
         actor = day.code(secretary)
-        day.in_cycle("close_vote", close_vote, len(codes), unit_codes=codes, actor_code=actor)
+        day.in_cycle(
+            "close_vote",
+            close_vote,
+            len(codes),
+            unit_codes=codes,
+            actor_code=actor,
+            settings=day.settings,
+        )
     _approvals(day)
     _remediation(day)
     perform(engine, day.calls, people)
