@@ -85,6 +85,9 @@ def run_demo(
         )
         os.environ.pop("KIEMDIEM_NOW", None)
         prepare_prefect(home=workdir / "prefect")
+        # The embedded server matches every event against automations; the demo's server has
+        # none and lives only as long as the demo (9% of the ticks' time at 400 members).
+        os.environ.setdefault("PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED", "false")
         # Prefect's embedded API migrates its fresh database on first start (~20 s of one
         # core): start it now, beside generating and importing the district, not after.
         warming = threading.Thread(
