@@ -1,5 +1,5 @@
-"""The demo's people act a day at a time in one transaction: each action still writes what it
-would have written in a transaction of its own, and a refused one writes nothing."""
+"""The demo's people act a few hundred actions to a transaction, each in a savepoint: each action
+still writes what it would have written in a transaction of its own, and a refused one nothing."""
 
 from __future__ import annotations
 
@@ -76,7 +76,7 @@ def _one_transaction_each(engine: Engine) -> None:
             pass
 
 
-def test_a_day_in_one_transaction_writes_what_one_per_action_writes(
+def test_actions_sharing_a_transaction_write_what_one_per_action_writes(
     district: Engine, tmp_path: Path
 ) -> None:
     launch_cycle(district, tmp_path, LAUNCH, inspection_commission=["E2"])
