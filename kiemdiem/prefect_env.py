@@ -6,6 +6,8 @@ import os
 import shutil
 import sqlite3
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -70,6 +72,25 @@ def start_embedded_prefect_yielding(niceness: int, template: Path | None = None)
     thread.join()
     if failed:
         raise failed[0]
+
+
+@contextmanager
+def many_runs() -> Iterator[None]:
+    """For a process that runs many flows one after another (the demo): they share one API
+    client, and on the embedded API they send no heartbeats.
+
+    Each run otherwise opens a client of its own and asks the server its version. A run's
+    heartbeat thread sleeps in steps of a second and the run's end waits for it to wake: up
+    to a second after every flow (12 s over the demo's 25 runs). Heartbeats let a server
+    notice runs whose process died; the embedded server dies with that process, so they tell
+    it nothing. Runs against a real server (PREFECT_API_URL) keep them."""
+    from prefect.context import SyncClientContext
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    embedded = not os.environ.get("PREFECT_API_URL")
+    updates = {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None} if embedded else {}
+    with temporary_settings(updates=updates), SyncClientContext.get_or_create():
+        yield
 
 
 def prefect_template() -> Path:

@@ -45,6 +45,12 @@ _MEMO = "kiemdiem.cycles"
 
 
 @event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    # A savepoint released is not the transaction's end: the cycle it read is still current.
+    if not session.in_nested_transaction():
+        _forget_cycles(session)
+
+
 @event.listens_for(Session, "after_soft_rollback")
 def _forget_cycles(session: Session, *_: object) -> None:
     # A new transaction reads the cycle again (a rolled-back one may even have made it).

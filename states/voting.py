@@ -32,7 +32,7 @@ from sqlmodel import Session, col, select
 
 from models.cycle import Ballot, Level, Tally, Unit, VoterRoll
 from models.errors import ActionRefused, Refusal
-from models.settings import load_settings
+from models.settings import Settings, load_settings
 from states.ballot_box import drop_in, open_round, record_tally
 from states.cycles import get_cycle, get_units, rules_of
 from states.directory import Directory, OrgNode
@@ -384,6 +384,7 @@ def close_vote(
     unit_codes: Sequence[str],
     actor_code: str,
     now: datetime,
+    settings: Settings | None = None,
 ) -> VoteClosed:
     """The secretary closes each named unit's vote: the level carried goes to approval, a
     split vote goes to a new round. Below the quorum nothing closes.
@@ -408,7 +409,7 @@ def close_vote(
             )
         opened = open_round(
             session,
-            settings=load_settings(),
+            settings=settings or load_settings(),
             cycle=cycle,
             units=units,
             levels=rules.levels,

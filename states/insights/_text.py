@@ -16,7 +16,7 @@ import re
 import unicodedata
 import zlib
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import combinations, compress
@@ -118,13 +118,16 @@ def near_duplicates(texts: Iterable[Text], *, threshold: float) -> list[Match]:
             groups[t.group].append((t.key, " ".join(words), words))
     found: list[Match] = []
     for group, members in groups.items():
-        found += _in_group(group, members, threshold)
+        found += _in_group(group, tuple(members), threshold)
     return sorted(found, key=lambda m: (m.group, m.a, m.b))
 
 
+# Most organizations' reviews are the same as at the last tick: their pairs are remembered
+# whole, as the words and scores are, so a tick counts shingles only where a text came.
+@lru_cache(maxsize=CACHED // 16)
 def _in_group(
-    group: str, members: Sequence[tuple[str, str, tuple[str, ...]]], threshold: float
-) -> list[Match]:
+    group: str, members: tuple[tuple[str, str, tuple[str, ...]], ...], threshold: float
+) -> tuple[Match, ...]:
     shingles = [_shingles(words) for _, _, words in members]
     df: Counter[tuple[str, ...]] = Counter()
     for s in shingles:
@@ -145,7 +148,7 @@ def _in_group(
         if score >= threshold:
             a, b = sorted((ka, kb))
             out.append(Match(a, b, group, round(score, 3)))
-    return out
+    return tuple(out)
 
 
 def clusters(matches: Iterable[Match]) -> list[list[Match]]:

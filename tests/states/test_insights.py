@@ -84,6 +84,22 @@ def test_a_tick_after_another_compares_only_what_is_new() -> None:
     assert _text._similarity.cache_info().misses > computed
 
 
+def test_an_organization_whose_reviews_did_not_change_is_not_recounted() -> None:
+    # A tick where one organization got a new review counts shingles for that one only.
+    rng = random.Random(13)
+    honest = [honest_review(rng) for _ in range(40)]
+    texts = [Text(f"M:{i}", f"G{i % 2}", _words(r)) for i, r in enumerate(honest)]
+    texts.append(Text("M:copy", "G1", _words(copied_review(rng, honest[3], 0.1))))
+    first = near_duplicates(texts, threshold=0.85)
+    before = _text._in_group.cache_info()
+    texts.append(Text("M:copy0", "G0", _words(copied_review(rng, honest[4], 0.1))))
+    again = near_duplicates(texts, threshold=0.85)
+    after = _text._in_group.cache_info()
+    assert (after.hits - before.hits, after.misses - before.misses) == (1, 1)
+    assert [(m.a, m.b) for m in first] == [("M:3", "M:copy")]
+    assert [(m.a, m.b) for m in again] == [("M:4", "M:copy0"), ("M:3", "M:copy")]  # G0, G1
+
+
 # --- rows made by hand for the patterns --------------------------------------------------
 
 

@@ -3,6 +3,7 @@ before anything is read or written."""
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from states import (
     supervise,
 )
 from states.self_review import ShortcomingInput
+from states.text_limits import control_character
 from tests.states.helpers import act, launch_cycle, local, review_form, snapshot
 from vocabulary.refusals import word
 
@@ -176,3 +178,17 @@ def test_line_breaks_and_tabs_are_kept(district: Engine, tmp_path: Path) -> None
         text="dòng 1\r\ndòng 2\tcó tab",
         settings=load_settings(),
     )
+
+
+def test_the_controls_refused_are_unicodes_controls_and_separators_but_breaks_and_tabs() -> None:
+    # Every code point of the Basic Multilingual Plane, against Unicode's own category.
+    for point in range(0x10000):
+        if 0xD800 <= point < 0xE000:
+            continue  # surrogates: not characters a text can hold
+        ch = chr(point)
+        refused = ch not in "\n\r\t" and (unicodedata.category(ch) == "Cc" or ch in "\u2028\u2029")
+        found = control_character("text", f"ab{ch}c")
+        assert (found is not None) == refused, f"U+{point:04X}"
+        if found is not None:
+            assert found.fields["character"] == f"U+{point:04X}"
+    assert control_character("text", None) is None
