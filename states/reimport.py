@@ -31,6 +31,7 @@ from states.cycles import plan_of
 from states.directory import Directory
 from states.guards import Electorate
 from states.machine import STAGES, UnitState
+from vocabulary.reasons import coded
 
 SETTLED = {UnitState.PUBLISHED, UnitState.REMEDIATION, UnitState.CLOSED}
 
@@ -284,8 +285,7 @@ def _apply(session: Session, impact: CycleImpact, now: datetime, actor: str) -> 
                 trigger="voters_changed",
                 from_state=unit.state,
                 to_state=unit.state,
-                reason=f"the organization import changed who votes: round {unit.vote_round} "
-                f"restarts as round {unit.vote_round + 1}",
+                reason=coded("voters_changed", round=unit.vote_round, next=unit.vote_round + 1),
             )
         )
         unit.vote_round += 1

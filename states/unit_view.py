@@ -18,6 +18,7 @@ from states.remediation import remediation_items
 from states.suggestions import describe, issuer_names, suggestions_for
 from states.vote_standing import vote_standing
 from vocabulary import dates
+from vocabulary.reasons import worded
 
 
 def unit_view(
@@ -132,7 +133,7 @@ def unit_view(
                 "operator": e.operator,
                 "recorded_by": recorded_by(e.via, e.operator, e.actor),
                 "move": f"{e.from_state} → {e.to_state}",
-                "reason": e.reason or "",
+                "reason": worded(e.reason),
             }
             for e in history
         ],

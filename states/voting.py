@@ -42,6 +42,7 @@ from states.refusing import refuse_batch
 from states.rule_set import RuleSet
 from states.service import ActionResult, Checked, apply_moves, check_action
 from vocabulary import votes as vote_words
+from vocabulary.reasons import coded
 
 
 def vote(
@@ -219,17 +220,26 @@ class Outcome:
         )
 
     def reason(self) -> str:
-        """The audit entry's reason: counts only, never a name."""
+        """The audit entry's reason: counts only, never a name; coded, so each reader reads
+        it in their own language."""
         if self.unopposed:
-            return "nobody is eligible to vote; the self-review's proposal stands"
+            return coded("vote_unopposed")
         if self.level is not None:
-            level, votes = self.level.value, self.counts.get(self.level, 0)
-            return f"round {self.round}: {level} carried with {votes} of {self.cast} ballots"
-        # Stored in the audit log: the same words whatever the language of who acted.
-        raw = ", ".join(f"{level} {n}" for level, n in self.tallied())
-        return (
-            f"round {self.round}: no level has more than {self.rules.vote.majority:.0%} of the "
-            f"{self.cast} ballots ({raw}); round {self.round + 1} begins"
+            votes = self.counts.get(self.level, 0)
+            return coded(
+                "vote_carried",
+                round=self.round,
+                level=self.level.value,
+                votes=votes,
+                cast=self.cast,
+            )
+        return coded(
+            "vote_undecided",
+            round=self.round,
+            majority=f"{self.rules.vote.majority:.0%}",
+            cast=self.cast,
+            tally=[[level, n] for level, n in self.tallied()],
+            next=self.round + 1,
         )
 
 

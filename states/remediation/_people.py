@@ -24,6 +24,7 @@ from states.seating import inspection_commission
 from states.service import ActionResult, apply_moves, check_action
 from states.text_limits import check_lengths
 from vocabulary import dates
+from vocabulary.reasons import coded
 
 
 @person_guard("actor_heads_or_approves")
@@ -158,7 +159,7 @@ def assign_shortcomings(
             trigger="assign_shortcomings",
             from_state=unit.state,
             to_state=unit.state,
-            reason=f"shortcoming {item.id} to {', '.join(codes)}",
+            reason=coded("shortcoming_assigned", id=item.id, units=list(codes)),
             **audit_fields(),
         )
     )

@@ -25,6 +25,7 @@ from states.directory import Directory, OrgNode
 from states.machine import STAGE_OF_STATE, STAGES, UnitState
 from states.seating import directing_teams
 from states.views._common import member_names, named_typist, names_of
+from vocabulary.reasons import worded
 
 # The order units move through; a returned unit is back at its self-review.
 _RANK = {
@@ -306,7 +307,7 @@ def unit_history(
             e.trigger,
             e.from_state,
             e.to_state,
-            e.reason,
+            worded(e.reason) or None,  # the system's own reasons in the reader's language
             named_typist(recorded_by(e.via, e.operator, e.actor), e.via, typists),
             e.via,
         )

@@ -25,6 +25,8 @@ from states.reimport import reimport_organizations
 from states.voting import voters_who_voted
 from tests.factories import MEMBERS, ORGS, member, write_district
 from tests.states.helpers import act, launch_cycle, local, place
+from vocabulary import use_language
+from vocabulary.reasons import worded
 from vocabulary.refusals import word
 
 NOW = local("2026-11-12 09:00")
@@ -109,7 +111,8 @@ def test_a_confirmed_reimport_creates_units_and_restarts_changed_rounds(
                 AuditEntry.unit_id == a3.id, AuditEntry.trigger == "voters_changed"
             )
         ).one()
-        assert "round 1 restarts as round 2" in (audit.reason or "")
+        with use_language("en"):
+            assert "round 1 restarts as round 2" in worded(audit.reason)
     # N1 is counted in round 2 and votes on it; A1 votes again.
     act(running, vote, ballots={"M:A3": Level.GOOD}, actor_code="N1", now=NOW)
     act(running, vote, ballots={"M:A3": Level.GOOD}, actor_code="A1", now=NOW)

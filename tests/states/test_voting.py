@@ -36,6 +36,8 @@ from states.guards import Electorate
 from states.voting import close_vote, tally_of, voters_who_voted
 from tests.factories import MEMBERS, ORGS, member, write_district
 from tests.states.helpers import act, launch_cycle, local, place, snapshot, state
+from vocabulary import use_language
+from vocabulary.reasons import worded
 
 # These tests assert the English wording; Vietnamese is the default.
 pytestmark = pytest.mark.usefixtures("english")
@@ -211,7 +213,12 @@ def test_a_majority_carries_the_level_to_approval(cycle: Engine) -> None:
     assert (unit.state, unit.proposed_level, unit.vote_round) == ("approval", G, 1)
     with Session(cycle) as session:
         [entry] = session.exec(select(AuditEntry).where(AuditEntry.trigger == "close_vote")).all()
-    assert (entry.actor, entry.reason) == ("B1", "round 1: good carried with 2 of 3 ballots")
+    assert (entry.actor, worded(entry.reason)) == (
+        "B1",
+        "round 1: Well completed duties carried with 2 of 3 ballots",
+    )
+    with use_language("vi"):  # stored as a code: each reader reads it in their language
+        assert worded(entry.reason) == ("vòng 1: Hoàn thành tốt nhiệm vụ đạt 2 trên 3 phiếu")
 
 
 def test_a_split_vote_goes_to_a_revote_where_everyone_votes_again(cycle: Engine) -> None:
@@ -226,11 +233,11 @@ def test_a_split_vote_goes_to_a_revote_where_everyone_votes_again(cycle: Engine)
     assert _unit(cycle, "M:B3").vote_round == 2
     with Session(cycle) as session:
         [entry] = session.exec(select(AuditEntry).where(AuditEntry.trigger == "call_revote")).all()
-    assert entry.reason == (
-        "round 1: no level has more than 50% of the 3 ballots (excellent 1, good 1, "
-        "completed 1); round 2 begins"
+    assert worded(entry.reason) == (
+        "round 1: no level has more than 50% of the 3 ballots (Excellently completed duties 1, "
+        "Well completed duties 1, Completed duties 1); round 2 begins"
     )
-    assert not re.search(r"B[1-4]", entry.reason)  # counts, never names
+    assert entry.reason and not re.search(r"B[1-4]", entry.reason)  # counts, never names
     # Round 2: the same voters vote again, from a fresh tally.
     _vote(cycle, "B1", M_B3=G)
     _vote(cycle, "B4", M_B3=G)
