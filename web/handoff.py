@@ -2,7 +2,8 @@
 
 At start it brings up Prefect (the embedded API, or the server PREFECT_API_URL names) and
 imports the flows, then beats every 2 s so that a command sees a warm process is there; a
-thread claims requests (models.handoff) twice a second and runs each flow here, so a
+thread claims requests (models.handoff) as soon as a command wakes it on its local socket,
+and by polling twice a second when no wake-up comes, and runs each flow here, so a
 `kiemdiem cycle tick` answers in a second or two instead of starting Prefect itself. The runs
 are ordinary flow runs of this process's Prefect, so its UI shows them like the morning ticks.
 A request whose flow failed records the error; the command prints it. Every flow here is safe
@@ -11,13 +12,24 @@ to rerun, so a command that stops waiting (serve died mid-run) runs the flow its
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import os
+import socket
 import threading
 from typing import Any
 
 from models import get_engine, session_scope, utcnow
-from models.handoff import beat, claim_next, finish, stop_beating, this_process
+from models.handoff import (
+    beat,
+    claim_next,
+    finish,
+    stop_beating,
+    this_process,
+    wake,
+    wake_path,
+)
 from models.settings import Settings
 
 log = logging.getLogger("kiemdiem.serve")
@@ -60,6 +72,7 @@ class Handoff(threading.Thread):
         self.process = this_process()
         self.stopped = threading.Event()
         self.heart: threading.Thread | None = None
+        self.bell = self._listen()
 
     def run(self) -> None:
         try:
@@ -75,15 +88,40 @@ class Handoff(threading.Thread):
         while not self.stopped.is_set():
             try:
                 if not self.take_one():
-                    self.stopped.wait(CLAIM_EVERY)
+                    self._wait()
             except Exception:  # a lock or a dropped connection: try again shortly
                 log.exception("the handoff loop failed; trying again")
                 self.stopped.wait(CLAIM_EVERY)
         self.stop()
 
+    def _listen(self) -> socket.socket | None:
+        """The socket commands wake this process on; None when it cannot be made (then
+        polling alone finds their requests)."""
+        path = wake_path(self.process)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)  # left by an earlier process with this pid
+        try:
+            bell = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            bell.bind(path)
+        except OSError:
+            log.warning("no wake-up socket at %s; requests are found by polling", path)
+            return None
+        return bell
+
+    def _wait(self) -> None:
+        """Until a command rings, or CLAIM_EVERY passes (a wake-up that never came)."""
+        if self.bell is None:
+            self.stopped.wait(CLAIM_EVERY)
+            return
+        self.bell.settimeout(CLAIM_EVERY)
+        with contextlib.suppress(TimeoutError, BlockingIOError):
+            while self.bell.recv(64) and not self.stopped.is_set():
+                self.bell.settimeout(0)  # drain the rings that came meanwhile, then claim
+
     def stop(self) -> None:
         """Take no more requests: a command from now on runs its flow itself."""
         self.stopped.set()
+        wake(self.process)  # out of its wait at once
         if self.heart is not None:  # a beat in flight must not land after the withdrawal
             self.heart.join(timeout=5)
         try:
@@ -91,6 +129,9 @@ class Handoff(threading.Thread):
                 stop_beating(session=session, process=self.process)
         except Exception:  # stale within ALIVE_WITHIN anyway
             log.exception("could not withdraw the heartbeat")
+        if self.bell is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(wake_path(self.process))
 
     def _engine(self) -> Any:
         return get_engine(self.settings.database_url)
