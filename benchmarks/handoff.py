@@ -60,7 +60,21 @@ def _timed(args: list[str], env: dict[str, str]) -> tuple[float, float, str]:
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     assert done.returncode == 0, done.stdout + done.stderr
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu, done.stderr
+    return wall, cpu, done.stdout + done.stderr
+
+
+def _deployment(api: str) -> None:
+    """The tick's deployment on the Prefect server at `api` (`review-cycle/TT-2026`), made
+    through its REST API when missing: the command only creates a flow run of it, which
+    stays Scheduled without a worker, as the command's default (no --wait) expects."""
+    import httpx
+
+    with httpx.Client(base_url=api.rstrip("/") + "/", timeout=30) as http:
+        made = http.post("flows/", json={"name": "review-cycle"})
+        made.raise_for_status()
+        http.post(
+            "deployments/", json={"name": "TT-2026", "flow_id": made.json()["id"]}
+        ).raise_for_status()
 
 
 def main() -> None:
@@ -70,6 +84,11 @@ def main() -> None:
         "--handoff-only",
         action="store_true",
         help="no one-off commands: serve starts first and runs the launch too",
+    )
+    parser.add_argument(
+        "--prefect-api",
+        metavar="URL",
+        help="also time ticks handed to this Prefect server's deployment (PREFECT_API_URL)",
     )
     options = parser.parse_args()
     # A `timeout` or kill ends the run through its `finally`: the serve it started stops too.
@@ -104,11 +123,12 @@ def main() -> None:
 
         day = date(2026, 11, 11)
 
-        def tick(label: str, home: str) -> None:
+        def tick(label: str, home: str, **more: str) -> None:
             nonlocal day
             args = ["cycle", "tick", "TT-2026", "--now", f"{day.isoformat()}T08:00:00+07:00"]
-            wall, cpu, said = _timed(args, {**env, "PREFECT_HOME": str(work / home)})
+            wall, cpu, said = _timed(args, {**env, "PREFECT_HOME": str(work / home), **more})
             assert ("run by kiemdiem serve" in said) == label.startswith("handed"), said
+            assert ("handed to Prefect: flow run" in said) == bool(more), said
             rows.append((label, wall, cpu))
             line = f"{label:<38} {wall:7.2f} {cpu:7.2f}  load {os.getloadavg()[0]:.1f}"
             if label.startswith("handed"):
@@ -146,6 +166,14 @@ def main() -> None:
                 launch("launch handed to kiemdiem serve")
             for _ in range(options.ticks):
                 tick("handed to kiemdiem serve", "cli")
+            if options.prefect_api:
+                _deployment(options.prefect_api)
+                for _ in range(options.ticks):
+                    tick(
+                        "to a Prefect server's deployment",
+                        "cli",
+                        PREFECT_API_URL=options.prefect_api,
+                    )
         finally:
             os.killpg(serve.pid, signal.SIGTERM)
             serve.wait(30)
