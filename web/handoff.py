@@ -112,6 +112,7 @@ class Handoff(threading.Thread):
         self.stopped = threading.Event()
         self.heart: threading.Thread | None = None
         self.bell = self._listen()
+        self.warmed = threading.Event()  # Prefect started here, or failed to
 
     def run(self) -> None:
         try:
@@ -119,6 +120,8 @@ class Handoff(threading.Thread):
         except Exception:  # no Prefect: the commands keep running their flows themselves
             log.exception("Prefect did not start; commands will not be handed to this process")
             return
+        finally:
+            self.warmed.set()
         started = utcnow()
         self.heart = threading.Thread(
             target=self._beat, args=(started,), name="heartbeat", daemon=True
