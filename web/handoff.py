@@ -82,6 +82,8 @@ def check_tags_ahead(cycle_code: str) -> None:
 
 def run_request(flow: str, parameters: dict[str, Any], database_url: str) -> tuple[str, Any]:
     """Run one requested flow here; (its flow run id, its summary)."""
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
     from flows import launch_cycle, review_cycle
 
     if flow == "review-cycle":
@@ -89,8 +91,6 @@ def run_request(flow: str, parameters: dict[str, Any], database_url: str) -> tup
             check_tags_ahead(parameters["cycle_code"])
         except Exception:  # only a head start: the tick's tasks ask again themselves
             log.warning("the tag check ahead of the tick failed", exc_info=True)
-    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
-
     chosen: Any = {"review-cycle": review_cycle, "launch-cycle": launch_cycle}[flow]
     # No flow-run heartbeat: serve's own heartbeat row is what tells the waiting command
     # that the run died with serve (it then reruns it), and Prefect's engine ends every run
