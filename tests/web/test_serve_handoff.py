@@ -146,3 +146,40 @@ def test_serve_claims_at_once_when_woken_and_by_polling_when_not(
         time.sleep(0.2)
     assert request.claimed_at is not None and request.claimed_by == woken.claimed_by
     assert (request.claimed_at - request.requested_at).total_seconds() < 3
+
+
+@pytest.fixture
+def due(office: dict[str, str], tmp_path: Path) -> dict[str, str]:
+    """The district's cycle launched (through the service layer, no Prefect) and serve's clock
+    set past the next morning's tick hour: serve's morning tick is due the moment it starts."""
+    from models import load_settings, parse_instant
+    from states import launch, load_plan
+
+    engine = get_engine(office["KIEMDIEM_DATABASE_URL"])
+    with session_scope(engine) as session:
+        launch(
+            session=session,
+            plan=load_plan(write_plan(tmp_path)),
+            now=parse_instant("2026-11-10T08:00:00+07:00", where="test"),
+            settings=load_settings(),
+        )
+    office["KIEMDIEM_NOW"] = NOW  # 19 Nov 08:00, past the 06:00 tick: due
+    return office
+
+
+def test_serve_started_with_a_tick_due_still_takes_handoffs(
+    due: dict[str, str], serve: subprocess.Popen[bytes], tmp_path: Path
+) -> None:
+    # Its morning tick and its handoff loop both start Prefect: one after the other, so the
+    # loop beats (the fixture waited for that) and the morning tick runs too.
+    engine = get_engine(due["KIEMDIEM_DATABASE_URL"])
+    deadline = time.monotonic() + 120
+    while True:
+        with session_scope(engine) as session:
+            if session.exec(select(Tick)).first() is not None:
+                break
+        assert time.monotonic() < deadline, (tmp_path / "serve.log").read_text()
+        time.sleep(0.5)
+    env = {**due, "PREFECT_HOME": str(tmp_path / "cli-prefect")}
+    ticked = _cli(["cycle", "tick", "TT-2026", "--now", "2026-11-20T08:00:00+07:00"], env)
+    assert "run by kiemdiem serve" in ticked.stderr
