@@ -7,6 +7,10 @@ handoff loop claims it within a second, runs the flow in its already-started Pre
 writes the result back for the command to print. The rows are durable, so who asked, when,
 which process ran it and which flow run it became stay on record.
 
+The row is the request; a datagram on serve's local socket (`wake_path`) only says "look
+now", so serve claims at once instead of at its next poll, and a lost or impossible wake-up
+(serve on another host, another temporary directory) costs nothing but that poll.
+
 A claim is one conditional UPDATE (`WHERE status = 'pending'`), so two serve processes never
 run the same request, and a command that gives up waiting withdraws its request the same way:
 either the withdrawal or the claim wins, never both. Nothing here imports Prefect.
@@ -17,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import tempfile
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -87,6 +92,25 @@ def live_server(session: Session) -> str | None:
         .order_by(col(ServeHeartbeat.beat_at).desc())
     ).first()
     return row.process if row else None
+
+
+def wake_path(process: str) -> str:
+    """The local datagram socket the serve process `process` (host:pid) listens on."""
+    return os.path.join(tempfile.gettempdir(), f"kiemdiem-serve-{process.rsplit(':', 1)[-1]}.sock")
+
+
+def wake(process: str) -> bool:
+    """Tell the serve process `process` that a request waits; False when it cannot be told
+    (another host, no socket, not ours to write): it still finds the request by polling."""
+    host, _, _ = process.rpartition(":")
+    if host != socket.gethostname():
+        return False
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+            sock.sendto(b"wake", wake_path(process))
+    except OSError:
+        return False
+    return True
 
 
 def request_run(*, session: Session, flow: str, parameters: dict[str, Any]) -> int:
@@ -176,5 +200,7 @@ __all__ = [
     "request_run",
     "stop_beating",
     "this_process",
+    "wake",
+    "wake_path",
     "withdraw",
 ]

@@ -148,8 +148,16 @@ def serve(
         from kiemdiem.prefect_env import prepare_prefect
 
         prepare_prefect()
-        loops.append(Loop("morning-tick", 60.0, lambda: tick_due_cycles(settings)))
-        loops.append(Handoff(settings))
+        handoff = Handoff(settings)
+
+        def morning_tick() -> None:
+            # After the handoff's Prefect start, never beside it: two threads starting the
+            # embedded API at once leave one of them without it (and commands unhanded).
+            handoff.warmed.wait()
+            tick_due_cycles(settings)
+
+        loops.append(Loop("morning-tick", 60.0, morning_tick))
+        loops.append(handoff)
     if mail:
         loops.append(Loop("outbox", mail_interval, lambda: deliver_now(settings)))
     for loop in loops:

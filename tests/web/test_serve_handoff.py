@@ -19,7 +19,7 @@ from sqlmodel import select
 
 from kiemdiem.demo.smtp_server import LocalSMTPServer, free_port
 from models import Tick, get_engine, init_db, session_scope
-from models.handoff import FlowRequest, live_server
+from models.handoff import FlowRequest, live_server, read_request, request_run
 from models.org_import import import_organizations
 from tests.factories import write_district, write_plan
 
@@ -118,3 +118,68 @@ def test_launch_and_tick_from_the_cli_are_run_by_serve(
     with sqlite3.connect(tmp_path / "serve-prefect" / "prefect.db") as prefect_db:
         runs = dict(prefect_db.execute("SELECT id, name FROM flow_run").fetchall())
     assert [runs.get(i) for i in run_ids] == ["TT-2026-launch", "TT-2026-tick"]
+
+
+def test_serve_claims_at_once_when_woken_and_by_polling_when_not(
+    office: dict[str, str], serve: subprocess.Popen[bytes], tmp_path: Path
+) -> None:
+    env = {**office, "PREFECT_HOME": str(tmp_path / "cli-prefect")}
+    _cli(["cycle", "launch", str(write_plan(tmp_path)), "--now", "2026-11-10T08:00:00+07:00"], env)
+    engine = get_engine(office["KIEMDIEM_DATABASE_URL"])
+    with session_scope(engine) as session:
+        woken = session.exec(select(FlowRequest)).one()
+        assert woken.claimed_at is not None
+        # The command rang: claimed long before serve's next poll (0.5 s) would have come.
+        assert (woken.claimed_at - woken.requested_at).total_seconds() < 0.25
+        # A request nobody rings for (a command on another host) is found by the poll.
+        asked = request_run(
+            session=session, flow="review-cycle", parameters={"cycle_code": "TT-2026", "now": NOW}
+        )
+    deadline = time.monotonic() + 60
+    while True:
+        with session_scope(engine) as session:
+            request = read_request(session, asked)
+            assert request is not None
+            if request.status == "done":
+                break
+        assert time.monotonic() < deadline, request.status
+        time.sleep(0.2)
+    assert request.claimed_at is not None and request.claimed_by == woken.claimed_by
+    assert (request.claimed_at - request.requested_at).total_seconds() < 3
+
+
+@pytest.fixture
+def due(office: dict[str, str], tmp_path: Path) -> dict[str, str]:
+    """The district's cycle launched (through the service layer, no Prefect) and serve's clock
+    set past the next morning's tick hour: serve's morning tick is due the moment it starts."""
+    from models import load_settings, parse_instant
+    from states import launch, load_plan
+
+    engine = get_engine(office["KIEMDIEM_DATABASE_URL"])
+    with session_scope(engine) as session:
+        launch(
+            session=session,
+            plan=load_plan(write_plan(tmp_path)),
+            now=parse_instant("2026-11-10T08:00:00+07:00", where="test"),
+            settings=load_settings(),
+        )
+    office["KIEMDIEM_NOW"] = NOW  # 19 Nov 08:00, past the 06:00 tick: due
+    return office
+
+
+def test_serve_started_with_a_tick_due_still_takes_handoffs(
+    due: dict[str, str], serve: subprocess.Popen[bytes], tmp_path: Path
+) -> None:
+    # Its morning tick and its handoff loop both start Prefect: one after the other, so the
+    # loop beats (the fixture waited for that) and the morning tick runs too.
+    engine = get_engine(due["KIEMDIEM_DATABASE_URL"])
+    deadline = time.monotonic() + 120
+    while True:
+        with session_scope(engine) as session:
+            if session.exec(select(Tick)).first() is not None:
+                break
+        assert time.monotonic() < deadline, (tmp_path / "serve.log").read_text()
+        time.sleep(0.5)
+    env = {**due, "PREFECT_HOME": str(tmp_path / "cli-prefect")}
+    ticked = _cli(["cycle", "tick", "TT-2026", "--now", "2026-11-20T08:00:00+07:00"], env)
+    assert "run by kiemdiem serve" in ticked.stderr
