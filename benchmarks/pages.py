@@ -6,7 +6,7 @@ and votes. Prints n, p50, p99 and max per request kind, throughput and error res
 the people alone and again (other people) with the cycle's tick started as they start.
 
     python benchmarks/pages.py [PEOPLE] [--think 1-5] [--postgres URL] [--members 2000]
-                               [--workers N]
+                               [--workers N]   # default: as `kiemdiem serve`, one per core
 
 A link opens a page with one button; pressing it (a POST and its redirect) signs in, once:
 both are timed as "sign in".
@@ -46,6 +46,7 @@ from benchmarks.pages_setup import LAUNCHED, Person, prepare, review_form
 from kiemdiem.demo.smtp_server import SMTPServerProcess, free_port
 from models import load_settings
 from states.signin import sign_in_url
+from web.serve import default_workers
 
 KIEMDIEM = Path(sys.executable).with_name("kiemdiem")
 TOKEN = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
@@ -241,9 +242,7 @@ def main(
     quiet, ticked = jobs[:people], jobs[people:]
     # The launch's 2,000-odd mails are still in the outbox: the tick delivers them (its
     # heaviest part), so `serve` does not deliver meanwhile.
-    serve = [str(KIEMDIEM), "serve", "--no-ticks", "--no-mail"]
-    if workers > 1:
-        serve += ["--workers", str(workers)]
+    serve = [str(KIEMDIEM), "serve", "--no-ticks", "--no-mail", "--workers", str(workers)]
     with SMTPServerProcess(work / "smtp.txt") as smtp:
         env = {**os.environ, "KIEMDIEM_SMTP_PORT": str(smtp.port)}
         server = subprocess.Popen(serve, env=env)
@@ -326,5 +325,6 @@ if __name__ == "__main__":
         url,
         _think(option("--think", "1-5")),
         int(option("--members", "2000")),
-        int(option("--workers", "1")),
+        # As `kiemdiem serve` runs by default: a page process per core, at most 4.
+        int(option("--workers", str(default_workers()))),
     )

@@ -102,6 +102,13 @@ def served_settings(settings: Settings) -> Settings:
     return settings.model_copy(update={"base_url": url})
 
 
+def default_workers() -> int:
+    """One page process per core, at most 4: one process's threads share one GIL, and on the
+    pages benchmark (100 people, the tick beside them, 2 cores) one process's p99 went past
+    100 ms in most runs, two stayed under it in every run (docs/benchmarks.md)."""
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
 def served_app() -> FastAPI:
     """The pages of one worker process of `serve --workers N` (uvicorn imports this in each,
     with the settings of the environment `serve` set up for them)."""
@@ -177,8 +184,7 @@ def serve(
         try:
             Multiprocess(config, sockets=[config.bind_socket()]).run()
         finally:
-            for loop in loops:
-                loop.stopped.set()
+            _stop(loops)
         return
     server = uvicorn.Server(config)
     quiet_collector()
@@ -188,11 +194,16 @@ def serve(
     try:
         server.run()
     finally:
-        for loop in loops:
-            if isinstance(loop, Handoff):
-                loop.stop()
-            else:
-                loop.stopped.set()
+        _stop(loops)
+
+
+def _stop(loops: Sequence[Loop | Handoff]) -> None:
+    """End the loops beside the pages; the handoff's also removes its wake-up socket."""
+    for loop in loops:
+        if isinstance(loop, Handoff):
+            loop.stop()
+        else:
+            loop.stopped.set()
 
 
 def _stop_cleanly_on_sigterm() -> None:

@@ -108,12 +108,14 @@ def serve_command(
     ),
     mail: bool = typer.Option(True, help=N_("Deliver the outbox as the pages run.")),
     mail_every: float = typer.Option(30.0, min=0.2, help=N_("Seconds between outbox deliveries.")),
-    workers: int = typer.Option(
-        1, min=1, help=N_("Serve the pages from this many processes (one per core).")
+    workers: int | None = typer.Option(
+        None,
+        min=1,
+        help=N_("Serve the pages from this many processes (default: one per core, at most 4)."),
     ),
 ) -> None:
     from models import load_settings
-    from web.serve import serve, served_settings
+    from web.serve import default_workers, serve, served_settings
 
     collect_again()
     settings = load_settings()
@@ -124,7 +126,13 @@ def serve_command(
             url=f"http://{settings.serve_host}:{settings.serve_port}"
         )
     )
-    serve(settings, ticks=ticks, mail=mail, mail_interval=mail_every, workers=workers)
+    serve(
+        settings,
+        ticks=ticks,
+        mail=mail,
+        mail_interval=mail_every,
+        workers=workers or default_workers(),
+    )
 
 
 @app.command(
