@@ -1,6 +1,6 @@
 """Values read once per transaction: asked again, they cost no statement, unless the same
 transaction has written one of the tables they are read from since (then they are read
-again). Forgotten at commit and rollback, like `states.cycles.get_cycle`'s memo.
+again). Forgotten at commit and rollback (`states.cycles.get_cycle` and the tree use it).
 
 Every page asks for the tree and the running cycles several times (its person, guards, view
 and action each ask), and on SQLite a statement's cost in SQLAlchemy is most of a page's CPU.
@@ -54,8 +54,15 @@ def once_per_transaction(
 
 
 @event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    # A savepoint released is not the transaction's end: what it read is still current.
+    if not session.in_nested_transaction():
+        _forget(session)
+
+
 @event.listens_for(Session, "after_soft_rollback")
 def _forget(session: Session, *_: object) -> None:
+    # A new transaction reads again (a rolled-back one may even have made what was read).
     session.info.pop(_MEMOS, None)
 
 

@@ -8,12 +8,12 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Literal
 
-from sqlalchemy import event
 from sqlmodel import Session, col, select
 
 from models.cycle import Cycle, Tick, Unit
 from models.errors import NotFound, Refusal
 from models.organization import Member
+from states._tx_memo import once_per_transaction
 from states.directory import Directory, OrgNode
 from states.plan import Plan
 from states.rule_set import RuleSet
@@ -25,12 +25,11 @@ Lock = Literal["share", "update"] | None
 def get_cycle(session: Session, code: str) -> Cycle:
     """The cycle named `code`; asked again in the same transaction, the same row without a
     query (a page's guard, its view and its action each ask)."""
-    memo: dict[str, Cycle] = session.info.setdefault(_MEMO, {})
-    if code in memo:
-        return memo[code]
+    return once_per_transaction(session, f"cycle:{code}", (), lambda: _read_cycle(session, code))
+
+
+def _read_cycle(session: Session, code: str) -> Cycle:
     cycle = session.exec(select(Cycle).where(Cycle.code == code)).first()
-    if cycle is not None:
-        memo[code] = cycle
     if cycle is None:
         known = ", ".join(session.exec(select(Cycle.code)).all())
         raise NotFound(
@@ -39,22 +38,6 @@ def get_cycle(session: Session, code: str) -> Cycle:
             )
         )
     return cycle
-
-
-_MEMO = "kiemdiem.cycles"
-
-
-@event.listens_for(Session, "after_commit")
-def _committed(session: Session) -> None:
-    # A savepoint released is not the transaction's end: the cycle it read is still current.
-    if not session.in_nested_transaction():
-        _forget_cycles(session)
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _forget_cycles(session: Session, *_: object) -> None:
-    # A new transaction reads the cycle again (a rolled-back one may even have made it).
-    session.info.pop(_MEMO, None)
 
 
 def approving_committee(directory: Directory, cycle: Cycle, org_id: int) -> OrgNode:
