@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from prefect import task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
+from flows._tasks import artifact_key
 from models import get_engine, session_scope
 from states.cycles import get_cycle
 from states.insights import cycle_insights
 from vocabulary import _, dates, names
-
-
-def _day(iso: str | None) -> str:
-    return dates.day(date.fromisoformat(iso)) if iso else ""
 
 
 def insight_rows(insights: dict[str, Any]) -> list[dict[str, Any]]:
@@ -48,7 +45,8 @@ def insight_rows(insights: dict[str, Any]) -> list[dict[str, Any]]:
             units: _("{done}/{units} done").format(done=f["done"], units=f["units"]),
             score: f["pace_per_day"],
             detail: _("due {due}, projected {projected}").format(
-                due=_day(f["due"]), projected=_day(f["projected"]) or _("no progress yet")
+                due=dates.iso_day(f["due"]),
+                projected=dates.iso_day(f["projected"]) or _("no progress yet"),
             ),
         }
         for f in insights["forecast"]
@@ -76,9 +74,8 @@ def publish_insights(cycle_code: str, now: datetime, database_url: str | None) -
     with session_scope(get_engine(database_url)) as session:
         insights = cycle_insights(session=session, cycle=get_cycle(session, cycle_code), now=now)
     rows = insight_rows(insights)
-    slug = "".join(c if c.isalnum() else "-" for c in cycle_code.lower()).strip("-")
     create_table_artifact(
-        key=f"{slug}-insights",
+        key=artifact_key(cycle_code, "insights"),
         table=rows or [{_("signal"): "-", _("organization"): "-", _("units"): "", _("score"): 0}],
         description=_(
             "{cycle} at {now}: signals for the committee to look at (formalism, deadlines at "

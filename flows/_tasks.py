@@ -134,13 +134,9 @@ def deliver_outbox(
 DECIDED = ("published", "remediation", "closed")
 
 
-def _artifact_key(cycle_code: str, what: str) -> str:
+def artifact_key(cycle_code: str, what: str) -> str:
     slug = "".join(c if c.isalnum() else "-" for c in cycle_code.lower()).strip("-")
     return f"{slug}-{what}"
-
-
-def _mail_counts(counts: dict[str, int]) -> str:
-    return ", ".join(f"{_(k)} {v}" for k, v in counts.items())
 
 
 def _status_tables(status: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
@@ -212,7 +208,7 @@ def publish_status(cycle_code: str, now: datetime, database_url: str | None) -> 
     at = dates.moment(now)
     descriptions = {
         "states": _("{cycle} at {now}: units per state; mail: {mail}").format(
-            cycle=cycle_code, now=at, mail=_mail_counts(status["mails"])
+            cycle=cycle_code, now=at, mail=names.counted(status["mails"], names.MAIL_STATUSES)
         ),
         "overdue": _("{cycle} at {now}: overdue units per organization").format(
             cycle=cycle_code, now=at
@@ -231,14 +227,14 @@ def publish_status(cycle_code: str, now: datetime, database_url: str | None) -> 
         # Refused mail stays refused: without any, the last such table stays true.
         if tables[what]:
             create_table_artifact(
-                key=_artifact_key(cycle_code, what), table=tables[what], description=description
+                key=artifact_key(cycle_code, what), table=tables[what], description=description
             )
     decided = sum(status["states"].get(state, 0) for state in DECIDED)
     total = status["units"]
     status["decided"] = decided
     create_progress_artifact(
         progress=round(100 * decided / total, 1) if total else 100.0,
-        key=_artifact_key(cycle_code, "progress"),
+        key=artifact_key(cycle_code, "progress"),
         description=_(
             "{cycle} at {now}: {decided} of {total} units decided (published, remediating or "
             "closed)"
@@ -319,7 +315,7 @@ def publish_summary(cycle_code: str, now: datetime, summary: dict[str, Any], pen
     """The tick's markdown summary as the cycle's `tick` artifact (its key keeps the latest)."""
     markdown = tick_markdown(cycle_code, now, summary, pending)
     create_markdown_artifact(
-        key=_artifact_key(cycle_code, "tick"),
+        key=artifact_key(cycle_code, "tick"),
         markdown=markdown,
         description=_("{cycle} at {now}: what this tick changed and sent").format(
             cycle=cycle_code, now=dates.moment(now)

@@ -28,6 +28,11 @@ def day(value: date | datetime, zone: str | ZoneInfo = ZONE) -> str:
     return format_date(local, DAY, locale=current_language())
 
 
+def iso_day(iso: str | None) -> str:
+    """A day kept as ISO text (a forecast's, in JSON for machines) as dd/mm/yyyy; "" for none."""
+    return day(date.fromisoformat(iso)) if iso else ""
+
+
 def moment(instant: datetime, zone: str | ZoneInfo = ZONE) -> str:
     """`instant` as dd/mm/yyyy HH:mm in `zone`."""
     from babel.dates import format_datetime
@@ -36,4 +41,4 @@ def moment(instant: datetime, zone: str | ZoneInfo = ZONE) -> str:
     return format_datetime(local, MOMENT, tzinfo=local.tzinfo, locale=current_language())
 
 
-__all__ = ["DAY", "MOMENT", "ZONE", "day", "moment"]
+__all__ = ["DAY", "MOMENT", "ZONE", "day", "iso_day", "moment"]

@@ -123,6 +123,22 @@ REMEDIATION_STATUSES = Names(
 )
 
 
+# Where a cycle's mail stands (models.outbox's statuses), as the status and the artifacts count it.
+MAIL_STATUSES = Names(
+    {
+        "sent": N_("sent"),
+        "pending": N_("pending"),
+        "failed": N_("failed"),
+        "sending": N_("sending"),
+    }
+)
+
+
+def counted(counts: Mapping[str, object], table: Names) -> str:
+    """{"sent": 9, "pending": 3} as "đã gửi 9, đang chờ 3": each key by its name in `table`."""
+    return ", ".join(f"{table.name(k)} {v}" for k, v in counts.items())
+
+
 def capitalized(text: str) -> str:
     """`text` with a capital first letter, for a table cell or a heading."""
     return text[:1].upper() + text[1:]
@@ -157,6 +173,7 @@ __all__ = [
     "ACTIONS",
     "KINDS",
     "LEVELS",
+    "MAIL_STATUSES",
     "ORG_LEVELS",
     "REMEDIATION_STATUSES",
     "ROLES",
@@ -166,4 +183,5 @@ __all__ = [
     "UNDECIDED",
     "Names",
     "capitalized",
+    "counted",
 ]

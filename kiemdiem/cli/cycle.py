@@ -274,14 +274,9 @@ def storage_failures_in_one_line() -> Iterator[None]:
 
 
 def _mail(counts: dict[str, Any]) -> str:
-    return ", ".join(f"{_(k)} {v}" for k, v in counts.items())
+    return names.counted(counts, names.MAIL_STATUSES)
 
 
-# The keys of mail counts, as the status prints them.
-N_("sent")
-N_("pending")
-N_("failed")
-N_("sending")
 # The opinions' standing.
 N_("awaited")
 N_("given")

@@ -6,7 +6,6 @@ and show days as dd/mm/yyyy; `--json` keeps the stored codes and ISO days, for m
 from __future__ import annotations
 
 import json
-from datetime import date
 from typing import Any
 
 from rich.table import Table
@@ -14,18 +13,12 @@ from rich.table import Table
 from kiemdiem.cli._common import CycleArg, JsonOption, NowOption, console, transaction
 from kiemdiem.cli.cycle import app
 from vocabulary import N_, _, names
+from vocabulary.dates import iso_day
 
 
 def _cells(*values: Any) -> list[str]:
     """Every value as text (the console reads no markup: names and codes print as written)."""
     return ["" if v is None else str(v) for v in values]
-
-
-def _day(iso: str | None) -> str:
-    """A day of the forecast (ISO in the JSON, for machines) as people read it: dd/mm/yyyy."""
-    from vocabulary.dates import day
-
-    return day(date.fromisoformat(iso)) if iso else ""
 
 
 def render_insights(result: dict[str, Any]) -> None:
@@ -59,8 +52,8 @@ def render_insights(result: dict[str, Any]) -> None:
                 names.STAGES.name(f["stage"]),
                 f"{f['done']}/{f['units']}",
                 f["pace_per_day"],
-                _day(f["projected"]) or _("no progress yet"),
-                _day(f["due"]),
+                iso_day(f["projected"]) or _("no progress yet"),
+                iso_day(f["due"]),
                 risk,
             )
         )

@@ -137,7 +137,7 @@ def run_demo(
         console.print(
             _("launched {cycle}: {units}; plan-issued mails {mails}").format(
                 cycle=district.cycle_code,
-                units=_counted(launched["units"], names.KINDS),
+                units=names.counted(launched["units"], names.KINDS),
                 mails=launched["mails_queued"],
             )
         )
@@ -293,13 +293,6 @@ DONE = Names(
 )
 
 
-def _counted(counts: dict[str, Any], table: Names | None) -> str:
-    """{"member": 2000, ...} as "member 2000, ...", each key by its name when it has one."""
-    return ", ".join(
-        f"{table.name(k) if table is not None else _(k)} {v}" for k, v in counts.items()
-    )
-
-
 def _print(
     console: Console,
     summary: dict[str, Any],
@@ -342,9 +335,9 @@ def _print(
         ).format(
             units=summary["units"],
             overdue=overdue_words(summary["overdue"]),
-            mail=_counted(summary["mails"], None),
+            mail=names.counted(summary["mails"], names.MAIL_STATUSES),
             received=summary["mails_received"],
-            actions=_counted(summary["actions"], DONE),
+            actions=names.counted(summary["actions"], DONE),
             seconds=summary["seconds"],
             in_ticks=summary["seconds_in_ticks"],
             ticks=len(timeline),
