@@ -48,6 +48,7 @@ CLI_NEXT: dict[str, str] = {
     "unknown_shortcoming": N_("list them with `kiemdiem remediation list CYCLE`"),
     "not_its_shortcoming": N_("list them with `kiemdiem remediation list {cycle} --unit {unit}`"),
     "report_on_own_copy": N_("see `kiemdiem remediation list`"),
+    "cycle_units_open": N_("`kiemdiem cycle status {cycle}` shows them"),
 }
 
 

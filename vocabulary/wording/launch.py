@@ -6,7 +6,7 @@ from vocabulary import N_
 
 WORDS: dict[str, str] = {
     "cycle_units_open": N_(
-        "cycle {cycle} still has {open} unit(s) not closed; a cycle is closed once every unit "
-        "is (see `cycle status`). Nothing was changed."
+        "cycle {cycle} still has {open} unit(s) not closed, so nothing was changed: a cycle is "
+        "closed once every unit is"
     ),
 }
