@@ -2,6 +2,6 @@
 
 from flows.deliver_outbox import deliver_mail
 from flows.launch_cycle import launch_cycle
-from flows.review_cycle import review_cycle
+from flows.review_cycle import review_cycle, tick_here
 
-__all__ = ["deliver_mail", "launch_cycle", "review_cycle"]
+__all__ = ["deliver_mail", "launch_cycle", "review_cycle", "tick_here"]

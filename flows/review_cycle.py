@@ -3,6 +3,7 @@ deliver, report."""
 
 from __future__ import annotations
 
+import logging
 import sys
 from datetime import datetime
 from typing import Any
@@ -11,7 +12,7 @@ from prefect import flow, get_run_logger, tags
 from prefect.states import Completed
 
 from flows._insights import publish_insights
-from flows._schedules import cycle_tag, tag_this_run, unschedule_cycle
+from flows._schedules import check_tags_ahead, cycle_tag, tag_this_run, unschedule_cycle
 from flows._tasks import (
     advance_units,
     deliver_outbox,
@@ -36,6 +37,25 @@ def review_cycle(
     tag_this_run(cycle_code)
     with tags(cycle_tag(cycle_code)):
         return _tick(cycle_code, instant, database_url)
+
+
+def tick_here(
+    cycle_code: str,
+    now: str | None = None,
+    database_url: str | None = None,
+    *,
+    return_state: bool = False,
+) -> Any:
+    """The review-cycle flow run in this process, as every front end here runs it (the CLI,
+    serve, the demo): the cycle tag's concurrency question asked first, while Prefect's API is
+    idle (see `check_tags_ahead`), then the flow; what it returns."""
+    try:
+        check_tags_ahead(cycle_code)
+    except Exception:  # only a head start: the tick's tasks ask again themselves
+        logging.getLogger(__name__).warning("the tag check ahead of the tick failed", exc_info=True)
+    if return_state:
+        return review_cycle(cycle_code, now=now, database_url=database_url, return_state=True)
+    return review_cycle(cycle_code, now=now, database_url=database_url)
 
 
 def _tick(cycle_code: str, instant: datetime, database_url: str | None) -> dict[str, Any]:
@@ -108,4 +128,4 @@ def _mail_message(mails: dict[str, int]) -> str:
 
 
 if __name__ == "__main__":
-    print(review_cycle(sys.argv[1]))
+    print(tick_here(sys.argv[1]))

@@ -76,14 +76,15 @@ def start_embedded_prefect_yielding(niceness: int, template: Path | None = None)
 
 @contextmanager
 def many_runs() -> Iterator[None]:
-    """For a process that runs many flows one after another (the demo): they share one API
-    client, and on the embedded API they send no heartbeats.
+    """For the flows this process runs itself (the demo's many, a command's one-off tick or
+    launch): they share one API client, and on the embedded API they send no heartbeats.
 
     Each run otherwise opens a client of its own and asks the server its version. A run's
     heartbeat thread sleeps in steps of a second and the run's end waits for it to wake: up
-    to a second after every flow (12 s over the demo's 25 runs). Heartbeats let a server
-    notice runs whose process died; the embedded server dies with that process, so they tell
-    it nothing. Runs against a real server (PREFECT_API_URL) keep them."""
+    to a second after every flow (12 s over the demo's 25 runs; a one-off 10,000-unit tick
+    took 1.1 s or 2.1 s by where that second fell). Heartbeats let a server notice runs whose
+    process died; the embedded server dies with that process, so they tell it nothing. Runs
+    against a real server (PREFECT_API_URL) keep them."""
     from prefect.context import SyncClientContext
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 

@@ -53,45 +53,13 @@ def warm_prefect(niceness: int = 0) -> None:
         client.hello()
 
 
-def check_tags_ahead(cycle_code: str) -> None:
-    """Ask Prefect now, while its API is idle, whether the cycle's tag has a concurrency limit,
-    as every task run of the tick asks before it starts.
-
-    The client remembers "no limit on these tags" for 5 s, so the tick's tasks then ask nobody.
-    Asked by the tick's first task instead, the question (a write transaction in the embedded
-    API's SQLite) collides with the API recording that run's own states about every other
-    tick, fails with "database is locked", and Prefect's client retries it after 2 s: 1.1 s
-    ticks became 3.1 s. Asked with the engine's own arguments so that it is the same question;
-    when a limit exists a slot is taken and given back at once. A Prefect without this private
-    helper (an upgrade) only loses the head start."""
-    from uuid import uuid4
-
-    try:
-        from prefect.client.schemas.objects import ConcurrencyLeaseHolder
-        from prefect.concurrency._sync import concurrency
-    except ImportError:
-        return
-
-    from flows._schedules import cycle_tag
-
-    holder = ConcurrencyLeaseHolder(type="task_run", id=uuid4())
-    names = [f"tag:{cycle_tag(cycle_code)}"]
-    with concurrency(names, 1, holder=holder, lease_duration=60, suppress_warnings=True):
-        pass
-
-
 def run_request(flow: str, parameters: dict[str, Any], database_url: str) -> tuple[str, Any]:
     """Run one requested flow here; (its flow run id, its summary)."""
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
-    from flows import launch_cycle, review_cycle
+    from flows import launch_cycle, tick_here
 
-    if flow == "review-cycle":
-        try:
-            check_tags_ahead(parameters["cycle_code"])
-        except Exception:  # only a head start: the tick's tasks ask again themselves
-            log.warning("the tag check ahead of the tick failed", exc_info=True)
-    chosen: Any = {"review-cycle": review_cycle, "launch-cycle": launch_cycle}[flow]
+    chosen: Any = {"review-cycle": tick_here, "launch-cycle": launch_cycle}[flow]
     # No flow-run heartbeat: serve's own heartbeat row is what tells the waiting command
     # that the run died with serve (it then reruns it), and Prefect's engine ends every run
     # by joining its heartbeat thread, which sleeps in whole seconds: 0.5 s a run on average,
@@ -210,4 +178,4 @@ class Handoff(threading.Thread):
         return True
 
 
-__all__ = ["Handoff", "check_tags_ahead", "run_request", "warm_prefect"]
+__all__ = ["Handoff", "run_request", "warm_prefect"]

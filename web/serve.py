@@ -68,10 +68,10 @@ def tick_due_cycles(settings: Settings) -> list[str]:
         )
     if not due:
         return []
-    from flows import review_cycle
+    from flows import tick_here
 
     for code in due:
-        review_cycle(code, now=resolve_now().isoformat(), database_url=settings.database_url)
+        tick_here(code, now=resolve_now().isoformat(), database_url=settings.database_url)
         log.warning("morning tick of %s done", code)
     return due
 

@@ -87,7 +87,7 @@ def launch(
 
     with steps(3) as bar:
         bar.step(_("Reading the plan…"))
-        from kiemdiem.prefect_env import prepare_prefect
+        from kiemdiem.prefect_env import many_runs, prepare_prefect
         from models import load_settings, resolve_now
         from models.db import probe_writable
         from states.plan_references import check_plan_file, past_due_warning
@@ -114,7 +114,8 @@ def launch(
             from flows import launch_cycle
 
             bar.step(_("Launching: units, deadlines and mail…"))
-            summary = launch_cycle(**parameters, database_url=load_settings().database_url)
+            with many_runs():
+                summary = launch_cycle(**parameters, database_url=load_settings().database_url)
     if handed is not None and handed.summary is None:
         _print_prefect_run(handed)
         return
@@ -185,15 +186,21 @@ def tick(
         summary = handed.summary
         _print_served(handed)
     else:
-        from kiemdiem.prefect_env import prefect_template, start_embedded_prefect_yielding
+        from kiemdiem.prefect_env import (
+            many_runs,
+            prefect_template,
+            start_embedded_prefect_yielding,
+        )
 
         prepare_prefect()
         # Started before the flow, so it finds it running: beside the pages it can wait.
         start_embedded_prefect_yielding(load_settings().tick_nice, prefect_template())
-        from flows import review_cycle
+        from flows import tick_here
 
-        with storage_failures_in_one_line():
-            summary = review_cycle(**parameters, database_url=load_settings().database_url)
+        with storage_failures_in_one_line(), many_runs():
+            summary = tick_here(
+                code, now=parameters["now"], database_url=load_settings().database_url
+            )
     moved = {k: v for k, v in summary["advanced"]["moved"].items() if v}
     moves = ", ".join(f"{names.STATES.name(k)} {v}" for k, v in moved.items()) or _("nothing")
     console.print(

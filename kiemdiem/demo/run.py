@@ -121,7 +121,7 @@ def run_demo(
                 "members; starting Prefect (first start ~20 s)"
             ).format(grassroots=district.grassroots, cells=district.cells, members=district.members)
         )
-        from flows import launch_cycle, review_cycle
+        from flows import launch_cycle, tick_here
 
         progress.update(bar, description=_("Launching: units, deadlines and mail…"))
         warming.join()
@@ -151,7 +151,7 @@ def run_demo(
                 bar, description=_("Day {day}: the tick and the people").format(day=dates.day(day))
             )
             mark, cpu = time.perf_counter(), time.process_time()
-            ticked = review_cycle(
+            ticked = tick_here(
                 district.cycle_code, now=_at(day, 8), database_url=settings.database_url
             )
             spent["ticks"] += time.perf_counter() - mark

@@ -1,0 +1,67 @@
+"""A tick run here (`tick_here`, as the CLI, serve and the demo run it) asks Prefect about its
+tag's concurrency once, before its flow run, and its task runs still carry the tag."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from prefect import get_client
+from prefect.client.orchestration._concurrency_limits.client import (
+    ConcurrencyLimitAsyncClient,
+)
+from prefect.client.orchestration._flow_runs.client import FlowRunClient
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+from sqlalchemy.engine import Engine
+
+from flows import tick_here
+from kiemdiem.demo.smtp_server import LocalSMTPServer
+from tests.states.helpers import launch_cycle, local
+
+NOW = local("2026-11-10 09:00")
+
+
+def test_a_tick_asks_about_its_tag_once_and_before_its_run(
+    wired: tuple[Engine, str],
+    smtp_server: LocalSMTPServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    engine, url = wired
+    monkeypatch.setenv("KIEMDIEM_SMTP_PORT", str(smtp_server.port))
+    launch_cycle(engine, tmp_path, local("2026-11-10 08:00"))
+    calls: list[str] = []
+    ask, create = (
+        ConcurrencyLimitAsyncClient.increment_concurrency_slots_with_lease,
+        FlowRunClient.create_flow_run,
+    )
+
+    async def asked(self: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append("ask " + ",".join(kwargs["names"]))
+        return await ask(self, *args, **kwargs)
+
+    def created(self: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append("run")
+        return create(self, *args, **kwargs)
+
+    monkeypatch.setattr(
+        ConcurrencyLimitAsyncClient, "increment_concurrency_slots_with_lease", asked
+    )
+    monkeypatch.setattr(FlowRunClient, "create_flow_run", created)
+    # Twice within the 5 s Prefect's client remembers "no limit" for: the second tick asks
+    # again (the answer would lapse during it), and neither tick's tasks ask at all.
+    states = [tick_here("TT-2026", NOW.isoformat(), url, return_state=True) for _ in range(2)]
+    assert calls == ["ask tag:cycle:TT-2026", "run"] * 2
+    assert all(state.is_completed() for state in states)
+    ran = FlowRunFilter(id=FlowRunFilterId(any_=[states[-1].state_details.flow_run_id]))
+    with get_client(sync_client=True) as client:
+        for _ in range(100):  # task runs reach the API as events, after the flow returned
+            runs = client.read_task_runs(flow_run_filter=ran)
+            if len(runs) >= 6:
+                break
+            time.sleep(0.1)
+    assert len(runs) == 6
+    assert {run.name for run in runs} >= {"advance-TT-2026", "status-TT-2026"}
+    assert all("cycle:TT-2026" in run.tags for run in runs)
