@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import String, func, type_coerce
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
+from models._types import instant_reader
 from models.cycle import (
     AuditEntry,
     Comment,
@@ -188,9 +189,16 @@ def _texts(session: Session, cycle: Cycle, rows: CycleRows) -> None:
 
 
 def _progress(session: Session, cycle: Cycle, rows: CycleRows, now: datetime | None) -> None:
+    # Instants as stored, each distinct one converted once (a cycle's thousands of rows
+    # share a few: see `instant_reader`).
+    instant = instant_reader()
     entered: dict[int, dict[str, datetime]] = defaultdict(dict)
     first = (
-        sa_select(col(AuditEntry.unit_id), col(AuditEntry.to_state), func.min(AuditEntry.at))
+        sa_select(
+            col(AuditEntry.unit_id),
+            col(AuditEntry.to_state),
+            type_coerce(func.min(AuditEntry.at), String),
+        )
         .join(Unit, col(Unit.id) == col(AuditEntry.unit_id))
         .where(col(Unit.cycle_id) == cycle.id)
         .group_by(col(AuditEntry.unit_id), col(AuditEntry.to_state))
@@ -198,13 +206,17 @@ def _progress(session: Session, cycle: Cycle, rows: CycleRows, now: datetime | N
     if now is not None:
         first = first.where(col(AuditEntry.at) <= now)
     for unit_id, state, at in session.execute(first):
-        entered[unit_id][state] = at
+        entered[unit_id][state] = instant(at)
     rows.entered = dict(entered)
     due: dict[int, dict[str, datetime]] = defaultdict(dict)
     for unit_id, stage, at in session.execute(
-        sa_select(col(StageDeadline.unit_id), col(StageDeadline.stage), col(StageDeadline.due_at))
+        sa_select(
+            col(StageDeadline.unit_id),
+            col(StageDeadline.stage),
+            type_coerce(col(StageDeadline.due_at), String),
+        )
         .join(Unit, col(Unit.id) == col(StageDeadline.unit_id))
         .where(col(Unit.cycle_id) == cycle.id)
     ):
-        due[unit_id][stage] = at
+        due[unit_id][stage] = instant(at)
     rows.due = dict(due)
