@@ -3,6 +3,7 @@ schedule, and its plan-issued mail handed to the deliver-outbox flow."""
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 from typing import Any
@@ -11,20 +12,30 @@ import yaml
 from prefect import flow, tags, task
 from prefect.cache_policies import NO_CACHE
 
-from flows._schedules import cycle_tag, hand_off_delivery, schedule_cycle, tag_this_run
+from flows._schedules import (
+    check_tags_ahead,
+    cycle_tag,
+    hand_off_delivery,
+    schedule_cycle,
+    tag_this_run,
+)
 from flows._tasks import create_cycle
 from flows.deliver_outbox import deliver_mail
 from models import load_settings, resolve_now
 
 
+def _plan_code(plan_path: str) -> str | None:
+    """The plan's code, read cheaply; a plan that cannot be read fails in the run itself."""
+    try:
+        return str(yaml.safe_load(Path(plan_path).read_text())["code"])
+    except Exception:
+        return None
+
+
 def _run_name() -> str:
     from prefect.runtime import flow_run
 
-    try:  # the plan's code, read cheaply; a plan that cannot be read fails in the run itself
-        code = yaml.safe_load(Path(flow_run.parameters["plan_path"]).read_text())["code"]
-    except Exception:
-        code = "cycle"
-    return f"{code}-launch"
+    return f"{_plan_code(flow_run.parameters['plan_path']) or 'cycle'}-launch"
 
 
 @task(cache_policy=NO_CACHE, task_run_name="schedule-{cycle_code}")
@@ -67,5 +78,29 @@ def launch_cycle(
     return summary
 
 
+def launch_here(
+    plan_path: str,
+    now: str | None = None,
+    database_url: str | None = None,
+    deliver: bool = True,
+    *,
+    return_state: bool = False,
+) -> Any:
+    """The launch-cycle flow run in this process, as the CLI and the demo run it: the cycle
+    tag's concurrency question asked first, while Prefect's API is idle (see
+    `check_tags_ahead`; the launch's scheduling and delivery tasks carry the tag), then the
+    flow; what it returns."""
+    code = _plan_code(plan_path)
+    if code is not None:
+        try:
+            check_tags_ahead(code)
+        except Exception:  # only a head start: the tasks ask again themselves
+            logging.getLogger(__name__).warning("the tag check ahead failed", exc_info=True)
+    options: dict[str, Any] = {"now": now, "database_url": database_url, "deliver": deliver}
+    if return_state:
+        return launch_cycle(plan_path, **options, return_state=True)
+    return launch_cycle(plan_path, **options)
+
+
 if __name__ == "__main__":
-    print(launch_cycle(sys.argv[1]))
+    print(launch_here(sys.argv[1]))

@@ -57,9 +57,9 @@ def run_request(flow: str, parameters: dict[str, Any], database_url: str) -> tup
     """Run one requested flow here; (its flow run id, its summary)."""
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
-    from flows import launch_cycle, tick_here
+    from flows import launch_here, tick_here
 
-    chosen: Any = {"review-cycle": tick_here, "launch-cycle": launch_cycle}[flow]
+    chosen: Any = {"review-cycle": tick_here, "launch-cycle": launch_here}[flow]
     # No flow-run heartbeat: serve's own heartbeat row is what tells the waiting command
     # that the run died with serve (it then reruns it), and Prefect's engine ends every run
     # by joining its heartbeat thread, which sleeps in whole seconds: 0.5 s a run on average,

@@ -111,11 +111,11 @@ def launch(
         if handed is None:
             bar.step(_("Starting Prefect…"))
             prepare_prefect()
-            from flows import launch_cycle
+            from flows import launch_here
 
             bar.step(_("Launching: units, deadlines and mail…"))
             with many_runs():
-                summary = launch_cycle(**parameters, database_url=load_settings().database_url)
+                summary = launch_here(**parameters, database_url=load_settings().database_url)
     if handed is not None and handed.summary is None:
         _print_prefect_run(handed)
         return

@@ -121,7 +121,7 @@ def run_demo(
                 "members; starting Prefect (first start ~20 s)"
             ).format(grassroots=district.grassroots, cells=district.cells, members=district.members)
         )
-        from flows import launch_cycle, tick_here
+        from flows import launch_here, tick_here
 
         progress.update(bar, description=_("Launching: units, deadlines and mail…"))
         warming.join()
@@ -131,7 +131,7 @@ def run_demo(
         # actions and ticks are collected in larger, rarer sweeps.
         gc.freeze()
         gc.set_threshold(20_000, 20, 20)
-        launched = launch_cycle(
+        launched = launch_here(
             str(district.plan_yaml), now=_at(START, 8), database_url=settings.database_url
         )
         console.print(

@@ -1,5 +1,6 @@
-"""A tick run here (`tick_here`, as the CLI, serve and the demo run it) asks Prefect about its
-tag's concurrency once, before its flow run, and its task runs still carry the tag."""
+"""A tick or a launch run here (`tick_here`, `launch_here`, as the CLI, serve and the demo run
+them) asks Prefect about the cycle tag's concurrency once, before its flow run, and its task
+runs still carry the tag."""
 
 from __future__ import annotations
 
@@ -16,22 +17,16 @@ from prefect.client.orchestration._flow_runs.client import FlowRunClient
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 from sqlalchemy.engine import Engine
 
-from flows import tick_here
+from flows import launch_here, tick_here
 from kiemdiem.demo.smtp_server import LocalSMTPServer
+from tests.factories import write_plan
 from tests.states.helpers import launch_cycle, local
 
 NOW = local("2026-11-10 09:00")
 
 
-def test_a_tick_asks_about_its_tag_once_and_before_its_run(
-    wired: tuple[Engine, str],
-    smtp_server: LocalSMTPServer,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    engine, url = wired
-    monkeypatch.setenv("KIEMDIEM_SMTP_PORT", str(smtp_server.port))
-    launch_cycle(engine, tmp_path, local("2026-11-10 08:00"))
+def _spy(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """What Prefect's client is asked, in order: tag questions and flow runs made."""
     calls: list[str] = []
     ask, create = (
         ConcurrencyLimitAsyncClient.increment_concurrency_slots_with_lease,
@@ -50,6 +45,19 @@ def test_a_tick_asks_about_its_tag_once_and_before_its_run(
         ConcurrencyLimitAsyncClient, "increment_concurrency_slots_with_lease", asked
     )
     monkeypatch.setattr(FlowRunClient, "create_flow_run", created)
+    return calls
+
+
+def test_a_tick_asks_about_its_tag_once_and_before_its_run(
+    wired: tuple[Engine, str],
+    smtp_server: LocalSMTPServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    engine, url = wired
+    monkeypatch.setenv("KIEMDIEM_SMTP_PORT", str(smtp_server.port))
+    launch_cycle(engine, tmp_path, local("2026-11-10 08:00"))
+    calls = _spy(monkeypatch)
     # Twice within the 5 s Prefect's client remembers "no limit" for: the second tick asks
     # again (the answer would lapse during it), and neither tick's tasks ask at all.
     states = [tick_here("TT-2026", NOW.isoformat(), url, return_state=True) for _ in range(2)]
@@ -65,3 +73,18 @@ def test_a_tick_asks_about_its_tag_once_and_before_its_run(
     assert len(runs) == 6
     assert {run.name for run in runs} >= {"advance-TT-2026", "status-TT-2026"}
     assert all("cycle:TT-2026" in run.tags for run in runs)
+
+
+def test_a_launch_asks_about_its_tag_before_its_run(
+    wired: tuple[Engine, str],
+    smtp_server: LocalSMTPServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _engine, url = wired
+    monkeypatch.setenv("KIEMDIEM_SMTP_PORT", str(smtp_server.port))
+    calls = _spy(monkeypatch)
+    state = launch_here(str(write_plan(tmp_path)), NOW.isoformat(), url, return_state=True)
+    assert state.is_completed() and state.result()["delivery"]["sent"] > 0
+    # The launch, then its delivery's subflow: the tasks of both (tagged) asked nobody.
+    assert calls == ["ask tag:cycle:TT-2026", "run", "run"]
