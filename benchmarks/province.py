@@ -515,6 +515,9 @@ def main() -> None:
     parser.add_argument("--naive-units", type=int, default=10_000, help="0: skip naive vs ours")
     parser.add_argument("--no-flow", action="store_true", help="skip Prefect entirely")
     parser.add_argument("--skip", nargs="*", default=[], choices=["import", "tick"])
+    parser.add_argument(
+        "--many-cycles", type=int, default=0, help="N: also benchmarks/many_cycles.py, N cycles"
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="kiemdiem-bench-province-"))
     os.environ.update(KIEMDIEM_KEYS_DIR=str(work / "keys"), KIEMDIEM_SMTP_FROM="kd@example.vn")
@@ -546,6 +549,12 @@ def main() -> None:
             bench_tick(base, work, made.cycle_code, table, flow_too=not args.no_flow)
         if args.naive_units and not args.no_flow:
             bench_naive(work, args, table)
+    if args.many_cycles:  # its other options at their defaults; needs a PostgreSQL server
+        import many_cycles
+
+        many = argparse.ArgumentParser()
+        many_cycles.add_arguments(many)
+        many_cycles.run(many.parse_args(["--cycles", str(args.many_cycles)]), table)
     load = Path("/proc/loadavg").read_text().split()[:3] if Path("/proc/loadavg").exists() else []
     print(
         f"province benchmark: {args.members} members, {args.cells} cells, seed {args.seed}; "
