@@ -51,14 +51,9 @@ def resolve(
     organization the unit is reviewed in; higher: the organization above that one; standing:
     the launching committee's office.
     """
-    ref = "|".join(
-        (
-            role,
-            unit.kind.value,
-            str(standing_org_id if role == "standing" else unit.organization_id),
-            str(unit.member_id or ""),
-        )
-    )
+    # (an f-string: a province's tick resolves tens of thousands)
+    org_in_ref = standing_org_id if role == "standing" else unit.organization_id
+    ref = f"{role}|{unit.kind.value}|{org_in_ref}|{unit.member_id or ''}"
     if role == "unit":
         if not unit.kind.is_collective and unit.member_email:
             return Recipient(unit.member_email, unit.member_name or unit.member_email, ref)
