@@ -170,20 +170,26 @@ def _gather(
         for rung in plan.escalation
     ]
     days: dict[Any, tuple[str, int]] = {}  # many units share a due time: worded once
-    kinds: dict[Any, tuple[UnitKind, str, dict[tuple[str, str], bool]]] = {}
+    # Per step, stage and kind (as stored): the kind, and each role the step tells with what
+    # it is told as and whether it is the unit's own member (`StepRecipients.direct`).
+    shapes: dict[tuple[int, str, Any], tuple[UnitKind, str, list[tuple[str, str, bool]]]] = {}
     tops: dict[int, str] = {}  # each organization's rollup code
     connection = session.connection()
     as_kind = _decoder(Unit, "kind", connection.dialect)
     as_instant = _decoder(StageDeadline, "due_at", connection.dialect)
-    find, team_of = recipients.find, recipients.team
+    find, team_of, direct = recipients.find, recipients.team, recipients.direct
     for unit_id, stage, step, code, kind, org_id, member_id, email, name, due_at in (
         connection.execute(_steps(tick))  # Core rows, kind and due time as stored (see above)
     ):
-        known = kinds.get(kind)
-        if known is None:
+        shape = shapes.get((step, stage, kind))
+        if shape is None:
             unit_kind = UnitKind(as_kind(kind))
-            known = kinds[kind] = (unit_kind, unit_kind.value, {})
-        unit_kind, kind_name, direct = known  # direct: (role, stage) -> at the member's address
+            shape = shapes[(step, stage, kind)] = (
+                unit_kind,
+                unit_kind.value,
+                [(role, told, direct(role, stage, unit_kind)) for role, told in ladder[step]],
+            )
+        unit_kind, kind_name, roles = shape
         made = items.get((unit_id, stage))
         if made is None:
             org_name = directory.orgs[org_id].name
@@ -207,23 +213,19 @@ def _gather(
         top = tops.get(org_id)
         if top is None:
             top = tops[org_id] = directory.rollup(org_id).code
-        for role, told_as in ladder[step]:
+        for role, told_as, own in roles:
             ref: str | None
-            if role == "team":
+            if own and member_id is not None and email:
+                address, to_name, member_in_ref = email, name or email, True
+                ref = f"unit|{kind_name}|{org_id}|"
+            elif role == "team":
                 team = team_of(org_id)
                 if team is None:
                     continue  # no team follows this organization
                 address, to_name, ref, member_in_ref = team.email, team.name, None, False
             else:
-                own = direct.get((role, stage))
-                if own is None:
-                    own = direct[(role, stage)] = recipients.direct(role, stage, unit_kind)
-                if own and member_id is not None and email:
-                    address, to_name, member_in_ref = email, name or email, True
-                    ref = f"unit|{kind_name}|{org_id}|"
-                else:
-                    found = find(role, stage, unit_kind, org_id)
-                    address, to_name, ref, member_in_ref = found or (None, "", None, False)
+                found = find(role, stage, unit_kind, org_id)
+                address, to_name, ref, member_in_ref = found or (None, "", None, False)
             if not address:
                 result.unresolved.append(f"{code}: no address for {role} anywhere up the tree")
                 continue
@@ -246,15 +248,17 @@ def _decoder(table: Any, column: str, dialect: Any) -> Any:
     return process or (lambda value: value)
 
 
-@dataclass
 class _Box:
-    """What one address is told this tick: the items by (unit, stage), and as whom."""
+    """What one address is told this tick: the items by (unit, stage), and as whom. (A
+    plain class with slots: a province's tick makes one for each of tens of thousands.)"""
 
-    name: str
-    ref: str | None
-    items: dict[tuple[int, str], tuple[tuple[str, str, str], str]] = field(default_factory=dict)
-    roles: set[str] = field(default_factory=set)
-    orgs: set[str] = field(default_factory=set)
+    __slots__ = ("name", "ref", "items", "roles", "orgs")
+
+    def __init__(self, name: str, ref: str | None) -> None:
+        self.name, self.ref = name, ref
+        self.items: dict[tuple[int, str], tuple[tuple[str, str, str], str]] = {}
+        self.roles: set[str] = set()
+        self.orgs: set[str] = set()
 
 
 def _kind(roles: set[str]) -> str:
