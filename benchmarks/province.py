@@ -43,7 +43,7 @@ from models import get_engine, init_db, load_settings, parse_instant, session_sc
 from models.cycle import StageDeadline, Unit
 from models.org_import import import_organizations
 from states import advance, cycle_status, escalate, launch, load_plan
-from states.ballot_box import retire_ballot_key
+from states.ballot_box import VOTES_OVER, retire_ballot_key
 from states.cycles import begin_tick, earlier_open_cycles, get_cycle
 from states.machine import STAGE_OF_STATE
 
@@ -260,6 +260,11 @@ def raw_tick(database: Path, cycle_code: str, now: datetime, digests: list[tuple
             "UPDATE unit SET state = ?, updated_at = ? WHERE cycle_id = ? AND state = ?",
             (dest, at, cycle_id, source),
         )
+    # Whether any unit can still be voted on (ours: `retire_ballot_key`, the key on disk).
+    over = [state.value for state in VOTES_OVER]
+    marks = ",".join("?" * len(over))
+    query = f"SELECT count(*) FROM unit WHERE cycle_id = ? AND state NOT IN ({marks})"
+    connection.execute(query, (cycle_id, *over)).fetchone()
     connection.execute("COMMIT")
     connection.execute("BEGIN")
     # The opinions the tick asks for (ours: `ask_opinions`), marked asked as they are picked.
