@@ -244,6 +244,12 @@ def raw_tick(database: Path, cycle_code: str, now: datetime, digests: list[tuple
         "INSERT INTO tick (cycle_id, now, started_at) VALUES (?, ?, ?) RETURNING id",
         (cycle_id, at, at),
     ).fetchone()[0]
+    # Opinions past due recorded missing (ours: `settle_opinions`, inside `advance`).
+    connection.execute(
+        "UPDATE opinion SET missing = 1 WHERE unit_id IN (SELECT id FROM unit WHERE cycle_id = ?)"
+        " AND received_at IS NULL AND missing = 0 AND due_at <= ? RETURNING id",
+        (cycle_id, at),
+    ).fetchall()
     for trigger, source, dest in (
         ("start", "plan_issued", "self_review"),
         ("open_vote", "peer_review", "vote"),
@@ -260,6 +266,13 @@ def raw_tick(database: Path, cycle_code: str, now: datetime, digests: list[tuple
             "UPDATE unit SET state = ?, updated_at = ? WHERE cycle_id = ? AND state = ?",
             (dest, at, cycle_id, source),
         )
+    # Shortcomings past due become overdue (ours: `mark_overdue`, inside `advance`; its
+    # exclusion of split originals left out: this cycle has no shortcoming).
+    connection.execute(
+        "UPDATE shortcoming SET status = 'OVERDUE' WHERE cycle_id = ?"
+        " AND status IN ('OPEN', 'IN_PROGRESS') AND due_at <= ? RETURNING id",
+        (cycle_id, at),
+    ).fetchall()
     # Whether any unit can still be voted on (ours: `retire_ballot_key`, the key on disk).
     over = [state.value for state in VOTES_OVER]
     marks = ",".join("?" * len(over))
