@@ -43,7 +43,7 @@ from models import get_engine, init_db, load_settings, parse_instant, session_sc
 from models.cycle import StageDeadline, Unit
 from models.org_import import import_organizations
 from states import advance, cycle_status, escalate, launch, load_plan
-from states.ballot_box import retire_ballot_key
+from states.ballot_box import VOTES_OVER, retire_ballot_key
 from states.cycles import begin_tick, earlier_open_cycles, get_cycle
 from states.machine import STAGE_OF_STATE
 
@@ -230,8 +230,10 @@ def tick_alone(database: str, cycle_code: str, now: datetime) -> dict[str, Any]:
 def raw_tick(database: Path, cycle_code: str, now: datetime, digests: list[tuple[Any, ...]]) -> int:
     """The same state work by hand: the tick row; the moves (only `start` could match here:
     every other move needs a person's act first, so its UPDATE is run and matches nothing);
-    each ladder step due, once per unit and stage; the digests ours queued (their rows,
-    inserted as they are); the counts the status reports. Returns the steps recorded."""
+    the opinions to ask; each ladder step due, once per unit and stage; the digests ours
+    queued (their rows, inserted as they are: no recipient is resolved here, no payload
+    built, no at-risk warning counted, no tree read); the counts the status reports.
+    Returns the steps recorded."""
     plan = load_plan_of(database, cycle_code)
     at = sql_instant(now)
     connection = raw_connection(database)
@@ -242,6 +244,12 @@ def raw_tick(database: Path, cycle_code: str, now: datetime, digests: list[tuple
         "INSERT INTO tick (cycle_id, now, started_at) VALUES (?, ?, ?) RETURNING id",
         (cycle_id, at, at),
     ).fetchone()[0]
+    # Opinions past due recorded missing (ours: `settle_opinions`, inside `advance`).
+    connection.execute(
+        "UPDATE opinion SET missing = 1 WHERE unit_id IN (SELECT id FROM unit WHERE cycle_id = ?)"
+        " AND received_at IS NULL AND missing = 0 AND due_at <= ? RETURNING id",
+        (cycle_id, at),
+    ).fetchall()
     for trigger, source, dest in (
         ("start", "plan_issued", "self_review"),
         ("open_vote", "peer_review", "vote"),
@@ -258,8 +266,27 @@ def raw_tick(database: Path, cycle_code: str, now: datetime, digests: list[tuple
             "UPDATE unit SET state = ?, updated_at = ? WHERE cycle_id = ? AND state = ?",
             (dest, at, cycle_id, source),
         )
+    # Shortcomings past due become overdue (ours: `mark_overdue`, inside `advance`; its
+    # exclusion of split originals left out: this cycle has no shortcoming).
+    connection.execute(
+        "UPDATE shortcoming SET status = 'OVERDUE' WHERE cycle_id = ?"
+        " AND status IN ('OPEN', 'IN_PROGRESS') AND due_at <= ? RETURNING id",
+        (cycle_id, at),
+    ).fetchall()
+    # Whether any unit can still be voted on (ours: `retire_ballot_key`, the key on disk).
+    over = [state.value for state in VOTES_OVER]
+    marks = ",".join("?" * len(over))
+    query = f"SELECT count(*) FROM unit WHERE cycle_id = ? AND state NOT IN ({marks})"
+    connection.execute(query, (cycle_id, *over)).fetchone()
     connection.execute("COMMIT")
     connection.execute("BEGIN")
+    # The opinions the tick asks for (ours: `ask_opinions`), marked asked as they are picked.
+    connection.execute(
+        "UPDATE opinion SET asked_at = ? WHERE unit_id IN (SELECT id FROM unit WHERE cycle_id = ?)"
+        " AND asked_at IS NULL AND received_at IS NULL AND missing = 0 AND due_at > ?"
+        " RETURNING unit_id, source, due_at",
+        (at, cycle_id, at),
+    ).fetchall()
     steps = 0
     for state, stage in STAGE_OF_STATE.items():
         for step, rung in enumerate(plan.escalation):
@@ -289,8 +316,27 @@ def raw_tick(database: Path, cycle_code: str, now: datetime, digests: list[tuple
             " AND d.due_at <= ? GROUP BY u.organization_id",
             (stage, cycle_id, state.value, at),
         ).fetchall()
-    connection.execute(
+    for query in (
         "SELECT status, count(*) FROM outboxmessage WHERE cycle_id = ? GROUP BY status",
+        # The status's other counts (ours: `cycle_status`'s process, retrying mail, failures).
+        "SELECT o.received_at IS NOT NULL, o.missing, count(*) FROM opinion o JOIN unit u"
+        " ON u.id = o.unit_id WHERE u.cycle_id = ? GROUP BY 1, 2",
+        "SELECT final_level, count(*) FROM unit WHERE cycle_id = ? AND final_level IS NOT NULL"
+        " GROUP BY final_level",
+        "SELECT status, count(*) FROM shortcoming WHERE cycle_id = ? GROUP BY status",
+        "SELECT count(*) FROM suggestion s JOIN unit u ON u.id = s.unit_id WHERE u.cycle_id = ?",
+        "SELECT count(*) FROM unit WHERE cycle_id = ? AND state = 'vote' AND vote_round > 1",
+        "SELECT last_error, count(*), min(next_attempt_at) FROM outboxmessage WHERE cycle_id = ?"
+        " AND status IN ('PENDING', 'SENDING') AND attempts > 0 GROUP BY last_error",
+        "SELECT * FROM outboxmessage WHERE cycle_id = ? AND status = 'FAILED'"
+        " ORDER BY id DESC LIMIT 200",
+    ):
+        connection.execute(query, (cycle_id,)).fetchall()
+    # Organizations without an address of their own (the status lists them).
+    connection.execute(
+        "SELECT code, name, email, secretary_email FROM organization WHERE path LIKE"
+        " (SELECT path FROM organization WHERE id = (SELECT launched_by_id FROM cycle"
+        " WHERE id = ?)) || '%' AND (email IS NULL OR secretary_email IS NULL) ORDER BY path",
         (cycle_id,),
     ).fetchall()
     connection.close()
@@ -555,6 +601,9 @@ def main() -> None:
     parser.add_argument("--naive-units", type=int, default=10_000, help="0: skip naive vs ours")
     parser.add_argument("--no-flow", action="store_true", help="skip Prefect entirely")
     parser.add_argument("--skip", nargs="*", default=[], choices=["import", "tick"])
+    parser.add_argument(
+        "--many-cycles", type=int, default=0, help="N: also benchmarks/many_cycles.py, N cycles"
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="kiemdiem-bench-province-"))
     os.environ.update(KIEMDIEM_KEYS_DIR=str(work / "keys"), KIEMDIEM_SMTP_FROM="kd@example.vn")
@@ -586,6 +635,12 @@ def main() -> None:
             bench_tick(base, work, made.cycle_code, table, flow_too=not args.no_flow)
         if args.naive_units and not args.no_flow:
             bench_naive(work, args, table)
+    if args.many_cycles:  # its other options at their defaults; needs a PostgreSQL server
+        import many_cycles
+
+        many = argparse.ArgumentParser()
+        many_cycles.add_arguments(many)
+        many_cycles.run(many.parse_args(["--cycles", str(args.many_cycles)]), table)
     load = Path("/proc/loadavg").read_text().split()[:3] if Path("/proc/loadavg").exists() else []
     print(
         f"province benchmark: {args.members} members, {args.cells} cells, seed {args.seed}; "

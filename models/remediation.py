@@ -43,7 +43,9 @@ class Shortcoming(SQLModel, table=True):
     text: str
     cause: str = ""
     owner_id: int | None = Field(default=None, foreign_key="member.id", index=True)
-    split_from_id: int | None = Field(default=None, foreign_key="shortcoming.id")
+    # Indexed: every tick asks, of its cycle's shortcomings, which ones were split (NOT EXISTS
+    # on this column); unindexed, that reads every cycle's shortcomings.
+    split_from_id: int | None = Field(default=None, foreign_key="shortcoming.id", index=True)
     # Last year's shortcoming this one carries over or records again.
     carried_from_id: int | None = Field(default=None, foreign_key="shortcoming.id")
     due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -52,6 +52,9 @@ class Directory:
     # Each organization's rollup, found on first ask: the tree of one Directory never changes
     # (a new import makes a new one), and a province's tick asks for tens of thousands.
     _rollups: dict[int, OrgNode] = field(default_factory=dict, repr=False, compare=False)
+    _addresses: dict[tuple[int, str], tuple[str, OrgNode] | None] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     @classmethod
     def load(cls, session: Session) -> Directory:
@@ -173,11 +176,21 @@ class Directory:
 
     def address(self, org_id: int, attribute: str) -> tuple[str, OrgNode] | None:
         """The nearest `email`/`secretary_email` from this organization upwards."""
-        for node in self.lineage(org_id):
-            value = getattr(node, attribute)
-            if value:
-                return value, node
-        return None
+        key = (org_id, attribute)
+        if key in self._addresses:
+            return self._addresses[key]
+        # Found from the parent's, itself found once: a province's tick asks of thousands of
+        # cells whose answers are their grassroots organization's.
+        node = self.orgs[org_id]
+        value = getattr(node, attribute)
+        if value:
+            found: tuple[str, OrgNode] | None = (value, node)
+        elif node.parent_id is not None and node.parent_id in self.orgs:
+            found = self.address(node.parent_id, attribute)
+        else:
+            found = None
+        self._addresses[key] = found
+        return found
 
     def committee(self, org_id: int) -> set[int]:
         """Members who sit on an organization's committee: its heads and the members the

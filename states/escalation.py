@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, literal
+from sqlalchemy import String, and_, literal, type_coerce
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
@@ -33,14 +33,7 @@ from states.insights import at_risk
 from states.machine import STAGE_OF_STATE
 from states.opinions import ask_opinions
 from states.plan import Plan
-from states.recipients import (
-    Recipient,
-    UnitRef,
-    resolve,
-    team_contacts,
-    team_for,
-    who_acts,
-)
+from states.recipients import StepRecipients, team_contacts
 
 
 @dataclass
@@ -133,12 +126,12 @@ def _steps(tick: Tick) -> Any:
             col(Escalation.stage),
             col(Escalation.step),
             col(Unit.code),
-            col(Unit.kind),
+            type_coerce(col(Unit.kind), String),  # decoded once per kind (`_gather`)
             col(Unit.organization_id),
             col(Member.id),
             col(Member.email),
             col(Member.full_name),
-            col(StageDeadline.due_at),
+            type_coerce(col(StageDeadline.due_at), String),  # and once per due time
         )
         .select_from(Escalation)
         .join(Unit, col(Unit.id) == col(Escalation.unit_id))
@@ -164,40 +157,52 @@ def _gather(
     result: EscalationResult,
 ) -> dict[str, _Box]:
     """What each address is told of the steps this tick recorded."""
-    teams = team_contacts(session, plan)
+    recipients = StepRecipients(directory, cycle, team_contacts(session, plan))
     inbox: dict[str, _Box] = {}
     items: dict[tuple[int, str], tuple[tuple[str, str, str], str]] = {}
     # Per step: whom it tells (telling the committee above a unit also copies the directing
-    # team following it) and whether it is a reminder; a rung's offset is parsed text.
+    # team following it) and as whom (a reminder, or the role); a rung's offset is parsed text.
     ladder = [
-        (
-            list(dict.fromkeys([*rung.notify, *(["team"] if "higher" in rung.notify else [])])),
-            rung.offset.total_seconds() < 0,
-        )
+        [
+            (role, "reminder" if rung.offset.total_seconds() < 0 else role)
+            for role in dict.fromkeys([*rung.notify, *(["team"] * ("higher" in rung.notify))])
+        ]
         for rung in plan.escalation
     ]
-    days: dict[datetime, tuple[str, int]] = {}  # many units share a due time: worded once
-    rows = session.connection().execute(_steps(tick))  # Core rows: no ORM loading per row
-    for unit_id, stage, step, code, kind, org_id, member_id, email, name, due_at in rows:
-        roles, reminder = ladder[step]
-        unit_kind = UnitKind(kind)
-        ref = (
-            UnitRef(unit_kind, org_id, email, name, member_id)
-            if member_id is not None
-            else UnitRef(unit_kind, org_id)
-        )
+    days: dict[Any, tuple[str, int]] = {}  # many units share a due time: worded once
+    # Per step, stage and kind (as stored): the kind, and each role the step tells with what
+    # it is told as and whether it is the unit's own member (`StepRecipients.direct`).
+    shapes: dict[tuple[int, str, Any], tuple[UnitKind, str, list[tuple[str, str, bool]]]] = {}
+    tops: dict[int, str] = {}  # each organization's rollup code
+    connection = session.connection()
+    as_kind = _decoder(Unit, "kind", connection.dialect)
+    as_instant = _decoder(StageDeadline, "due_at", connection.dialect)
+    find, team_of, direct = recipients.find, recipients.team, recipients.direct
+    for unit_id, stage, step, code, kind, org_id, member_id, email, name, due_at in (
+        connection.execute(_steps(tick))  # Core rows, kind and due time as stored (see above)
+    ):
+        shape = shapes.get((step, stage, kind))
+        if shape is None:
+            unit_kind = UnitKind(as_kind(kind))
+            shape = shapes[(step, stage, kind)] = (
+                unit_kind,
+                unit_kind.value,
+                [(role, told, direct(role, stage, unit_kind)) for role, told in ladder[step]],
+            )
+        unit_kind, kind_name, roles = shape
         made = items.get((unit_id, stage))
         if made is None:
             org_name = directory.orgs[org_id].name
             day = days.get(due_at)
             if day is None:
-                day = days[due_at] = (format_day(due_at, plan), days_late(due_at, now, plan))
+                instant = as_instant(due_at)
+                day = days[due_at] = (format_day(instant, plan), days_late(instant, now, plan))
             # The item as the templates see it, written as JSON once for every mail it is in.
             made = items[(unit_id, stage)] = (
                 (org_name, stage, code),
                 deferred.unit_item(
                     unit_code=code,
-                    kind=unit_kind.value,
+                    kind=kind_name,
                     stage=stage,
                     unit_name=name if member_id is not None else org_name,
                     org_name=org_name,
@@ -205,36 +210,55 @@ def _gather(
                     days_late=day[1],
                 ),
             )
-        for role in roles:
-            if role == "team":
-                team = team_for(org_id, directory, teams)
+        top = tops.get(org_id)
+        if top is None:
+            top = tops[org_id] = directory.rollup(org_id).code
+        for role, told_as, own in roles:
+            ref: str | None
+            if own and member_id is not None and email:
+                address, to_name, member_in_ref = email, name or email, True
+                ref = f"unit|{kind_name}|{org_id}|"
+            elif role == "team":
+                team = team_of(org_id)
                 if team is None:
                     continue  # no team follows this organization
-                to = Recipient(team.email, team.name) if team.email else None
+                address, to_name, ref, member_in_ref = team.email, team.name, None, False
             else:
-                acting_role, acting = who_acts(role, stage, ref, directory, cycle)
-                to = resolve(acting_role, acting, directory, standing_org_id=cycle.launched_by_id)
-            if to is None:
+                found = find(role, stage, unit_kind, org_id)
+                address, to_name, ref, member_in_ref = found or (None, "", None, False)
+            if not address:
                 result.unresolved.append(f"{code}: no address for {role} anywhere up the tree")
                 continue
-            box = inbox.get(to.email)
+            box = inbox.get(address)
             if box is None:
-                box = inbox[to.email] = _Box(to.name, to.ref)
-            box.orgs.add(directory.rollup(org_id).code)
-            box.roles.add("reminder" if reminder else role)
+                # The ref is `resolve`'s, made only for an address's first box.
+                if ref is not None and member_in_ref:
+                    ref += str(member_id or "")
+                box = inbox[address] = _Box(to_name, ref)
+            box.orgs.add(top)
+            box.roles.add(told_as)
             box.items[(unit_id, stage)] = made
     return inbox
 
 
-@dataclass
-class _Box:
-    """What one address is told this tick: the items by (unit, stage), and as whom."""
+def _decoder(table: Any, column: str, dialect: Any) -> Any:
+    """What the column's type makes of a value as the driver returns it (`_steps` reads the
+    kind and due time uncoerced: a province's units share a few of each, decoded once)."""
+    process = table.__table__.c[column].type.dialect_impl(dialect).result_processor(dialect, None)
+    return process or (lambda value: value)
 
-    name: str
-    ref: str | None
-    items: dict[tuple[int, str], tuple[tuple[str, str, str], str]] = field(default_factory=dict)
-    roles: set[str] = field(default_factory=set)
-    orgs: set[str] = field(default_factory=set)
+
+class _Box:
+    """What one address is told this tick: the items by (unit, stage), and as whom. (A
+    plain class with slots: a province's tick makes one for each of tens of thousands.)"""
+
+    __slots__ = ("name", "ref", "items", "roles", "orgs")
+
+    def __init__(self, name: str, ref: str | None) -> None:
+        self.name, self.ref = name, ref
+        self.items: dict[tuple[int, str], tuple[tuple[str, str, str], str]] = {}
+        self.roles: set[str] = set()
+        self.orgs: set[str] = set()
 
 
 def _kind(roles: set[str]) -> str:
@@ -248,17 +272,17 @@ def _kind(roles: set[str]) -> str:
 
 
 def _page(
-    kind: str, cycle: Cycle, items: list[tuple[str, str, str]], pages: dict[tuple[str, str], str]
+    kind: str, cycle: str, items: list[tuple[str, str, str]], pages: dict[tuple[str, str], str]
 ) -> str:
     """A reminder or notice links to where the work is done; a committee's digest to the
     cycle's dashboard. `pages`: each (stage, unit code)'s page, found once for all mails."""
     if kind == "digest":
-        return links.cycle_page(cycle.code)
+        return links.cycle_page(cycle)
     found = set()
     for _, stage, code in items:
         page = pages.get((stage, code))
         if page is None:
-            page = pages[(stage, code)] = links.stage_page(stage, cycle.code, code)
+            page = pages[(stage, code)] = links.stage_page(stage, cycle, code)
         found.add(page)
     return links.one_or_tasks(found)
 
@@ -278,10 +302,12 @@ def _mails(
     shared = deferred.Shared(lang=settings.lang, cycle=context)
     # Each warning written as JSON once, for every digest that lists it.
     warned = [(w, deferred.item(w)) for w in warnings]
+    # Read once, not per mail (a table's attributes are instrumented).
+    code, cycle_id, tick_id, base_url = cycle.code, cycle.id, tick.id, settings.base_url
     for email, box in sorted(inbox.items()):
         kind = _kind(box.roles)
         ordered = sorted(box.items.values())  # by organization, stage and unit code
-        page = _page(kind, cycle, [k for k, _ in ordered], pages)
+        page = _page(kind, code, [k for k, _ in ordered], pages)
         at_risk = None
         if kind == "digest":
             # The launching committee hears of every organization at risk; others of theirs.
@@ -291,16 +317,16 @@ def _mails(
                 if "standing" in box.roles or w["organization"] in box.orgs
             ]
         yield Mail(
-            key=f"digest:{cycle.code}:{email}:tick-{tick.id}",
+            key=f"digest:{code}:{email}:tick-{tick_id}",
             kind=kind,
             recipient=email,
             recipient_name=box.name,
             recipient_ref=box.ref,
-            cycle_id=cycle.id,
+            cycle_id=cycle_id,
             rendered=None,
             payload=shared.payload(
                 recipient_name=box.name,
-                link=links.url(settings.base_url, page),
+                link=links.url(base_url, page),
                 items=[i for _, i in ordered],
                 at_risk=at_risk,
             ),

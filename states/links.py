@@ -7,6 +7,7 @@ Unit codes contain `:`, so they are percent-encoded.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import quote
 
 # The page of each person's action (by the transition tables' trigger names).
@@ -37,6 +38,7 @@ def my_tasks() -> str:
     return "/"
 
 
+@lru_cache(maxsize=64)  # every page of a cycle starts with it: a tick asks tens of thousands
 def cycle_page(cycle: str) -> str:
     return f"/cycles/{_seg(cycle)}"
 

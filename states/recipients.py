@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlmodel import Session, col, select
 
@@ -17,9 +18,9 @@ from states.plan import Plan
 ROLES = ("unit", "secretary", "higher", "team", "standing")
 
 
-@dataclass(frozen=True)
-class UnitRef:
-    """What recipient resolution needs to know about a unit."""
+class UnitRef(NamedTuple):
+    """What recipient resolution needs to know about a unit (a named tuple, not a frozen
+    dataclass: a province's tick and launch make tens of thousands, and those cost 3 µs)."""
 
     kind: UnitKind
     organization_id: int
@@ -34,8 +35,9 @@ class UnitRef:
         return cls(unit.kind, unit.organization_id, member.email, member.full_name, member.id)
 
 
-@dataclass(frozen=True)
-class Recipient:
+class Recipient(NamedTuple):
+    """An address found for a role (a named tuple, for the same reason as `UnitRef`)."""
+
     email: str
     name: str
     # How the address was found, so delivery can find it again in the tree as it is then.
@@ -51,14 +53,9 @@ def resolve(
     organization the unit is reviewed in; higher: the organization above that one; standing:
     the launching committee's office.
     """
-    ref = "|".join(
-        (
-            role,
-            unit.kind.value,
-            str(standing_org_id if role == "standing" else unit.organization_id),
-            str(unit.member_id or ""),
-        )
-    )
+    # (an f-string: a province's tick resolves tens of thousands)
+    org_in_ref = standing_org_id if role == "standing" else unit.organization_id
+    ref = f"{role}|{unit.kind.value}|{org_in_ref}|{unit.member_id or ''}"
     if role == "unit":
         if not unit.kind.is_collective and unit.member_email:
             return Recipient(unit.member_email, unit.member_name or unit.member_email, ref)
@@ -104,6 +101,55 @@ def who_acts(
         above = directory.parent(org)
         org = above.id if above else org
     return "secretary", UnitRef(unit.kind, org)
+
+
+class StepRecipients:
+    """`who_acts` then `resolve` (or `team_for`) for the ladder steps of one tick, each answer
+    found once per role, stage, kind and organization, a team once per organization; the
+    answers are `resolve`'s, ref included. A member told of their own unit is not asked here:
+    `direct` says when, and the answer is the member's address."""
+
+    def __init__(self, directory: Directory, cycle: Cycle, teams: list[TeamContact]) -> None:
+        self._directory, self._cycle, self._teams = directory, cycle, teams
+        self._standing = cycle.launched_by_id
+        # (role, stage, kind, org id) -> (address, name, ref without the member, whether the
+        # member's id ends the ref), or None where nobody up the tree has an address.
+        self._found: dict[tuple[str, str, UnitKind, int], tuple[str, str, str, bool] | None]
+        self._found = {}
+        self._team: dict[int, TeamContact | None] = {}
+
+    def team(self, org_id: int) -> TeamContact | None:
+        """`team_for` the organization: its own team, else its parent's (found once)."""
+        if org_id in self._team:
+            return self._team[org_id]
+        node = self._directory.orgs[org_id]
+        found = next((t for t in self._teams if node.code in t.organizations), None)
+        if found is None and node.parent_id is not None and node.parent_id in self._directory.orgs:
+            found = self.team(node.parent_id)
+        self._team[org_id] = found
+        return found
+
+    def find(
+        self, role: str, stage: str, kind: UnitKind, org_id: int
+    ) -> tuple[str, str, str, bool] | None:
+        """`role`'s recipient about a unit of `kind` in `org_id` at `stage`, for a unit whose
+        member is not told directly (see `direct`): (address, name, ref without the member's
+        id, whether it ends with the member's id), or None."""
+        key = (role, stage, kind, org_id)
+        if key in self._found:
+            return self._found[key]
+        unit = UnitRef(kind, org_id)
+        acting_role, acting = who_acts(role, stage, unit, self._directory, self._cycle)
+        to = resolve(acting_role, acting, self._directory, standing_org_id=self._standing)
+        # who_acts put someone else in the unit's place: the ref names no member then.
+        found = None if to is None else (to.email, to.name, to.ref or "", acting is unit)
+        self._found[key] = found
+        return found
+
+    @staticmethod
+    def direct(role: str, stage: str, kind: UnitKind) -> bool:
+        """Whether `role` at `stage` is a unit's member itself (where it has an address)."""
+        return role == "unit" and stage not in _WAITING_STAGES and not kind.is_collective
 
 
 def readdress(session: Session, rows: Sequence[OutboxMessage]) -> list[OutboxMessage]:

@@ -40,6 +40,7 @@ from web.auth import (
     SignInRequired,
     new_session,
 )
+from web.limits import FORM_BYTES, UPLOAD_BYTES, UPLOAD_PATHS
 from web.render import STATIC, error_page
 
 log = logging.getLogger("kiemdiem.web")
@@ -92,16 +93,37 @@ async def _multipart_token(scope: Scope, body: bytes) -> str | None:
     return value if isinstance(value, str) else None
 
 
-async def _read_body(receive: Receive) -> bytes:
+class BodyTooLarge(Exception):
+    """The POST's body passed its limit (the Content-Length said so, or the bytes did)."""
+
+
+def body_limit(scope: Scope, headers: Headers) -> int:
+    uploading = headers.get("content-type", "").startswith("multipart/form-data")
+    if uploading and str(scope.get("path", "")).startswith(UPLOAD_PATHS):
+        return UPLOAD_BYTES
+    return FORM_BYTES
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes:
     chunks = []
+    size = 0
     while True:
         message = await receive()
         if message["type"] != "http.request":  # the client went away mid-body
             break
-        chunks.append(message.get("body", b""))
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
         if not message.get("more_body", False):
             break
     return b"".join(chunks)
+
+
+def _declared_length(headers: Headers) -> int | None:
+    value = headers.get("content-length", "")
+    return int(value) if value.isdigit() else None
 
 
 class PageMiddleware:
@@ -134,7 +156,15 @@ class PageMiddleware:
             if request.method in ("GET", "HEAD", "OPTIONS"):
                 await self.app(scope, receive, finish)
                 return
-            body = await _read_body(receive)
+            limit = body_limit(scope, request.headers)
+            declared = _declared_length(request.headers)
+            try:
+                if declared is not None and declared > limit:
+                    raise BodyTooLarge
+                body = await _read_body(receive, limit)
+            except BodyTooLarge:
+                await _too_large(request, limit)(scope, receive, finish)
+                return
             posted = _posted_token(request.headers, body)
             if posted is None and request.headers.get("content-type", "").startswith(
                 "multipart/form-data"
@@ -203,6 +233,25 @@ def _csrf_refused(request: Request) -> Response:
             _("If it happens again, open the link in your latest mail again."),
         ],
     )
+
+
+def _too_large(request: Request, limit: int) -> Response:
+    response = error_page(
+        request,
+        status_code=413,
+        title=_("This form is too large"),
+        explanation=_(
+            "What was sent is larger than {size} MB, more than any form here takes, so it was "
+            "not accepted. Nothing was changed."
+        ).format(size=limit // (1024 * 1024)),
+        next_steps=[
+            _("Go back, shorten the text or choose a smaller file, and send it again."),
+            _("A larger organization tree can be imported on the server with kiemdiem org import."),
+        ],
+    )
+    # The rest of the body is never read: the connection cannot carry another request.
+    response.headers["Connection"] = "close"
+    return response
 
 
 def _link_problem(request: Request, exc: Exception) -> Response:

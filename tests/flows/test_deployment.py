@@ -4,115 +4,21 @@ province runs it."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import tempfile
 import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import psycopg
 import pytest
 from sqlalchemy.engine import Engine
 
-from kiemdiem.demo.smtp_server import LocalSMTPServer, free_port
+from kiemdiem.demo.smtp_server import LocalSMTPServer
 from models import get_engine, init_db, session_scope
 from models.org_import import import_organizations
-from tests.conftest import POSTGRES_ADMIN_URL, _admin
 from tests.factories import write_district, write_plan
+from tests.flows.processes import PREFECT, _env, _prefect, _start, _stop
 
 # Builds a wheel, runs the simulated people or a Prefect server: not for the minute loop.
 pytestmark = pytest.mark.slow
-
-REPO = Path(__file__).resolve().parents[2]
-PREFECT = str(Path(sys.executable).with_name("prefect"))
-
-
-def _env(api_url: str, home: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "KIEMDIEM_"))}
-    env.update(
-        PREFECT_API_URL=api_url,
-        PREFECT_HOME=str(home),
-        PREFECT_SERVER_ANALYTICS_ENABLED="false",
-        PREFECT_WORKER_QUERY_SECONDS="1",
-        KIEMDIEM_CHECKOUT=str(REPO),
-        **extra,
-    )
-    return env
-
-
-def _start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        command,
-        env=env,
-        cwd=REPO,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-
-
-@pytest.fixture
-def prefect_database() -> Iterator[str]:
-    """A fresh, empty PostgreSQL database for Prefect's own tables (its server migrates it);
-    without PostgreSQL this fails, never skips."""
-    name = f"prefect_test_{uuid.uuid4().hex[:12]}"
-    _admin(f'CREATE DATABASE "{name}"')
-    server = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].split("://", 1)[1]
-    try:
-        yield f"postgresql+asyncpg://{server}/{name}"
-    finally:
-        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-@pytest.fixture
-def prefect_server(prefect_database: str) -> Iterator[tuple[str, Path, str]]:
-    """A real Prefect server in its own process, on its own PostgreSQL database, as a
-    province runs it (SQLite under it does not bear several workers)."""
-    home = Path(tempfile.mkdtemp(prefix="kiemdiem-prefect-server-"))
-    port = free_port()
-    api = f"http://127.0.0.1:{port}/api"
-    server = _start(
-        [PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        _env(api, home, PREFECT_API_DATABASE_CONNECTION_URL=prefect_database),
-        home / "server.log",
-    )
-    try:
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{api}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert server.poll() is None, (home / "server.log").read_text()
-            time.sleep(0.5)
-        else:
-            raise AssertionError("the Prefect server did not come up in 180 s")
-        yield api, home, prefect_database
-    finally:
-        _stop(server)
-
-
-def _prefect(args: list[str], env: dict[str, str], timeout: float = 180) -> str:
-    done = subprocess.run(
-        [PREFECT, *args], env=env, cwd=REPO, capture_output=True, text=True, timeout=timeout
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout
 
 
 def test_deployments_run_on_workers_against_postgresql(

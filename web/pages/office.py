@@ -22,12 +22,12 @@ from states.people import Person
 from vocabulary import _
 from web.auth import Forbidden, current_person
 from web.db import Db, settings_of
+from web.limits import FILE_BYTES
 from web.pages._common import back, worded
 from web.render import render
 
 router = APIRouter()
 Who = Annotated[Person, Depends(current_person)]
-LIMIT = 20 * 1024 * 1024  # a province's members.csv is a few megabytes
 
 
 def _office(session: Session, person: Person) -> Organization:
@@ -54,8 +54,8 @@ async def uploads(request: Request) -> dict[str, tuple[str, bytes]]:
     found: dict[str, tuple[str, bytes]] = {}
     for field, value in form.multi_items():
         if isinstance(value, UploadFile) and value.filename:
-            content = await value.read(LIMIT + 1)
-            if len(content) > LIMIT:
+            content = await value.read(FILE_BYTES + 1)
+            if len(content) > FILE_BYTES:
                 raise Forbidden(_("A file over 20 MB is not accepted."))
             found[field] = (_safe_name(value.filename, field), content)
     return found
