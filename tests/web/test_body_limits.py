@@ -91,7 +91,9 @@ def test_only_the_office_upload_takes_a_large_multipart_body(live_server: LiveSe
         assert imported.status_code == 400, imported.text[:300]
         assert len(big) < UPLOAD_BYTES
     # A stranger (no session, no CSRF token) who only declares a huge body is answered at once.
-    assert _declared_only(live_server, "/office/import", UPLOAD_BYTES + 1).startswith(b"HTTP/1.1 413")
+    assert _declared_only(live_server, "/office/import", UPLOAD_BYTES + 1).startswith(
+        b"HTTP/1.1 413"
+    )
     assert _declared_only(live_server, "/signout", FORM_BYTES + 1).startswith(b"HTTP/1.1 413")
 
 
