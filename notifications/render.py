@@ -7,7 +7,7 @@ translated through `jinja2.ext.i18n` from the one catalog, in the recipient's la
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -100,8 +100,9 @@ class _SharedDict(dict[str, Any]):
     """A shaped dict many contexts share: its repr (a part of each shape's key) is a token
     standing for its contents, written once instead of in every mail's key."""
 
-    __slots__ = ("token",)
+    __slots__ = ("token", "source")
     token: str
+    source: Any  # the context's own dict, held so that its id is not reused meanwhile
 
     def __repr__(self) -> str:
         return self.token
@@ -110,22 +111,26 @@ class _SharedDict(dict[str, Any]):
 class _SharedList(list[Any]):
     """`_SharedDict` for a list (the deadline list every unit's item holds)."""
 
-    __slots__ = ("token",)
+    __slots__ = ("token", "source")
     token: str
+    source: Any
 
     def __repr__(self) -> str:
         return self.token
 
 
-def _shared(shaped: Any, seen: dict[int, Any]) -> Any:
-    """`shaped` (with no slot in it) as a `_Shared*` of it, whose repr is a token naming it
-    among this call's shared parts; as it is if its text holds a mark's character, so that
-    the key still counts it (`render_many` renders such a mail alone)."""
+def _shared(shaped: Any, value: Any, seen: dict[int, Any]) -> Any:
+    """`shaped`, the shape of `value` (with no slot in it), as a `_Shared*` of it whose repr is
+    a token naming it among the parts shaped so far, or None if its text holds a mark's
+    character (then it is not shared: each key shows it, and counts it, in full)."""
     if "\\ue000" in repr(shaped):
-        return shaped
+        return None
     made: _SharedDict | _SharedList
     made = _SharedDict(shaped) if type(shaped) is dict else _SharedList(shaped)
     made.token = f"<shared {len(seen)}>"
+    # Held while `seen` is: contexts rendered one by one (`render_iter`) may be dropped, and
+    # a new list could be given a dropped one's id.
+    made.source = value
     return made
 
 
@@ -133,9 +138,9 @@ def _shape(value: Any, slots: list[str], seen: dict[int, Any]) -> Any:
     """The context with each Slot replaced by its numbered mark, its value put in `slots`.
 
     `seen`: a list or dict with no Slot in it (the deadline list many units share) is shaped
-    once (`_shared`); the contexts being rendered keep it alive meanwhile, so its id stays
-    its own. A dict's strings, slots and shared parts are shaped in line, not by a call each:
-    a province's launch shapes tens of thousands of contexts.
+    once (`_shared`, which holds it, so its id stays its own). A dict's strings, slots and
+    shared parts are shaped in line, not by a call each: a province's launch shapes
+    hundreds of thousands of contexts.
     """
     kind = type(value)
     if kind is str:
@@ -162,7 +167,9 @@ def _shape(value: Any, slots: list[str], seen: dict[int, Any]) -> Any:
         else:
             shaped = [_shape(v, slots, seen) for v in value]
         if len(slots) == before:
-            shaped = seen[id(value)] = _shared(shaped, seen)
+            shared = _shared(shaped, value, seen)
+            if shared is not None:
+                shaped = seen[id(value)] = shared
         return shaped
     if isinstance(value, Slot):
         slots.append(value.value)
@@ -209,9 +216,16 @@ def render_many(
     """`render` of each context, with the template run once per distinct shape: the context
     with its `Slot`s taken out. Slots' values go in as `render` would print them (escaped in
     the HTML part, as they are in the subject and text)."""
+    return list(render_iter(kind, contexts, lang=lang))
+
+
+def render_iter(
+    kind: str, contexts: Iterable[dict[str, Any]], *, lang: str = "vi"
+) -> Iterator[Rendered]:
+    """`render_many` one mail at a time, each context read when its mail is asked for: a
+    province's launch renders 300,000 mails, too many to hold all at once."""
     shapes: dict[str, tuple[list[str | int], list[str | int], list[str | int]]] = {}
     seen: dict[int, Any] = {}
-    out = []
     for context in contexts:
         slots: list[str] = []
         shaped = _shape(context, slots, seen)
@@ -219,7 +233,7 @@ def render_many(
         # repr writes a mark's first character as the escape \ue000; more of them than slots
         # means some value holds one of its own (or that text): that mail is rendered alone.
         if key.count("\\ue000") != len(slots):
-            out.append(render(kind, _unslot(context), lang=lang))
+            yield render(kind, _unslot(context), lang=lang)
             continue
         made = shapes.get(key)
         if made is None:
@@ -227,5 +241,4 @@ def render_many(
             made = shapes[key] = (_pieces(raw.subject), _pieces(raw.text), _pieces(raw.html))
         subject, text, html = made
         escaped = [_html(value) for value in slots]
-        out.append(_finish(_filled(subject, slots), _filled(text, slots), _filled(html, escaped)))
-    return out
+        yield _finish(_filled(subject, slots), _filled(text, slots), _filled(html, escaped))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from operator import itemgetter
@@ -208,7 +209,7 @@ def _plan_issued_mails(
     regular: dict[str, datetime],
     pilot: dict[str, datetime],
     settings: Settings,
-) -> list[Mail]:
+) -> Iterator[Mail]:
     """One mail per address, listing every unit that address answers for, with its deadlines."""
     by_member = {row[0]: row for row in members}
     # Two deadline lists in all (the pilots' and everyone else's), each day worded once.
@@ -246,7 +247,7 @@ def _plan_issued_mails(
     context = mail_context(cycle, directory.orgs[standing].name)
     base, tasks = settings.base_url, links.url(settings.base_url, links.my_tasks())
     return mails_to(
-        [
+        (
             (
                 to,
                 f"plan:{cycle.code}:{email}",
@@ -261,7 +262,7 @@ def _plan_issued_mails(
                 },
             )
             for email, (to, items, codes) in grouped.items()
-        ],
+        ),
         kind="plan_issued",
         cycle_id=cycle.id,
         cycle=context,
