@@ -247,7 +247,8 @@ def delivery_rows(d: Delivered, connections: int) -> list[tuple[str, str, str, s
             f"raw aiosmtplib, {connections} conns",
             f"{d.raw} mails",
             f"{d.raw_whole:.1f} s",
-            f"{d.raw / d.raw_whole:.0f} msg/s: MIME built {d.built:.1f} s, sent {d.raw_send:.1f} s",
+            f"{d.raw / d.raw_whole:.0f} msg/s: MIME built {d.built:.1f} s, "
+            f"sent {d.raw_send:.1f} s; CPU {d.raw_cpu:.1f} s",
         ),
     ]
 
