@@ -42,7 +42,7 @@ def build_mime(
     """A multipart/alternative message; email.mime is ~10x cheaper to build than EmailMessage."""
     message = MIMEMultipart("alternative")
     # compat32 messages take a Header and fold its encoded words correctly; typeshed says str.
-    message["Subject"] = Header(safe_display_name(subject), "utf-8")  # type: ignore[assignment]
+    message["Subject"] = _Subject(safe_display_name(subject))  # type: ignore[assignment]
     message["From"] = sender
     message["To"] = formataddr((safe_display_name(recipient_name), recipient), charset="utf-8")
     message["Message-ID"] = msg_id
@@ -52,15 +52,26 @@ def build_mime(
     return message
 
 
+class _Subject(Header):
+    """A subject as `Header(text, "utf-8")`, whose text says how it folds: a launch's mails
+    share one subject, and `_FoldedOnce` folds it once."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text, "utf-8")
+        self.text = text
+
+
 class _FoldedOnce(Compat32):
     """compat32, a header given as a string folded once for all messages: each part of every
     message carries the same Content-Type, MIME-Version and Content-Transfer-Encoding, and
     every message the same From; folding them (a Header each) was a third of sending."""
 
     def fold_binary(self, name: str, value: Any) -> bytes:
-        if type(value) is not str:
-            return super().fold_binary(name, value)
-        return _fold_binary(self.cte_type, name, value)
+        if type(value) is str:
+            return _fold_binary(self.cte_type, name, value)
+        if type(value) is _Subject:
+            return _fold_subject(self.cte_type, name, value.text)
+        return super().fold_binary(name, value)
 
 
 # The two policies aiosmtplib flattens with (8BITMIME or not), otherwise compat32's.
@@ -70,6 +81,11 @@ _POLICIES = {cte: _FoldedOnce(cte_type=cte) for cte in ("8bit", "7bit")}
 @lru_cache(maxsize=1024)  # the repeated headers stay: every message uses them again
 def _fold_binary(cte_type: str, name: str, value: str) -> bytes:
     return Compat32.fold_binary(_POLICIES[cte_type], name, value)
+
+
+@lru_cache(maxsize=256)
+def _fold_subject(cte_type: str, name: str, text: str) -> bytes:
+    return Compat32.fold_binary(_POLICIES[cte_type], name, Header(text, "utf-8"))  # type: ignore[arg-type]
 
 
 class _Base64PartsGenerator(BytesGenerator):
