@@ -220,6 +220,7 @@ def _plan_issued_mails(
     grouped: dict[str, tuple[Recipient, list[dict[str, Any]], list[str]]] = {}
     standing = cycle.launched_by_id
     assert standing is not None
+    kind_names = {k: k.value for k in UnitKind}  # an enum's .value is a call
     # Each mail lists its units organization by organization.
     for code, kind, org_id, member_id, is_pilot in sorted(units, key=itemgetter(2)):
         m = by_member.get(member_id) if member_id is not None else None
@@ -239,7 +240,7 @@ def _plan_issued_mails(
             {
                 "unit_code": Slot(code),
                 "unit_name": Slot(name),
-                "kind": kind.value,
+                "kind": kind_names[kind],
                 "dues": dues[is_pilot],
             }
         )
