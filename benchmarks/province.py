@@ -7,6 +7,9 @@ beside its reference measured in the same run. Prints one table.
 
 - import: `import_organizations` (the `kiemdiem org import` work) beside raw sqlite3
   `executemany` of the very rows it wrote (organizations, members) into an empty schema.
+- launch and delivery (`benchmarks/launch.py`'s `bench_launch`, `bench_delivery`): the launch's
+  one transaction beside raw executemany of the rows it wrote, then `--deliver` of its mails
+  to the local SMTP server beside raw aiosmtplib on the same `--connections`.
 - tick: the review-cycle flow's state work called as its tasks call it, without Prefect
   (advance, escalate, status, each its own transaction), beside raw set-based SQL written here
   doing the same state work on a copy of the same database; then the real flow once on another
@@ -590,6 +593,38 @@ def bench_naive(work: Path, args: argparse.Namespace, table: Table) -> None:
     )
 
 
+# --- launch and delivery (benchmarks/launch.py's functions) ---------------------------------
+
+
+def bench_launch_delivery(
+    imported: Path, made: District, work: Path, server: Any, table: Table, args: Any
+) -> None:
+    """The launch beside raw executemany of its rows, then delivery of `--deliver` of its
+    mails beside raw aiosmtplib on as many connections, on a copy of the imported database."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "launch_bench", Path(__file__).with_name("launch.py")
+    )
+    assert spec is not None and spec.loader is not None
+    bench = sys.modules["launch_bench"] = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    database = copy_db(imported, work / "launch.db")
+    now = parse_instant(LAUNCHED)
+    lr = bench.bench_launch(database, made.plan_yaml, work, now)
+    ours, raw = Timed(lr.wall, lr.cpu), Timed(lr.raw_wall, lr.raw_cpu)
+    note = f"{ratio(ours, raw)}; peak RSS {lr.rss:.0f} MiB ({lr.rss_before:.0f} before)"
+    table.add("launch: one transaction", f"{lr.rows} rows", ours, note)
+    table.add("  raw sqlite3 executemany", f"{lr.rows} rows", raw, "units, deadlines, outbox")
+    if args.deliver:
+        c = args.connections
+        d = bench.bench_delivery(database, server, now, mails=args.deliver, connections=c)
+        ours, raw = Timed(d.wall, d.cpu), Timed(d.raw_whole, d.raw_cpu)
+        note = f"{d.raw_whole / d.wall:.2f}x raw's speed; {d.sent / d.wall:.0f} msg/s"
+        table.add(f"deliver, {c} connections", f"{d.sent} mails", ours, note)
+        table.add(f"  raw aiosmtplib, {c} connections", f"{d.raw} mails", raw, "MIME + send")
+
+
 # --- main ------------------------------------------------------------------------------------
 
 
@@ -600,7 +635,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--naive-units", type=int, default=10_000, help="0: skip naive vs ours")
     parser.add_argument("--no-flow", action="store_true", help="skip Prefect entirely")
-    parser.add_argument("--skip", nargs="*", default=[], choices=["import", "tick"])
+    parser.add_argument("--skip", nargs="*", default=[], choices=["import", "launch", "tick"])
+    parser.add_argument("--deliver", type=int, default=20_000, help="launch mails; 0: none")
+    parser.add_argument("--connections", type=int, default=4, help="SMTP connections")
     parser.add_argument(
         "--many-cycles", type=int, default=0, help="N: also benchmarks/many_cycles.py, N cycles"
     )
@@ -624,8 +661,10 @@ def main() -> None:
         table.add("generate the province's files", f"{made.members} members", g)
         if not args.no_flow:
             table.add("Prefect's embedded API start", "", start_prefect(work), "excluded below")
-        if "import" not in args.skip or "tick" not in args.skip:
+        if {"import", "launch", "tick"} - set(args.skip):
             imported = bench_import(made, work, table)
+        if "launch" not in args.skip:
+            bench_launch_delivery(imported, made, work, server, table, args)
         if "tick" not in args.skip:
             base = copy_db(imported, work / "tick-base.db")
             with timed() as s:

@@ -13,7 +13,15 @@ from models._lazy import lazy_package
 if TYPE_CHECKING:
     from notifications.message import build_mime, message_id, safe_display_name
     from notifications.outbox import Mail, counts, queue
-    from notifications.render import KINDS, LANGUAGES, Rendered, Slot, render, render_many
+    from notifications.render import (
+        KINDS,
+        LANGUAGES,
+        Rendered,
+        Slot,
+        render,
+        render_iter,
+        render_many,
+    )
     from notifications.smtp import DeliveryReport, deliver, deliver_async
 
 # Each public name and the module that defines it.
@@ -29,6 +37,7 @@ _WHERE = {
     "Rendered": "notifications.render",
     "Slot": "notifications.render",
     "render": "notifications.render",
+    "render_iter": "notifications.render",
     "render_many": "notifications.render",
     "DeliveryReport": "notifications.smtp",
     "deliver": "notifications.smtp",
@@ -49,6 +58,7 @@ __all__ = [
     "message_id",
     "queue",
     "render",
+    "render_iter",
     "render_many",
     "safe_display_name",
 ]

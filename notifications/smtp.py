@@ -17,7 +17,7 @@ from models.db import session_scope
 from models.outbox import OutboxMessage
 from models.settings import Settings
 from notifications import deferred, outbox
-from notifications.message import build_mime
+from notifications.message import build_mime, flatten
 
 CLAIM_BATCH = 200
 # How long accepted ids gather before one transaction marks them: SQLite has one writer, and
@@ -59,6 +59,7 @@ class _Connection:
             await self.client.connect()
             if s.smtp_username and s.smtp_password:
                 await self.client.login(s.smtp_username, s.smtp_password)
+        client = self.client
         message = build_mime(
             sender=s.smtp_from,
             recipient=row.recipient,
@@ -68,7 +69,28 @@ class _Connection:
             html=html,
             msg_id=row.message_id,
         )
-        await self.client.send_message(message, sender=s.smtp_from, recipients=[row.recipient])
+        # What send_message does (its options, its flattening), with the message flattened
+        # by `flatten`: the same bytes for a good deal less Python per message.
+        if client.is_ehlo_or_helo_needed:
+            try:
+                await client.ehlo()
+            except aiosmtplib.SMTPHeloError:
+                if not client.is_connected:
+                    raise
+                await client.helo()
+        options = []
+        if not (s.smtp_from + row.recipient).isascii():
+            if not client.supports_extension("smtputf8"):
+                raise aiosmtplib.SMTPNotSupported(
+                    "An address containing non-ASCII characters was provided, but "
+                    "SMTPUTF8 is not supported by this server"
+                )
+            options.append("SMTPUTF8")
+        eight_bit = client.supports_extension("8BITMIME")
+        if eight_bit:
+            options.append("BODY=8BITMIME")
+        flat = flatten(message, cte_type="8bit" if eight_bit else "7bit")
+        await client.sendmail(s.smtp_from, [row.recipient], flat, mail_options=options)
 
     async def drop(self) -> None:
         if self.client is not None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from models.settings import Settings
-from notifications import Mail, Slot, render, render_many
+from notifications import Mail, Slot, render, render_iter
 from states.recipients import Recipient
 
 
@@ -38,26 +39,28 @@ def mail_to(
 
 
 def mails_to(
-    addressed: Sequence[tuple[Recipient, str, Mapping[str, Any]]],
+    addressed: Iterable[tuple[Recipient, str, Mapping[str, Any]]],
     *,
     kind: str,
     cycle_id: int | None,
     cycle: Mapping[str, str],
     settings: Settings,
-) -> list[Mail]:
-    """`mail_to` for many (recipient, key, context) at once: the template runs once per
-    distinct shape of context (`notifications.render_many`; the recipient's name is a Slot,
-    and so should every value in `context` that the template only prints)."""
-    rendered = render_many(
-        kind,
-        [
-            {"recipient_name": Slot(to.name), "cycle": cycle, **context}
-            for to, _, context in addressed
-        ],
-        lang=settings.lang,
-    )
-    return [
-        Mail(
+) -> Iterator[Mail]:
+    """`mail_to` for many (recipient, key, context) at once, made as they are read (`queue`
+    reads a thousand at a time: a province's launch never holds its 300,000 mails at once).
+    The template runs once per distinct shape of context (`notifications.render_iter`; the
+    recipient's name is a Slot, and so should every value in `context` that the template
+    only prints)."""
+    pending: deque[tuple[Recipient, str]] = deque()
+
+    def contexts() -> Iterator[dict[str, Any]]:
+        for to, key, context in addressed:
+            pending.append((to, key))
+            yield {"recipient_name": Slot(to.name), "cycle": cycle, **context}
+
+    for made in render_iter(kind, contexts(), lang=settings.lang):
+        to, key = pending.popleft()
+        yield Mail(
             key=key,
             kind=kind,
             recipient=to.email,
@@ -66,5 +69,3 @@ def mails_to(
             cycle_id=cycle_id,
             rendered=made,
         )
-        for (to, key, _), made in zip(addressed, rendered, strict=True)
-    ]

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import case, insert, literal
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, col, select
 
+from models._sql import driver_executemany
 from models._types import UTCDateTime
 from models.cycle import Cycle, UnitKind
 from models.errors import ActionRefused, PlanInvalid, Refusal
@@ -102,35 +106,35 @@ def launch(
         ).where(col(m.organization_id).in_(scope_ids))
     ).all()
 
-    rows: list[dict[str, Any]] = []
+    # One tuple per unit, (code, kind, organization id, member id, pilot), in the order the
+    # units are inserted (so their ids); a pilot is decided once per organization.
+    pilots: dict[int, bool] = {}
 
-    def add(kind: UnitKind, subject: str, org_id: int, member_id: int | None = None) -> None:
-        path = directory.orgs[org_id].path
-        rows.append(
-            {
-                "cycle_id": cycle.id,
-                "code": f"{kind.prefix}:{subject}",
-                "kind": kind,
-                "organization_id": org_id,
-                "member_id": member_id,
-                "state": UnitState.PLAN_ISSUED,
-                "pilot": any(path.startswith(p) for p in pilot_paths),
-                "updated_at": now,
-            }
-        )
+    def pilot_of(org_id: int) -> bool:
+        known = pilots.get(org_id)
+        if known is None:
+            path = directory.orgs[org_id].path
+            known = pilots[org_id] = any(path.startswith(p) for p in pilot_paths)
+        return known
 
+    org_kind, leadership, member_kind, leader = (
+        UnitKind.ORGANIZATION,
+        UnitKind.LEADERSHIP,
+        UnitKind.MEMBER,
+        UnitKind.LEADER,
+    )
+    o, t, mp, lp = (f"{k.prefix}:" for k in (org_kind, leadership, member_kind, leader))
+    rows: list[_UnitRow] = []
     for org in scope:
-        add(UnitKind.ORGANIZATION, org.code, org.id)
+        pilot_org = pilot_of(org.id)
+        rows.append((o + org.code, org_kind, org.id, None, pilot_org))
         if org.level is not OrgLevel.CELL:
-            add(UnitKind.LEADERSHIP, org.code, org.id)
+            rows.append((t + org.code, leadership, org.id, None, pilot_org))
     for member_id, code, org_id, leads_id, _, _ in members:
-        add(UnitKind.MEMBER, code, org_id, member_id)
+        rows.append((mp + code, member_kind, org_id, member_id, pilot_of(org_id)))
         if leads_id in scope_ids:
-            add(UnitKind.LEADER, code, leads_id, member_id)
-    # Core inserts of the tables: the ORM's bulk path costs several times as much per row.
-    # Nothing is read back: the deadlines are one INSERT ... SELECT per stage, and the mail is
-    # made from the rows above.
-    session.connection().execute(insert(SQLModel.metadata.tables["unit"]), rows)
+            rows.append((lp + code, leader, leads_id, member_id, pilot_of(leads_id)))
+    _insert_units(session, cycle.id, rows, now)
 
     regular = {s: plan.due_at(d) for s, d in plan.due.as_dict().items()}
     pilot = (
@@ -150,11 +154,13 @@ def launch(
                 sa_select(unit.c.id, literal(stage), due).where(unit.c.cycle_id == cycle.id),
             )
         )
+    kinds = Counter(r[1] for r in rows)
     summary = LaunchSummary(
-        cycle=plan.code, created=True, pilot_units=sum(r["pilot"] for r in rows)
+        cycle=plan.code,
+        created=True,
+        units={k.value: n for k, n in kinds.items()},
+        pilot_units=sum(r[4] for r in rows),
     )
-    for r in rows:
-        summary.units[r["kind"].value] = summary.units.get(r["kind"].value, 0) + 1
     mails = _plan_issued_mails(cycle, plan, rows, members, directory, regular, pilot, settings)
     summary.mails_queued = queue(
         session, mails, now=now, sender=settings.smtp_from, quiet_until=plan.quiet_until(now)
@@ -162,16 +168,48 @@ def launch(
     return summary
 
 
+_UnitRow = tuple[str, UnitKind, int, "int | None", bool]
+# The unit columns a launch writes, in the table's order (`driver_executemany`).
+_UNIT_COLUMNS = (
+    "cycle_id",
+    "code",
+    "kind",
+    "organization_id",
+    "member_id",
+    "state",
+    "has_shortcomings",
+    "vote_round",
+    "pilot",
+    "updated_at",
+)
+
+
+def _insert_units(session: Session, cycle_id: Any, rows: list[_UnitRow], now: datetime) -> None:
+    """Every unit of the cycle in one statement: on SQLite straight to the driver (binding
+    them through SQLAlchemy was most of inserting them), elsewhere by a Core insert."""
+    state = UnitState.PLAN_ISSUED.value
+    values = (
+        (cycle_id, code, kind, org_id, member_id, state, False, 1, pilot, now)
+        for code, kind, org_id, member_id, pilot in rows
+    )
+    table = SQLModel.metadata.tables["unit"]
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        driver_executemany(connection, insert(table), _UNIT_COLUMNS, values)
+        return
+    connection.execute(insert(table), [dict(zip(_UNIT_COLUMNS, v, strict=True)) for v in values])
+
+
 def _plan_issued_mails(
     cycle: Cycle,
     plan: Plan,
-    units: list[dict[str, Any]],
+    units: list[_UnitRow],
     members: Any,
     directory: Directory,
     regular: dict[str, datetime],
     pilot: dict[str, datetime],
     settings: Settings,
-) -> list[Mail]:
+) -> Iterator[Mail]:
     """One mail per address, listing every unit that address answers for, with its deadlines."""
     by_member = {row[0]: row for row in members}
     # Two deadline lists in all (the pilots' and everyone else's), each day worded once.
@@ -179,50 +217,53 @@ def _plan_issued_mails(
         flag: [{"stage": s, "due_local": format_day(days[s], plan)} for s in STAGES]
         for flag, days in ((False, regular), (True, pilot))
     }
-    grouped: dict[str, tuple[Recipient, list[dict[str, Any]], set[str]]] = {}
+    grouped: dict[str, tuple[Recipient, list[dict[str, Any]], list[str]]] = {}
+    standing = cycle.launched_by_id
+    assert standing is not None
+    kind_names = {k: k.value for k in UnitKind}  # an enum's .value is a call
     # Each mail lists its units organization by organization.
-    for u in sorted(units, key=lambda u: u["organization_id"]):
-        m = by_member.get(u["member_id"])
-        ref = (
-            UnitRef(u["kind"], u["organization_id"], m[4], m[5], m[0])
-            if m
-            else UnitRef(u["kind"], u["organization_id"])
-        )
-        to = resolve("unit", ref, directory, standing_org_id=cycle.launched_by_id)
+    for code, kind, org_id, member_id, is_pilot in sorted(units, key=itemgetter(2)):
+        m = by_member.get(member_id) if member_id is not None else None
+        if m is not None:
+            ref = UnitRef(kind, org_id, m[4], m[5], m[0])
+            name = m[5]
+        else:
+            ref = UnitRef(kind, org_id)
+            name = directory.orgs[org_id].name
+        to = resolve("unit", ref, directory, standing_org_id=standing)
         if to is None:
             continue
-        name = m[5] if m else directory.orgs[u["organization_id"]].name
-        entry = grouped.setdefault(to.email, (to, [], set()))
+        entry = grouped.get(to.email)
+        if entry is None:
+            entry = grouped[to.email] = (to, [], [])
         entry[1].append(
             {
-                "unit_code": Slot(u["code"]),
+                "unit_code": Slot(code),
                 "unit_name": Slot(name),
-                "kind": u["kind"].value,
-                "dues": dues[u["pilot"]],
+                "kind": kind_names[kind],
+                "dues": dues[is_pilot],
             }
         )
-        entry[2].add(u["code"])
-    context = mail_context(cycle, directory.orgs[cycle.launched_by_id].name)
+        entry[2].append(code)
+    context = mail_context(cycle, directory.orgs[standing].name)
+    base, tasks = settings.base_url, links.url(settings.base_url, links.my_tasks())
     return mails_to(
-        [
+        (
             (
                 to,
                 f"plan:{cycle.code}:{email}",
                 {
                     "units": items,
                     "link": Slot(
-                        links.url(
-                            settings.base_url,
-                            # links.one_or_tasks, without making pages it would not use
-                            links.self_review(cycle.code, next(iter(codes)))
-                            if len(codes) == 1
-                            else links.my_tasks(),
-                        )
+                        # links.one_or_tasks, without making pages it would not use
+                        links.url(base, links.self_review(cycle.code, codes[0]))
+                        if len(codes) == 1
+                        else tasks
                     ),
                 },
             )
             for email, (to, items, codes) in grouped.items()
-        ],
+        ),
         kind="plan_issued",
         cycle_id=cycle.id,
         cycle=context,

@@ -185,29 +185,6 @@ def named_link(settings: Settings, person_key: str, path: str = "/") -> str:
 
 def _recipient_keys(session: Session, rows: Sequence[OutboxMessage]) -> dict[int, str]:
     """The one person each row is addressed to, where there is one (a few queries a batch)."""
-    addresses = sorted({r.recipient.lower() for r in rows})
-    by_address: dict[str, set[str]] = {a: set() for a in addresses}
-    for code, email in session.exec(
-        select(Member.code, Member.email).where(func.lower(Member.email).in_(addresses))
-    ):
-        if email:
-            by_address[email.lower()].add(member_key(code))
-    directory: Directory | None = None
-    for org_id, code, email, secretary in session.exec(
-        select(
-            Organization.id, Organization.code, Organization.email, Organization.secretary_email
-        ).where(
-            func.lower(Organization.email).in_(addresses)
-            | func.lower(Organization.secretary_email).in_(addresses)
-        )
-    ):
-        if email and email.lower() in by_address:
-            by_address[email.lower()].add(office_key(code))
-        if secretary and secretary.lower() in by_address:
-            directory = directory or Directory.load(session)
-            heads = directory.heads.get(org_id or 0, [])
-            codes = session.exec(select(Member.code).where(col(Member.id).in_(heads))).all()
-            by_address[secretary.lower()].update(member_key(c) for c in codes)
     member_ids = {
         int(parts[3])
         for r in rows
@@ -216,7 +193,7 @@ def _recipient_keys(session: Session, rows: Sequence[OutboxMessage]) -> dict[int
         and len(parts) > 3
         and parts[3]
     }
-    directory = directory or Directory.load(session)
+    directory = Directory.load(session)
     head_ids = {
         head
         for r in rows
@@ -231,15 +208,54 @@ def _recipient_keys(session: Session, rows: Sequence[OutboxMessage]) -> dict[int
         if member_id is not None
     }
     found: dict[int, str] = {}
+    by_address_only: list[OutboxMessage] = []
     for row in rows:
         assert row.id is not None
         person_key = _by_ref(row, directory, codes_by_id)
-        keys = by_address.get(row.recipient.lower(), set())
-        if person_key is None and len(keys) == 1:
-            person_key = next(iter(keys))
-        if person_key is not None:
+        if person_key is None:
+            by_address_only.append(row)
+        else:
             found[row.id] = person_key
+    # Only the rows their reference does not name anyone for are looked up by address: the
+    # lookup is by lower(email), which no index serves, a scan of every member (a
+    # province's 300,000, each batch of a delivery).
+    if by_address_only:
+        by_address = _address_keys(session, directory, by_address_only)
+        for row in by_address_only:
+            assert row.id is not None
+            keys = by_address.get(row.recipient.lower(), set())
+            if len(keys) == 1:
+                found[row.id] = next(iter(keys))
     return found
+
+
+def _address_keys(
+    session: Session, directory: Directory, rows: Sequence[OutboxMessage]
+) -> dict[str, set[str]]:
+    """Everyone each row's address belongs to: members with it, organizations with it as
+    their own (their office) or their secretary's (their heads)."""
+    addresses = sorted({r.recipient.lower() for r in rows})
+    by_address: dict[str, set[str]] = {a: set() for a in addresses}
+    for code, email in session.exec(
+        select(Member.code, Member.email).where(func.lower(Member.email).in_(addresses))
+    ):
+        if email:
+            by_address[email.lower()].add(member_key(code))
+    for org_id, code, email, secretary in session.exec(
+        select(
+            Organization.id, Organization.code, Organization.email, Organization.secretary_email
+        ).where(
+            func.lower(Organization.email).in_(addresses)
+            | func.lower(Organization.secretary_email).in_(addresses)
+        )
+    ):
+        if email and email.lower() in by_address:
+            by_address[email.lower()].add(office_key(code))
+        if secretary and secretary.lower() in by_address:
+            heads = directory.heads.get(org_id or 0, [])
+            codes = session.exec(select(Member.code).where(col(Member.id).in_(heads))).all()
+            by_address[secretary.lower()].update(member_key(c) for c in codes)
+    return by_address
 
 
 def _by_ref(row: OutboxMessage, directory: Directory, codes: dict[int, str]) -> str | None:

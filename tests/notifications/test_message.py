@@ -110,3 +110,47 @@ def test_one_template_per_kind_translated_through_the_catalog() -> None:
     vi, en = render("reminder", context, lang="vi"), render("reminder", context, lang="en")
     assert vi.text.startswith("Kính gửi X,") and en.text.startswith("Dear X,")
     assert "sắp đến hạn" in vi.subject and "due soon" in en.subject
+
+
+@pytest.mark.parametrize("cte_type", ["8bit", "7bit"])
+def test_flatten_writes_the_bytes_aiosmtplib_would(cte_type: str) -> None:
+    from aiosmtplib.email import flatten_message
+
+    from notifications.message import flatten
+
+    long_subject = "Thông báo quá hạn kiểm điểm: Đảng ủy xã Hưng Lộc — " * 4
+    for subject, name in [
+        ("Chủ đề", "Nguyễn Thị Ánh"),
+        (long_subject, "Eve\r\nBcc: victim@evil.example"),
+        ("plain ascii", 'A. N. Other, "quoted"'),
+    ]:
+        for _ in range(2):  # the second time from the folded headers kept
+            mime = build_mime(
+                sender="kd@example.vn",
+                recipient="a@example.vn",
+                recipient_name=name,
+                subject=subject,
+                text="Nội dung\n-- \nchữ ký\n--" + "=" * 20,
+                html="<p>Nội dung</p>",
+                msg_id=message_id(subject, "kd@example.vn"),
+            )
+            ours = flatten(mime, cte_type=cte_type)
+            # The boundary is random: the message now carries ours, which aiosmtplib keeps.
+            assert ours == flatten_message(mime, cte_type=cte_type)
+            assert message_from_bytes(ours, policy=policy.default)["Subject"] == " ".join(
+                subject.split()
+            )
+
+
+def test_flatten_searches_for_a_boundary_when_a_part_is_not_base64() -> None:
+    from email.mime.multipart import MIMEMultipart
+    from email.mime.text import MIMEText
+
+    from notifications.message import flatten
+
+    mime = MIMEMultipart("alternative")
+    mime.attach(MIMEText("a\n", "plain", "us-ascii"))  # 7bit, written as it is
+    mime.attach(MIMEText("b\n", "plain", "us-ascii"))
+    flat = flatten(mime)
+    parsed = message_from_bytes(flat, policy=policy.default)
+    assert [p.get_content() for p in parsed.iter_parts()] == ["a\n", "b\n"]

@@ -69,3 +69,30 @@ def test_a_mark_outside_the_slots_renders_the_mail_on_its_own() -> None:
     plain = _contexts(lambda v: v)
     plain[0]["cycle"] = contexts[0]["cycle"]
     assert render_many("plan_issued", contexts) == [render("plan_issued", c) for c in plain]
+
+
+def test_render_iter_renders_contexts_dropped_as_it_goes_each_as_render_would() -> None:
+    # Each context is made when asked for and dropped after, with deadline lists of its own
+    # (no slot in them, so shaped once by id): a dropped list's id is often given to the next
+    # one, which must not be taken for the first.
+    def contexts(wrap: Any) -> Any:
+        for i in range(40):
+            dues = [{"stage": "self_review", "due_local": f"{i + 1:02d}/11/2026"}]
+            unit = {"unit_code": wrap(f"M:A{i}"), "unit_name": wrap("An"), "kind": "member"}
+            yield {
+                "recipient_name": wrap(f"Người {i}"),
+                "cycle": CYCLE,
+                "units": [{**unit, "dues": dues}],
+                "link": wrap(f"http://x.vn/{i}"),
+            }
+
+    made = list(render_module.render_iter("plan_issued", contexts(Slot), lang="vi"))
+    assert made == [render("plan_issued", c, lang="vi") for c in contexts(lambda v: v)]
+    assert len({m.text for m in made}) == 40
+
+
+def test_html_escaping_of_slots_is_markupsafes() -> None:
+    from markupsafe import escape
+
+    for value in ["plain", "a & b", "<i>", "'q'", '"dq"', "Ô \u00a0 &amp;"]:
+        assert render_module._html(value) == str(escape(value))
