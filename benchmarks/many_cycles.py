@@ -270,6 +270,9 @@ class Databases:
 
 def prefect_env(api: str, home: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "KIEMDIEM_"))}
+    # As a worker started in the checkout's activated virtualenv: prefect.yaml's runs are
+    # `python -m prefect.engine` found on PATH.
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     env.update(
         PREFECT_API_URL=api,
         PREFECT_HOME=str(home),
