@@ -107,8 +107,8 @@ def test_deployments_run_on_workers_against_postgresql(
             runs = prefect_db.execute(
                 "SELECT name, state_type FROM flow_run ORDER BY name"
             ).fetchall()
-            commands = prefect_db.execute(
-                "SELECT name, job_variables->>'command' FROM deployment ORDER BY name"
+            commands = prefect_db.execute(  # a deployment's job variables, by their old name
+                "SELECT name, infra_overrides->>'command' FROM deployment ORDER BY name"
             ).fetchall()
         assert ("TT-2026-tick", "COMPLETED") in runs and ("TT-2026-launch", "COMPLETED") in runs
         # Every run's process is the engine itself, with no supervisor process started before
