@@ -34,6 +34,7 @@ table.
 from __future__ import annotations
 
 import argparse
+import compileall
 import csv
 import os
 import re
@@ -65,6 +66,7 @@ from states import launch, load_plan  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 PREFECT = str(Path(sys.executable).with_name("prefect"))
+PACKAGES = ("flows", "models", "notifications", "states", "vocabulary")
 LAUNCHED = "2026-11-10T08:00:00+07:00"
 MORNING = "2026-11-19T08:00:00+07:00"
 # Each cycle's own deployment keeps a schedule, as a launch gives it, but one that cannot fire
@@ -270,6 +272,9 @@ class Databases:
 
 def prefect_env(api: str, home: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "KIEMDIEM_"))}
+    # As a worker started in the checkout's activated virtualenv: prefect.yaml's runs are
+    # `python -m prefect.engine` found on PATH.
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     env.update(
         PREFECT_API_URL=api,
         PREFECT_HOME=str(home),
@@ -715,6 +720,11 @@ def run(args: argparse.Namespace, table: Table) -> list[str]:
     keys = Path(os.environ["KIEMDIEM_KEYS_DIR"])
     dbs = Databases(args.postgres)
     problems: list[str] = []
+    # As a worker's checkout should be (README runbook): compiled once, so that every run's
+    # process reads the bytecode of kiemdiem's ~90 modules instead of compiling them again
+    # (about 0.1 s of CPU a run) where PYTHONDONTWRITEBYTECODE keeps Python from caching it.
+    for package in PACKAGES:
+        compileall.compile_dir(REPO / package, quiet=1)
     try:
         base = dbs.create("base")
         with timed() as s:

@@ -15,6 +15,9 @@ PREFECT = str(Path(sys.executable).with_name("prefect"))
 
 def _env(api_url: str, home: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "KIEMDIEM_"))}
+    # As the runbook starts a worker, in the checkout's activated virtualenv: prefect.yaml's
+    # runs are `python -m prefect.engine` found on PATH.
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     env.update(
         PREFECT_API_URL=api_url,
         PREFECT_HOME=str(home),

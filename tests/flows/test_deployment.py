@@ -107,7 +107,19 @@ def test_deployments_run_on_workers_against_postgresql(
             runs = prefect_db.execute(
                 "SELECT name, state_type FROM flow_run ORDER BY name"
             ).fetchall()
+            commands = prefect_db.execute(  # a deployment's job variables, by their old name
+                "SELECT name, infra_overrides->>'command' FROM deployment ORDER BY name"
+            ).fetchall()
         assert ("TT-2026-tick", "COMPLETED") in runs and ("TT-2026-launch", "COMPLETED") in runs
+        # Every run's process is the engine itself, with no supervisor process started before
+        # it (prefect.yaml), the cycle's own deployment included (copied from review-cycle).
+        engine = "python -m prefect.engine"
+        assert sorted(commands) == [
+            ("TT-2026", engine),
+            ("deliver-outbox", engine),
+            ("launch-cycle", engine),
+            ("review-cycle", engine),
+        ]
     finally:
         for worker in workers:
             _stop(worker)
