@@ -33,11 +33,29 @@ def cycle_tag(cycle_code: str) -> str:
     return f"cycle:{cycle_code}"
 
 
+def run_tags(
+    cycle_code: str, database_url: str | None = None, *, launched_by: str | None = None
+) -> list[str]:
+    """The tags of a cycle's flow runs and of their task runs: the cycle's and its launching
+    committee's (`org:<code>`), so the UI's tag filter finds one committee's runs as well as one
+    cycle's. The committee is looked up when not given; a cycle not in the database (yet) has
+    only its own tag."""
+    if launched_by is None:
+        from models import get_engine, session_scope
+        from states.cycles import launcher_code
+
+        with session_scope(get_engine(database_url)) as session:
+            launched_by = launcher_code(session, cycle_code)
+    return [cycle_tag(cycle_code)] + ([f"org:{launched_by}"] if launched_by else [])
+
+
 def deployment_name(cycle_code: str) -> str:
     return f"{TICK_FLOW}/{cycle_code}"
 
 
-def schedule_cycle(*, cycle_code: str, cron: str, timezone: str) -> dict[str, Any] | None:
+def schedule_cycle(
+    *, cycle_code: str, cron: str, timezone: str, tags: list[str] | None = None
+) -> dict[str, Any] | None:
     """Create (or bring up to date) the cycle's deployment ticking at `cron` in `timezone`;
     None when there is no `review-cycle` deployment to copy."""
     with get_client(sync_client=True) as client:
@@ -63,7 +81,7 @@ def schedule_cycle(*, cycle_code: str, cron: str, timezone: str) -> dict[str, An
             job_variables=base.job_variables,
             parameter_openapi_schema=base.parameter_openapi_schema,
             parameters={"cycle_code": cycle_code},
-            tags=[cycle_tag(cycle_code)],
+            tags=tags or [cycle_tag(cycle_code)],
             paused=False,
         )
         # The upsert keeps old schedules: replace them so a relaunch never doubles a tick.
@@ -96,7 +114,9 @@ def unschedule_cycle(cycle_code: str) -> bool:
     return True
 
 
-def hand_off_delivery(*, cycle_code: str | None, now: str, database_url: str | None) -> str | None:
+def hand_off_delivery(
+    *, cycle_code: str | None, now: str, database_url: str | None, tags: list[str] | None = None
+) -> str | None:
     """Start a `deliver-outbox` run on a worker and return its id without waiting for it;
     None when that deployment does not exist (the caller delivers itself)."""
     from prefect.deployments import run_deployment
@@ -116,15 +136,16 @@ def hand_off_delivery(*, cycle_code: str | None, now: str, database_url: str | N
             "report_failures": False,
         },
         timeout=0,
-        tags=[cycle_tag(cycle_code)] if cycle_code else None,
+        tags=tags or ([cycle_tag(cycle_code)] if cycle_code else None),
         as_subflow=False,
     )
     return str(run.id)  # type: ignore[union-attr]
 
 
-def check_tags_ahead(cycle_code: str) -> None:
-    """Ask Prefect now, before the tick's flow run, whether the cycle's tag has a concurrency
-    limit, as every task run of the tick asks before it starts (the tag is on each of them).
+def check_tags_ahead(run_tags: list[str]) -> None:
+    """Ask Prefect now, before the tick's flow run, whether the cycle's tags (`run_tags`) have a
+    concurrency limit, as every task run of the tick asks before it starts (the tags are on
+    each of them).
 
     The client remembers "no limit on these tags" for 5 s, so the tick's tasks then ask nobody.
     Asked by the tick's first task instead, the question (a read, then a write transaction in
@@ -146,15 +167,15 @@ def check_tags_ahead(cycle_code: str) -> None:
         return
 
     holder = ConcurrencyLeaseHolder(type="task_run", id=uuid4())
-    names = [f"tag:{cycle_tag(cycle_code)}"]
+    names = [f"tag:{tag}" for tag in run_tags]
     with _cache_lock:
         _no_limits_cache.pop(frozenset(names), None)
     with concurrency(names, 1, holder=holder, lease_duration=60, suppress_warnings=True):
         pass
 
 
-def tag_this_run(cycle_code: str) -> None:
-    """Add the cycle's tag to the flow run in progress, so the UI's tag filter finds it."""
+def tag_this_run(run_tags: list[str]) -> None:
+    """Add the cycle's tags to the flow run in progress, so the UI's tag filter finds it."""
     from prefect.runtime import flow_run
 
     run_id = flow_run.id
@@ -162,5 +183,6 @@ def tag_this_run(cycle_code: str) -> None:
         return
     with get_client(sync_client=True) as client:
         run = client.read_flow_run(run_id)
-        if cycle_tag(cycle_code) not in run.tags:
-            client.update_flow_run(run.id, tags=[*run.tags, cycle_tag(cycle_code)])
+        missing = [tag for tag in run_tags if tag not in run.tags]
+        if missing:
+            client.update_flow_run(run.id, tags=[*run.tags, *missing])

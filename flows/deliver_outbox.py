@@ -8,7 +8,7 @@ from typing import Any
 
 from prefect import flow, tags
 
-from flows._schedules import cycle_tag, tag_this_run
+from flows._schedules import run_tags, tag_this_run
 from flows._tasks import deliver_outbox
 from models import get_engine, load_settings, resolve_now
 
@@ -30,12 +30,13 @@ def deliver_mail(
     """Send every due mail (any cycle's); with a cycle, then its failure digest if one is due
     (unless `report_failures` is off: the launch leaves that to the cycle's ticks)."""
     instant = resolve_now(now)
-    if cycle_code:
-        tag_this_run(cycle_code)
+    tagged = run_tags(cycle_code, database_url) if cycle_code else []
+    if tagged:
+        tag_this_run(tagged)
     on_postgres = get_engine(database_url).dialect.name == "postgresql"
     label = cycle_code or "outbox"
     count = (deliverers or load_settings().deliverers) if on_postgres else 1
-    with tags(*([cycle_tag(cycle_code)] if cycle_code else [])):
+    with tags(*tagged):
         futures = [
             deliver_outbox.with_options(task_run_name=f"{label}-deliverer-{i + 1}").submit(
                 instant, database_url

@@ -14,8 +14,8 @@ from prefect.cache_policies import NO_CACHE
 
 from flows._schedules import (
     check_tags_ahead,
-    cycle_tag,
     hand_off_delivery,
+    run_tags,
     schedule_cycle,
     tag_this_run,
 )
@@ -24,12 +24,17 @@ from flows.deliver_outbox import deliver_mail
 from models import load_settings, resolve_now
 
 
-def _plan_code(plan_path: str) -> str | None:
-    """The plan's code, read cheaply; a plan that cannot be read fails in the run itself."""
+def _plan_field(plan_path: str, field: str) -> str | None:
+    """A field of the plan (its code, its launching committee), read cheaply; a plan that
+    cannot be read fails in the run itself."""
     try:
-        return str(yaml.safe_load(Path(plan_path).read_text())["code"])
+        return str(yaml.safe_load(Path(plan_path).read_text())[field])
     except Exception:
         return None
+
+
+def _plan_code(plan_path: str) -> str | None:
+    return _plan_field(plan_path, "code")
 
 
 def _run_name() -> str:
@@ -39,9 +44,11 @@ def _run_name() -> str:
 
 
 @task(cache_policy=NO_CACHE, task_run_name="schedule-{cycle_code}")
-def schedule_ticks(cycle_code: str, timezone: str) -> dict[str, Any] | None:
+def schedule_ticks(cycle_code: str, timezone: str, tags: list[str]) -> dict[str, Any] | None:
     """Give the cycle its own deployment ticking every morning (none on the embedded API)."""
-    return schedule_cycle(cycle_code=cycle_code, cron=load_settings().tick_cron, timezone=timezone)
+    return schedule_cycle(
+        cycle_code=cycle_code, cron=load_settings().tick_cron, timezone=timezone, tags=tags
+    )
 
 
 @flow(name="launch-cycle", flow_run_name=_run_name)
@@ -58,11 +65,12 @@ def launch_cycle(
     instant = resolve_now(now)
     summary = create_cycle(plan_path, instant, database_url)
     code = summary["cycle"]
-    tag_this_run(code)
-    with tags(cycle_tag(code)):
-        summary["schedule"] = schedule_ticks(code, summary["timezone"])
+    tagged = run_tags(code, database_url)
+    tag_this_run(tagged)
+    with tags(*tagged):
+        summary["schedule"] = schedule_ticks(code, summary["timezone"], tagged)
         handed = hand_off_delivery(
-            cycle_code=code, now=instant.isoformat(), database_url=database_url
+            cycle_code=code, now=instant.isoformat(), database_url=database_url, tags=tagged
         )
     if handed is not None:
         summary["delivery"] = {"run": handed}
@@ -93,7 +101,7 @@ def launch_here(
     code = _plan_code(plan_path)
     if code is not None:
         try:
-            check_tags_ahead(code)
+            check_tags_ahead(run_tags(code, launched_by=_plan_field(plan_path, "launched_by")))
         except Exception:  # only a head start: the tasks ask again themselves
             logging.getLogger(__name__).warning("the tag check ahead failed", exc_info=True)
     options: dict[str, Any] = {"now": now, "database_url": database_url, "deliver": deliver}

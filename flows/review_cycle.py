@@ -12,7 +12,7 @@ from prefect import flow, get_run_logger, tags
 from prefect.states import Completed
 
 from flows._insights import publish_insights
-from flows._schedules import check_tags_ahead, cycle_tag, tag_this_run, unschedule_cycle
+from flows._schedules import check_tags_ahead, run_tags, tag_this_run, unschedule_cycle
 from flows._tasks import (
     advance_units,
     deliver_outbox,
@@ -34,8 +34,9 @@ def review_cycle(
     flow returns the tick's summary (a dict), `return_state=True` the state itself.
     """
     instant = resolve_now(now)
-    tag_this_run(cycle_code)
-    with tags(cycle_tag(cycle_code)):
+    tagged = run_tags(cycle_code, database_url)
+    tag_this_run(tagged)
+    with tags(*tagged):
         return _tick(cycle_code, instant, database_url)
 
 
@@ -50,7 +51,7 @@ def tick_here(
     serve, the demo): the cycle tag's concurrency question asked first, while Prefect's API is
     idle (see `check_tags_ahead`), then the flow; what it returns."""
     try:
-        check_tags_ahead(cycle_code)
+        check_tags_ahead(run_tags(cycle_code, database_url))
     except Exception:  # only a head start: the tick's tasks ask again themselves
         logging.getLogger(__name__).warning("the tag check ahead of the tick failed", exc_info=True)
     if return_state:

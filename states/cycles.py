@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from models.cycle import Cycle, Tick, Unit
 from models.errors import NotFound, Refusal
-from models.organization import Member
+from models.organization import Member, Organization
 from states._tx_memo import once_per_transaction
 from states.directory import Directory, OrgNode
 from states.plan import Plan
@@ -26,6 +26,15 @@ def get_cycle(session: Session, code: str) -> Cycle:
     """The cycle named `code`; asked again in the same transaction, the same row without a
     query (a page's guard, its view and its action each ask)."""
     return once_per_transaction(session, f"cycle:{code}", (), lambda: _read_cycle(session, code))
+
+
+def launcher_code(session: Session, code: str) -> str | None:
+    """The code of the committee that launched cycle `code`; None when there is no such cycle."""
+    return session.exec(
+        select(Organization.code)
+        .join(Cycle, col(Cycle.launched_by_id) == col(Organization.id))
+        .where(Cycle.code == code)
+    ).first()
 
 
 def _read_cycle(session: Session, code: str) -> Cycle:

@@ -107,10 +107,15 @@ def test_deployments_run_on_workers_against_postgresql(
             runs = prefect_db.execute(
                 "SELECT name, state_type FROM flow_run ORDER BY name"
             ).fetchall()
+            tick_tags = prefect_db.execute(
+                "SELECT tags FROM flow_run WHERE name = 'TT-2026-tick'"
+            ).fetchone()
             commands = prefect_db.execute(  # a deployment's job variables, by their old name
                 "SELECT name, infra_overrides->>'command' FROM deployment ORDER BY name"
             ).fetchall()
         assert ("TT-2026-tick", "COMPLETED") in runs and ("TT-2026-launch", "COMPLETED") in runs
+        # The cycle's deployment tags its runs with the cycle and its launching committee.
+        assert tick_tags is not None and {"cycle:TT-2026", "org:D"} <= set(tick_tags[0])
         # Every run's process is the engine itself, with no supervisor process started before
         # it (prefect.yaml), the cycle's own deployment included (copied from review-cycle).
         engine = "python -m prefect.engine"

@@ -1,6 +1,6 @@
 """A tick or a launch run here (`tick_here`, `launch_here`, as the CLI, serve and the demo run
-them) asks Prefect about the cycle tag's concurrency once, before its flow run, and its task
-runs still carry the tag."""
+them) asks Prefect about the cycle's tags' concurrency once, before its flow run, and its task
+runs still carry the tags: the cycle's and its launching committee's."""
 
 from __future__ import annotations
 
@@ -61,7 +61,7 @@ def test_a_tick_asks_about_its_tag_once_and_before_its_run(
     # Twice within the 5 s Prefect's client remembers "no limit" for: the second tick asks
     # again (the answer would lapse during it), and neither tick's tasks ask at all.
     states = [tick_here("TT-2026", NOW.isoformat(), url, return_state=True) for _ in range(2)]
-    assert calls == ["ask tag:cycle:TT-2026", "run"] * 2
+    assert calls == ["ask tag:cycle:TT-2026,tag:org:D", "run"] * 2
     assert all(state.is_completed() for state in states)
     ran = FlowRunFilter(id=FlowRunFilterId(any_=[states[-1].state_details.flow_run_id]))
     with get_client(sync_client=True) as client:
@@ -72,7 +72,11 @@ def test_a_tick_asks_about_its_tag_once_and_before_its_run(
             time.sleep(0.1)
     assert len(runs) == 6
     assert {run.name for run in runs} >= {"advance-TT-2026", "status-TT-2026"}
-    assert all("cycle:TT-2026" in run.tags for run in runs)
+    # Every task run, and the flow run, carry the cycle and its launching committee.
+    assert all({"cycle:TT-2026", "org:D"} <= set(run.tags) for run in runs)
+    with get_client(sync_client=True) as client:
+        flow_run = client.read_flow_run(states[-1].state_details.flow_run_id)
+    assert {"cycle:TT-2026", "org:D"} <= set(flow_run.tags)
 
 
 def test_a_launch_asks_about_its_tag_before_its_run(
@@ -87,4 +91,4 @@ def test_a_launch_asks_about_its_tag_before_its_run(
     state = launch_here(str(write_plan(tmp_path)), NOW.isoformat(), url, return_state=True)
     assert state.is_completed() and state.result()["delivery"]["sent"] > 0
     # The launch, then its delivery's subflow: the tasks of both (tagged) asked nobody.
-    assert calls == ["ask tag:cycle:TT-2026", "run", "run"]
+    assert calls == ["ask tag:cycle:TT-2026,tag:org:D", "run", "run"]
