@@ -38,14 +38,18 @@ def run_tags(
 ) -> list[str]:
     """The tags of a cycle's flow runs and of their task runs: the cycle's and its launching
     committee's (`org:<code>`), so the UI's tag filter finds one committee's runs as well as one
-    cycle's. The committee is looked up when not given; a cycle not in the database (yet) has
-    only its own tag."""
+    cycle's. The committee is looked up when not given; a cycle not in the database (yet), or a
+    database that cannot answer now, leaves only the cycle's tag: the tags help find runs, and
+    the run's first task meets (and retries) a database problem itself."""
     if launched_by is None:
         from models import get_engine, session_scope
         from states.cycles import launcher_code
 
-        with session_scope(get_engine(database_url)) as session:
-            launched_by = launcher_code(session, cycle_code)
+        try:
+            with session_scope(get_engine(database_url)) as session:
+                launched_by = launcher_code(session, cycle_code)
+        except Exception:
+            launched_by = None
     return [cycle_tag(cycle_code)] + ([f"org:{launched_by}"] if launched_by else [])
 
 
