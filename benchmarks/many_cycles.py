@@ -38,7 +38,6 @@ import compileall
 import csv
 import os
 import re
-import signal
 import statistics
 import subprocess
 import sys
@@ -57,6 +56,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _processes import PREFECT, REPO, prefect_env, start, stop  # noqa: E402
 from province import Table, Timed, tick_state_work, timed  # noqa: E402
 
 from kiemdiem.demo.smtp_server import LocalSMTPServer, free_port  # noqa: E402
@@ -64,8 +64,6 @@ from models import get_engine, init_db, load_settings, parse_instant, session_sc
 from models.org_import import import_organizations  # noqa: E402
 from states import launch, load_plan  # noqa: E402
 
-REPO = Path(__file__).resolve().parents[1]
-PREFECT = str(Path(sys.executable).with_name("prefect"))
 PACKAGES = ("flows", "models", "notifications", "states", "vocabulary")
 LAUNCHED = "2026-11-10T08:00:00+07:00"
 MORNING = "2026-11-19T08:00:00+07:00"
@@ -268,39 +266,6 @@ class Databases:
 
 
 # --- processes: the Prefect server, the workers ----------------------------------------------
-
-
-def prefect_env(api: str, home: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "KIEMDIEM_"))}
-    # As a worker started in the checkout's activated virtualenv: prefect.yaml's runs are
-    # `python -m prefect.engine` found on PATH.
-    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-    env.update(
-        PREFECT_API_URL=api,
-        PREFECT_HOME=str(home),
-        PREFECT_SERVER_ANALYTICS_ENABLED="false",
-        PREFECT_WORKER_QUERY_SECONDS="1",
-        KIEMDIEM_CHECKOUT=str(REPO),
-        **extra,
-    )
-    return env
-
-
-def start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        command, env=env, cwd=REPO, stdout=log.open("wb"), stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )  # fmt: skip
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 def group_cpu(pgid: int) -> float:
