@@ -258,7 +258,7 @@ async def deliver_async(
     def take(token: str) -> int:
         # The claim's one write, committed at once and in the loop's thread (see _Marker.run);
         # the rows are read after it, in a thread and outside the write lock, which the
-        # pages' writes may be waiting for (benchmarks/tick_locks.py).
+        # pages' writes may be waiting for (bench/tick_locks.py).
         with session_scope(engine) as session:
             return outbox.take(session, limit=CLAIM_BATCH, now=now, real_now=utcnow(), token=token)
 

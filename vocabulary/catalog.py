@@ -35,7 +35,7 @@ ROOT = PACKAGE_DIR.parent
 PENDING_DIR = PACKAGE_DIR / "pending"
 MAPPING = ROOT / "babel.cfg"
 # Packages that hold no product text.
-NOT_SCANNED = frozenset({"tests", "benchmarks", "build"})
+NOT_SCANNED = frozenset({"tests", "bench", "build"})
 # Fixed header dates: a header that changed on every update would conflict on every merge.
 _EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 _HEADER = {

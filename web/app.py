@@ -131,7 +131,7 @@ class PageMiddleware:
 
     A plain ASGI middleware, not Starlette's BaseHTTPMiddleware: that one runs every
     response's body through a task and a stream of its own, which cost each request more
-    than some pages' own work (benchmarks/pages_profile.py). A POST's body is read here once
+    than some pages' own work (bench/pages_profile.py). A POST's body is read here once
     for its CSRF token and given to the page as it came."""
 
     def __init__(self, app: ASGIApp) -> None:

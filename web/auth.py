@@ -113,7 +113,7 @@ def optional_person(request: Request, session: Db) -> Person | None:
     finally:
         # Give the connection back before the page runs in another worker thread: a request
         # holding one while it waits for a thread, when every thread waits for a connection,
-        # is a deadlock the pool only breaks by timing out (found by benchmarks/pages.py).
+        # is a deadlock the pool only breaks by timing out (found by bench/pages.py).
         session.commit()
     request.state.person = found
     return found

@@ -87,7 +87,7 @@ _collection_held = False
 def hold_collection() -> None:
     """Start-up allocates hundreds of thousands of objects (sqlalchemy, the tables, typer's
     parameters) and frees almost none: the cyclic collector's passes over them are a tenth of
-    a short command's CPU (`benchmarks/cli_status.py`). `main` holds it until the command
+    a short command's CPU (`bench/cli_status.py`). `main` holds it until the command
     has imported what it needs (`collect_again`)."""
     global _collection_held
     if gc.isenabled():

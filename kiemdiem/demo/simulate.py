@@ -84,7 +84,7 @@ class People:
 
     # A few planted cases of formalism, so `cycle insights` has something to show: members
     # who copy a colleague's review with some words changed, cells that rate everyone good,
-    # cells whose comments are only praise (states.insights finds them, benchmarks/ measures).
+    # cells whose comments are only praise (states.insights finds them, bench/ measures).
     def copies(self, code: str) -> bool:
         return self.chance(f"copy:{code}") < 0.02
 

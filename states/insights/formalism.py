@@ -26,7 +26,7 @@ from states.insights._text import (
 )
 
 # Copies with 5–20% of their words edited stay above this; honest reviews written from the
-# same guidance fall well below it (benchmarks/insights.py measures both).
+# same guidance fall well below it (bench/insights.py measures both).
 COPY_THRESHOLD = 0.85
 CARRIED_THRESHOLD = 0.9
 # Cells smaller than this say little about patterns of levels or comments.

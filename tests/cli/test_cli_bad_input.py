@@ -143,7 +143,7 @@ def test_no_command_puts_rich_markup_in_what_it_prints() -> None:
 def test_main_holds_the_collector_only_while_the_command_starts(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """`main` holds the cyclic collector through start-up (benchmarks/cli_status.py): a
+    """`main` holds the cyclic collector through start-up (bench/cli_status.py): a
     database command has it back from its transaction on, and every command at its end."""
     import gc
 

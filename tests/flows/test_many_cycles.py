@@ -1,6 +1,6 @@
 """Many cycles on many workers: the same morning's ticks, one per cycle's own deployment, run by
 one process worker and then by two on a copy of the same PostgreSQL database, leave the same
-states, audit rows, outbox and mail, each mail received once (benchmarks/many_cycles.py does
+states, audit rows, outbox and mail, each mail received once (bench/many_cycles.py does
 this at size and times it)."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.many_cycles import (
+from bench.many_cycles import (
     Shape,
     compare,
     cycle_code,

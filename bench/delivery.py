@@ -1,7 +1,7 @@
 """Queue N escalation mails and deliver them to a local aiosmtpd server; compare with raw
 aiosmtplib sending the same messages over one reused connection. Prints a table.
 
-    python benchmarks/delivery.py [N]
+    python bench/delivery.py [N]
 """
 
 from __future__ import annotations

@@ -3,11 +3,11 @@ measured in the same run: the launch's transaction beside raw sqlite3 `executema
 rows it wrote (units, deadlines, outbox), delivery beside raw aiosmtplib over the same number of
 connections. Prints one table.
 
-    python benchmarks/launch.py                      # 300,000 members, 15,000 cells
-    python benchmarks/launch.py --members 20000      # smaller
-    python benchmarks/launch.py --deliver 20000 --connections 4 --seed 2026
+    python bench/launch.py                      # 300,000 members, 15,000 cells
+    python bench/launch.py --members 20000      # smaller
+    python bench/launch.py --deliver 20000 --connections 4 --seed 2026
 
-`bench_launch` and `bench_delivery` are what `benchmarks/province.py` calls for its launch and
+`bench_launch` and `bench_delivery` are what `bench/province.py` calls for its launch and
 delivery rows.
 """
 

@@ -3,9 +3,9 @@ serve`, and on its own (Prefect's embedded API started by the command, on a fres
 used Prefect home). Real processes on a small district (the tests' factories, 24 units) in a
 SQLite file; wall and CPU (user+sys) of each command. Prints one table.
 
-    python benchmarks/handoff.py               # 5 handed-off ticks, 2 one-off ticks
-    python benchmarks/handoff.py --ticks 10
-    python benchmarks/handoff.py --handoff-only   # serve's side only, launch handed off too
+    python bench/handoff.py               # 5 handed-off ticks, 2 one-off ticks
+    python bench/handoff.py --ticks 10
+    python bench/handoff.py --handoff-only   # serve's side only, launch handed off too
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The morning's ticks as one fan-out flow run: many cycles ticked in one process, each a
-`review-cycle` subflow run, for benchmarks/many_cycles.py to weigh against one flow run (one
+`review-cycle` subflow run, for bench/many_cycles.py to weigh against one flow run (one
 process) per cycle's deployment."""
 
 from __future__ import annotations

@@ -3,7 +3,7 @@ Việc của tôi, the self-review form and its submit, the ballot and its vote)
 times against the app of `kiemdiem serve` on the benchmark's SQLite district, each kind timed
 (ms of wall and CPU per request) and, with --profile, profiled with pyinstrument.
 
-    python benchmarks/pages_profile.py [--repeat 20] [--profile KIND] [--members 2000]
+    python bench/pages_profile.py [--repeat 20] [--profile KIND] [--members 2000]
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script
-from benchmarks.pages import BUTTON
-from benchmarks.pages_setup import LAUNCHED, prepare, review_form
+from bench.pages import BUTTON
+from bench.pages_setup import LAUNCHED, prepare, review_form
 
 # Statements sent to the database, counted per request kind (an N+1 shows as a count that
 # grows with the district), and their text when --sql names a kind.

@@ -1,7 +1,7 @@
 """Plant formalism in a generated district and measure what `states.insights` finds: precision
 and recall per signal, and seconds on SQLite. Prints tables.
 
-    python benchmarks/insights.py [MEMBERS] [SEED]      # default 20000 members
+    python bench/insights.py [MEMBERS] [SEED]      # default 20000 members
 
 The district comes from the demo's generator (30 grassroots organizations, a cell per ~33
 members), launched twice (last year's cycle, then this year's following it). Rows are written

@@ -3,7 +3,7 @@ a fresh process each time, against the demo-sized district (the demo's generator
 members by default, its cycle launched and started), beside `python -c pass` measured in
 the same run. Prints a table: median wall and CPU seconds per command, with the load.
 
-    python benchmarks/cli_status.py [--members 2000] [--runs 7] [--keep DIR]
+    python bench/cli_status.py [--members 2000] [--runs 7] [--keep DIR]
 """
 
 from __future__ import annotations

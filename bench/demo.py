@@ -7,7 +7,7 @@ compiled catalog) the runs alternate between the two trees, so both see the same
 Prefect's migrated database has never been kept. One table: wall and CPU, in ticks and in
 the people, mails received, and the load average when the run started.
 
-    python benchmarks/demo.py [--runs 2] [--members 2000] [--reference DIR] [--fresh]
+    python bench/demo.py [--runs 2] [--members 2000] [--reference DIR] [--fresh]
 """
 
 from __future__ import annotations

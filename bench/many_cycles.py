@@ -2,10 +2,10 @@
 real Prefect deployments on a real Prefect server; the two runs' outcomes compared. Prints one
 table.
 
-    python benchmarks/many_cycles.py                         # 40 small district cycles
-    python benchmarks/many_cycles.py --cycles 200 --modes fan-out
-    python benchmarks/many_cycles.py --cycles 63 --level province --grassroots 4 --cells 3
-    python benchmarks/many_cycles.py --cycles 20 --limit 2   # smaller; 2 runs at once a worker
+    python bench/many_cycles.py                         # 40 small district cycles
+    python bench/many_cycles.py --cycles 200 --modes fan-out
+    python bench/many_cycles.py --cycles 63 --level province --grassroots 4 --cells 3
+    python bench/many_cycles.py --cycles 20 --limit 2   # smaller; 2 runs at once a worker
 
 - setup (no Prefect): one PostgreSQL database (made and dropped here) holding a tree with
   `--cycles` launching committees (districts under one province, or provinces as roots), each
@@ -18,7 +18,7 @@ table.
   morning is timed until every run is final: first with 1 worker, then with 2 on a fresh copy.
   Every unit starts its self-review; each cycle's pilot units are reminded.
 - the same morning fanned out (`--modes fan-out`): one flow run per worker
-  (benchmarks/_tick_cycles.py) ticking its share of the cycles as `review-cycle` subflow
+  (bench/_tick_cycles.py) ticking its share of the cycles as `review-cycle` subflow
   runs in one process, so Prefect's start of a flow-run process is paid once per worker, not
   once per cycle; with 1 worker, then 2, each on a fresh copy.
 - the comparison: every unit's state, every audit row's substance, every escalation step,
@@ -343,7 +343,7 @@ FAN_OUT = "tick-cycles/morning"
 
 
 def deploy_fan_out(api: str, env: dict[str, str]) -> str:
-    """A deployment of benchmarks/_tick_cycles.py on the same pool (a copy of review-cycle's
+    """A deployment of bench/_tick_cycles.py on the same pool (a copy of review-cycle's
     pull steps); returns its id."""
     script = (
         "from prefect import get_client\n"
@@ -351,7 +351,7 @@ def deploy_fan_out(api: str, env: dict[str, str]) -> str:
         "    base = client.read_deployment_by_name('review-cycle/review-cycle')\n"
         "    client.create_deployment(\n"
         "        flow_id=client.create_flow_from_name('tick-cycles'), name='morning',\n"
-        "        entrypoint='benchmarks/_tick_cycles.py:tick_cycles', path=base.path,\n"
+        "        entrypoint='bench/_tick_cycles.py:tick_cycles', path=base.path,\n"
         "        pull_steps=base.pull_steps, work_pool_name=base.work_pool_name,\n"
         "        enforce_parameter_schema=False)\n"
     )

@@ -1,7 +1,7 @@
 """Backtest the forecast on a finished cycle: replay it each morning and compare with what
 happened. Run it on the demo's database (`kiemdiem demo --keep DIR`):
 
-    python benchmarks/forecast_backtest.py sqlite:///DIR/kiemdiem.db DEMO-2026
+    python bench/forecast_backtest.py sqlite:///DIR/kiemdiem.db DEMO-2026
 """
 
 from __future__ import annotations

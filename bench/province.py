@@ -1,13 +1,13 @@
 """A province's import, a tick with 5% of units overdue, and a naive design against ours, each
 beside its reference measured in the same run. Prints one table.
 
-    python benchmarks/province.py                              # 300,000 members, 15,000 cells
-    python benchmarks/province.py --members 50000 --cells 2500 # smaller
-    python benchmarks/province.py --naive-units 2000           # a smaller naive-vs-ours cycle
+    python bench/province.py                              # 300,000 members, 15,000 cells
+    python bench/province.py --members 50000 --cells 2500 # smaller
+    python bench/province.py --naive-units 2000           # a smaller naive-vs-ours cycle
 
 - import: `import_organizations` (the `kiemdiem org import` work) beside raw sqlite3
   `executemany` of the very rows it wrote (organizations, members) into an empty schema.
-- launch and delivery (`benchmarks/launch.py`'s `bench_launch`, `bench_delivery`): the launch's
+- launch and delivery (`bench/launch.py`'s `bench_launch`, `bench_delivery`): the launch's
   one transaction beside raw executemany of the rows it wrote, then `--deliver` of its mails
   to the local SMTP server beside raw aiosmtplib on the same `--connections`.
 - tick: the review-cycle flow's state work called as its tasks call it, without Prefect
@@ -593,7 +593,7 @@ def bench_naive(work: Path, args: argparse.Namespace, table: Table) -> None:
     )
 
 
-# --- launch and delivery (benchmarks/launch.py's functions) ---------------------------------
+# --- launch and delivery (bench/launch.py's functions) ---------------------------------
 
 
 def bench_launch_delivery(
@@ -639,7 +639,7 @@ def main() -> None:
     parser.add_argument("--deliver", type=int, default=20_000, help="launch mails; 0: none")
     parser.add_argument("--connections", type=int, default=4, help="SMTP connections")
     parser.add_argument(
-        "--many-cycles", type=int, default=0, help="N: also benchmarks/many_cycles.py, N cycles"
+        "--many-cycles", type=int, default=0, help="N: also bench/many_cycles.py, N cycles"
     )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="kiemdiem-bench-province-"))

@@ -1,10 +1,10 @@
 """How long the tick holds SQLite's write lock, transaction by transaction: the pages
-benchmark's district (benchmarks/pages_setup.py, the launch's 2,000-odd mails still in the
+benchmark's district (bench/pages_setup.py, the launch's 2,000-odd mails still in the
 outbox), then its tick a day after the launch in this process, its tasks called without
 Prefect (advance, escalate, delivery to a local aiosmtpd), while a probe takes the write lock
 (BEGIN IMMEDIATE) every 20 ms from its own connection.
 
-    python benchmarks/tick_locks.py [--members 2000] [--cli | --flow]
+    python bench/tick_locks.py [--members 2000] [--cli | --flow]
 
 Prints each phase's wall and CPU seconds, the number of write transactions, their longest
 holds (from the first write statement to the commit, with that statement's first words) and
@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script
-from benchmarks.pages import LockProbe
-from benchmarks.pages_setup import LAUNCHED, prepare
+from bench.pages import LockProbe
+from bench.pages_setup import LAUNCHED, prepare
 
 
 class Holds:

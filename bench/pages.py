@@ -1,11 +1,11 @@
 """PEOPLE simulated people, each with their own session, against a real `kiemdiem serve`
 process on SQLite (or PostgreSQL): each signs in from their link, opens Việc của tôi, opens
 their self-review form, thinks, submits it, then opens the ballot on a cellmate's review
-(the district is prepared with one review per cell at the vote: benchmarks/pages_setup.py)
+(the district is prepared with one review per cell at the vote: bench/pages_setup.py)
 and votes. Prints n, p50, p99 and max per request kind, throughput and error responses, for
 the people alone and again (other people) with the cycle's tick started as they start.
 
-    python benchmarks/pages.py [PEOPLE] [--think 1-5] [--postgres URL] [--members 2000]
+    python bench/pages.py [PEOPLE] [--think 1-5] [--postgres URL] [--members 2000]
                                [--workers N]   # default: as `kiemdiem serve`, one per core
 
 A link opens a page with one button; pressing it (a POST and its redirect) signs in, once:
@@ -42,7 +42,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script
-from benchmarks.pages_setup import LAUNCHED, Person, prepare, review_form
+from bench.pages_setup import LAUNCHED, Person, prepare, review_form
 from kiemdiem.demo.smtp_server import SMTPServerProcess, free_port
 from models import load_settings
 from states.signin import sign_in_url
