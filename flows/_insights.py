@@ -9,6 +9,7 @@ from prefect import task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
+from flows._run_names import task_name
 from flows._tasks import artifact_key
 from models import get_engine, session_scope
 from states.cycles import get_cycle
@@ -68,7 +69,7 @@ def insight_rows(insights: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-@task(cache_policy=NO_CACHE)
+@task(cache_policy=NO_CACHE, task_run_name=task_name("insights"))
 def publish_insights(cycle_code: str, now: datetime, database_url: str | None) -> dict[str, int]:
     """Publish the cycle's insights (states.insights) as the tick's table artifact."""
     with session_scope(get_engine(database_url)) as session:

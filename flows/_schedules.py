@@ -22,35 +22,12 @@ from prefect.client.schemas.actions import DeploymentScheduleCreate
 from prefect.client.schemas.schedules import CronSchedule
 from prefect.exceptions import ObjectNotFound
 
+from flows._run_names import ALL_CYCLES, cycle_tag, org_in, run_name
 from vocabulary import _
 
 TICK_FLOW = "review-cycle"
 BASE_DEPLOYMENT = f"{TICK_FLOW}/review-cycle"
 DELIVERY_DEPLOYMENT = "deliver-outbox/deliver-outbox"
-
-
-def cycle_tag(cycle_code: str) -> str:
-    return f"cycle:{cycle_code}"
-
-
-def run_tags(
-    cycle_code: str, database_url: str | None = None, *, launched_by: str | None = None
-) -> list[str]:
-    """The tags of a cycle's flow runs and of their task runs: the cycle's and its launching
-    committee's (`org:<code>`), so the UI's tag filter finds one committee's runs as well as one
-    cycle's. The committee is looked up when not given; a cycle not in the database (yet), or a
-    database that cannot answer now, leaves only the cycle's tag: the tags help find runs, and
-    the run's first task meets (and retries) a database problem itself."""
-    if launched_by is None:
-        from models import get_engine, session_scope
-        from states.cycles import launcher_code
-
-        try:
-            with session_scope(get_engine(database_url)) as session:
-                launched_by = launcher_code(session, cycle_code)
-        except Exception:
-            launched_by = None
-    return [cycle_tag(cycle_code)] + ([f"org:{launched_by}"] if launched_by else [])
 
 
 def deployment_name(cycle_code: str) -> str:
@@ -132,7 +109,9 @@ def hand_off_delivery(
             return None
     run = run_deployment(
         DELIVERY_DEPLOYMENT,
-        flow_run_name=f"{cycle_code or 'outbox'}-delivery",
+        flow_run_name=run_name(
+            cycle_code, org_in(tags, cycle_code), "delivery", no_cycle=ALL_CYCLES
+        ),
         parameters={
             "cycle_code": cycle_code,
             "now": now,

@@ -18,12 +18,13 @@ from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import State, TaskRun
 from sqlmodel import Session
 
+from flows._run_names import plan_task_name, task_name
 from models import OutboxMessage, get_engine, init_db, load_settings, session_scope
 from models.db import is_transient
 from notifications import deliver
 from states import advance, cycle_status, escalate, launch, load_plan
 from states.ballot_box import retire_ballot_key
-from states.cycles import begin_tick, earlier_open_cycles, get_cycle
+from states.cycles import begin_tick, earlier_open_cycles, get_cycle, launcher_code
 from states.failures import queue_failure_digest
 from states.recipients import readdress
 from states.signin import personalize
@@ -49,7 +50,7 @@ DB_RETRIES: dict[str, Any] = {
 }
 
 
-@task(cache_policy=NO_CACHE, **DB_RETRIES)
+@task(cache_policy=NO_CACHE, task_run_name=plan_task_name("create"), **DB_RETRIES)
 def create_cycle(plan_path: str, now: datetime, database_url: str | None) -> dict[str, Any]:
     """Validate the plan and create the cycle, its units, deadlines and plan-issued mail."""
     plan = load_plan(Path(plan_path))
@@ -66,26 +67,35 @@ def create_cycle(plan_path: str, now: datetime, database_url: str | None) -> dic
     return {**summary.__dict__, "timezone": plan.timezone}
 
 
-@task(cache_policy=NO_CACHE, task_run_name="advance-{cycle_code}", **DB_RETRIES)
+@task(cache_policy=NO_CACHE, task_run_name=task_name("advance"), **DB_RETRIES)
 def advance_units(cycle_code: str, now: datetime, database_url: str | None) -> dict[str, Any]:
     """Record the tick and make every move that is due, in one transaction."""
     with session_scope(get_engine(database_url)) as session:
         cycle = get_cycle(session, cycle_code)
         if cycle.closed_at is not None:  # closed: nothing moves again, and no tick is recorded
-            return {"tick_id": None, "closed": True, "moved": {}, "earlier_open": []}
+            return {
+                "tick_id": None,
+                "closed": True,
+                "moved": {},
+                "earlier_open": [],
+                "earlier_launched_by": {},
+            }
         tick = begin_tick(session, cycle, now)
         moved = advance(session=session, cycle=cycle, now=now)
-        earlier = [c.code for c in earlier_open_cycles(session, cycle)]
+        earlier = {
+            c.code: launcher_code(session, c.code) for c in earlier_open_cycles(session, cycle)
+        }
         retired = retire_ballot_key(session=session, cycle=cycle, settings=load_settings())
     return {
         "tick_id": tick.id,
         "moved": moved,
-        "earlier_open": earlier,
+        "earlier_open": list(earlier),
+        "earlier_launched_by": earlier,
         "ballot_key_retired": str(retired) if retired else None,
     }
 
 
-@task(cache_policy=NO_CACHE, task_run_name="escalate-{cycle_code}", **DB_RETRIES)
+@task(cache_policy=NO_CACHE, task_run_name=task_name("escalate"), **DB_RETRIES)
 def queue_escalations(
     cycle_code: str, tick_id: int, now: datetime, database_url: str | None
 ) -> dict[str, Any]:
@@ -102,7 +112,7 @@ def queue_escalations(
     return result.__dict__
 
 
-@task(cache_policy=NO_CACHE, **DB_RETRIES)
+@task(cache_policy=NO_CACHE, task_run_name=task_name("deliver"), **DB_RETRIES)
 def deliver_outbox(
     now: datetime, database_url: str | None, cycle_code: str | None = None
 ) -> dict[str, Any]:
@@ -198,7 +208,7 @@ def _status_tables(status: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     }
 
 
-@task(cache_policy=NO_CACHE, task_run_name="status-{cycle_code}", **DB_RETRIES)
+@task(cache_policy=NO_CACHE, task_run_name=task_name("status"), **DB_RETRIES)
 def publish_status(cycle_code: str, now: datetime, database_url: str | None) -> dict[str, Any]:
     """Publish counts per state and overdue per organization as Prefect table artifacts, in
     the office's language (KIEMDIEM_LANG) with times in the plan's zone, as the CLI says them."""
@@ -310,7 +320,7 @@ def tick_markdown(cycle_code: str, now: datetime, summary: dict[str, Any], pendi
     return "\n".join(lines)
 
 
-@task(cache_policy=NO_CACHE, task_run_name="summary-{cycle_code}")
+@task(cache_policy=NO_CACHE, task_run_name=task_name("summary"))
 def publish_summary(cycle_code: str, now: datetime, summary: dict[str, Any], pending: str) -> str:
     """The tick's markdown summary as the cycle's `tick` artifact (its key keeps the latest)."""
     markdown = tick_markdown(cycle_code, now, summary, pending)

@@ -8,15 +8,14 @@ from typing import Any
 
 from prefect import flow, tags
 
-from flows._schedules import run_tags, tag_this_run
+from flows._run_names import ALL_CYCLES, name_this_run, org_in, run_name, tags_of_this_run
+from flows._schedules import tag_this_run
 from flows._tasks import deliver_outbox
 from models import get_engine, load_settings, resolve_now
 
 
 def _run_name() -> str:
-    from prefect.runtime import flow_run
-
-    return f"{flow_run.parameters.get('cycle_code') or 'outbox'}-delivery"
+    return name_this_run("delivery", no_cycle=ALL_CYCLES)
 
 
 @flow(name="deliver-outbox", flow_run_name=_run_name)
@@ -29,24 +28,22 @@ def deliver_mail(
 ) -> dict[str, Any]:
     """Send every due mail (any cycle's); with a cycle, then its failure digest if one is due
     (unless `report_failures` is off: the launch leaves that to the cycle's ticks)."""
+    tagged = tags_of_this_run(cycle_code, database_url) if cycle_code else []
     instant = resolve_now(now)
-    tagged = run_tags(cycle_code, database_url) if cycle_code else []
     if tagged:
         tag_this_run(tagged)
     on_postgres = get_engine(database_url).dialect.name == "postgresql"
-    label = cycle_code or "outbox"
     count = (deliverers or load_settings().deliverers) if on_postgres else 1
+    org = org_in(tagged, cycle_code)
+
+    def deliverer(n: int) -> Any:
+        name = run_name(cycle_code, org, f"deliverer-{n}", no_cycle=ALL_CYCLES)
+        return deliver_outbox.with_options(task_run_name=name)
+
     with tags(*tagged):
-        futures = [
-            deliver_outbox.with_options(task_run_name=f"{label}-deliverer-{i + 1}").submit(
-                instant, database_url
-            )
-            for i in range(count - 1)
-        ]
+        futures = [deliverer(i + 1).submit(instant, database_url) for i in range(count - 1)]
         # The last deliverer is the one that reports the cycle's refused mail once all is sent.
-        last = deliver_outbox.with_options(task_run_name=f"{label}-deliverer-{count}")(
-            instant, database_url, cycle_code if report_failures else None
-        )
+        last = deliverer(count)(instant, database_url, cycle_code if report_failures else None)
         reports = [f.result() for f in futures] + [last]
     total: dict[str, Any] = {"sent": 0, "failed": 0, "retried": 0, "errors": []}
     for report in reports:

@@ -5,45 +5,27 @@ from __future__ import annotations
 
 import logging
 import sys
-from pathlib import Path
 from typing import Any
 
-import yaml
 from prefect import flow, tags, task
 from prefect.cache_policies import NO_CACHE
 
-from flows._schedules import (
-    check_tags_ahead,
-    hand_off_delivery,
-    run_tags,
-    schedule_cycle,
-    tag_this_run,
-)
+from flows._run_names import plan_fields, run_name, run_tags, task_name
+from flows._schedules import check_tags_ahead, hand_off_delivery, schedule_cycle, tag_this_run
 from flows._tasks import create_cycle
 from flows.deliver_outbox import deliver_mail
 from models import load_settings, resolve_now
 
 
-def _plan_field(plan_path: str, field: str) -> str | None:
-    """A field of the plan (its code, its launching committee), read cheaply; a plan that
-    cannot be read fails in the run itself."""
-    try:
-        return str(yaml.safe_load(Path(plan_path).read_text())[field])
-    except Exception:
-        return None
-
-
-def _plan_code(plan_path: str) -> str | None:
-    return _plan_field(plan_path, "code")
-
-
 def _run_name() -> str:
+    """`<cycle> · <committee> · launch`, both read from the plan (not yet validated: only what
+    is a code is named); the run's body checks the plan."""
     from prefect.runtime import flow_run
 
-    return f"{_plan_code(flow_run.parameters['plan_path']) or 'cycle'}-launch"
+    return run_name(*plan_fields(flow_run.parameters.get("plan_path")), "launch")
 
 
-@task(cache_policy=NO_CACHE, task_run_name="schedule-{cycle_code}")
+@task(cache_policy=NO_CACHE, task_run_name=task_name("schedule"))
 def schedule_ticks(cycle_code: str, timezone: str, tags: list[str]) -> dict[str, Any] | None:
     """Give the cycle its own deployment ticking every morning (none on the embedded API)."""
     return schedule_cycle(
@@ -98,10 +80,10 @@ def launch_here(
     tag's concurrency question asked first, while Prefect's API is idle (see
     `check_tags_ahead`; the launch's scheduling and delivery tasks carry the tag), then the
     flow; what it returns."""
-    code = _plan_code(plan_path)
+    code, launched_by = plan_fields(plan_path)
     if code is not None:
         try:
-            check_tags_ahead(run_tags(code, launched_by=_plan_field(plan_path, "launched_by")))
+            check_tags_ahead(run_tags(code, launched_by=launched_by))
         except Exception:  # only a head start: the tasks ask again themselves
             logging.getLogger(__name__).warning("the tag check ahead failed", exc_info=True)
     options: dict[str, Any] = {"now": now, "database_url": database_url, "deliver": deliver}

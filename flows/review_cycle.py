@@ -12,7 +12,8 @@ from prefect import flow, get_run_logger, tags
 from prefect.states import Completed
 
 from flows._insights import publish_insights
-from flows._schedules import check_tags_ahead, run_tags, tag_this_run, unschedule_cycle
+from flows._run_names import name_this_run, run_name, run_tags, tags_of_this_run
+from flows._schedules import check_tags_ahead, tag_this_run, unschedule_cycle
 from flows._tasks import (
     advance_units,
     deliver_outbox,
@@ -24,7 +25,11 @@ from models import resolve_now
 from vocabulary import _
 
 
-@flow(name="review-cycle", flow_run_name="{cycle_code}-tick")
+def _run_name() -> str:
+    return name_this_run("tick")
+
+
+@flow(name="review-cycle", flow_run_name=_run_name)
 def review_cycle(
     cycle_code: str, now: str | None = None, database_url: str | None = None
 ) -> dict[str, Any]:
@@ -33,8 +38,8 @@ def review_cycle(
     Ends in a Completed state whose message says whether mail is still pending; calling the
     flow returns the tick's summary (a dict), `return_state=True` the state itself.
     """
+    tagged = tags_of_this_run(cycle_code, database_url)
     instant = resolve_now(now)
-    tagged = run_tags(cycle_code, database_url)
     tag_this_run(tagged)
     with tags(*tagged):
         return _tick(cycle_code, instant, database_url)
@@ -49,14 +54,17 @@ def tick_here(
 ) -> Any:
     """The review-cycle flow run in this process, as every front end here runs it (the CLI,
     serve, the demo): the cycle tag's concurrency question asked first, while Prefect's API is
-    idle (see `check_tags_ahead`), then the flow; what it returns."""
+    idle (see `check_tags_ahead`), then the flow, its run made with the tags (so that naming
+    it needs no second lookup of the committee); what it returns."""
+    tagged = run_tags(cycle_code, database_url)
     try:
-        check_tags_ahead(run_tags(cycle_code, database_url))
+        check_tags_ahead(tagged)
     except Exception:  # only a head start: the tick's tasks ask again themselves
         logging.getLogger(__name__).warning("the tag check ahead of the tick failed", exc_info=True)
-    if return_state:
-        return review_cycle(cycle_code, now=now, database_url=database_url, return_state=True)
-    return review_cycle(cycle_code, now=now, database_url=database_url)
+    with tags(*tagged):
+        if return_state:
+            return review_cycle(cycle_code, now=now, database_url=database_url, return_state=True)
+        return review_cycle(cycle_code, now=now, database_url=database_url)
 
 
 def _tick(cycle_code: str, instant: datetime, database_url: str | None) -> dict[str, Any]:
@@ -75,10 +83,16 @@ def _tick(cycle_code: str, instant: datetime, database_url: str | None) -> dict[
     # its units close once remedied, without a deployment of its own.
     earlier = {}
     for code in advanced["earlier_open"]:
-        moved = advance_units(code, instant, database_url)
+        # The run's tags are this cycle's: the earlier cycle's own committee names its tasks.
+        launcher = advanced["earlier_launched_by"].get(code)
+        advance = advance_units.with_options(task_run_name=run_name(code, launcher, "advance"))
+        moved = advance(code, instant, database_url)
+        escalate = queue_escalations.with_options(
+            task_run_name=run_name(code, launcher, "escalate")
+        )
         earlier[code] = {
             "advanced": moved,
-            "escalated": queue_escalations(code, moved["tick_id"], instant, database_url),
+            "escalated": escalate(code, moved["tick_id"], instant, database_url),
         }
     delivery = deliver_outbox(instant, database_url, cycle_code)
     status = publish_status(cycle_code, instant, database_url)

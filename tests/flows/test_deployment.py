@@ -98,7 +98,7 @@ def test_deployments_run_on_workers_against_postgresql(
         # The tick ran on one of the workers, and ended saying what is pending: no mail, and
         # the units not yet decided, in the office's language (Vietnamese unless KIEMDIEM_LANG).
         assert (
-            "Flow run 'TT-2026-tick' - Finished in state Completed('mọi thư đã được gửi. "
+            "Flow run 'TT-2026 · D · tick' - Finished in state Completed('mọi thư đã được gửi. "
             "Đối tượng chưa được quyết định: 24 trên 24.')" in logs
         )
         # and Prefect kept its records in PostgreSQL, not in a SQLite file under its home.
@@ -108,12 +108,22 @@ def test_deployments_run_on_workers_against_postgresql(
                 "SELECT name, state_type FROM flow_run ORDER BY name"
             ).fetchall()
             tick_tags = prefect_db.execute(
-                "SELECT tags FROM flow_run WHERE name = 'TT-2026-tick'"
+                "SELECT tags FROM flow_run WHERE name = 'TT-2026 · D · tick'"
             ).fetchone()
+            tick_tasks = _task_run_names(prefect_db, "TT-2026 · D · tick", 6)
             commands = prefect_db.execute(  # a deployment's job variables, by their old name
                 "SELECT name, infra_overrides->>'command' FROM deployment ORDER BY name"
             ).fetchall()
-        assert ("TT-2026-tick", "COMPLETED") in runs and ("TT-2026-launch", "COMPLETED") in runs
+        # Each run, and each of the tick's task runs, named for the cycle and its committee.
+        assert {
+            ("TT-2026 · D · launch", "COMPLETED"),
+            ("TT-2026 · D · delivery", "COMPLETED"),
+            ("TT-2026 · D · tick", "COMPLETED"),
+        } <= set(runs)
+        assert tick_tasks == [
+            f"TT-2026 · D · {what}"
+            for what in ("advance", "deliver", "escalate", "insights", "status", "summary")
+        ]
         # The cycle's deployment tags its runs with the cycle and its launching committee.
         assert tick_tags is not None and {"cycle:TT-2026", "org:D"} <= set(tick_tags[0])
         # Every run's process is the engine itself, with no supervisor process started before
@@ -128,3 +138,21 @@ def test_deployments_run_on_workers_against_postgresql(
     finally:
         for worker in workers:
             _stop(worker)
+
+
+def _task_run_names(prefect_db: psycopg.Connection, flow_run_name: str, count: int) -> list[str]:
+    """The names of a flow run's task runs in Prefect's database, sorted, once `count` of them
+    are there (they arrive as events, a little after the run ended)."""
+    deadline = time.monotonic() + 60
+    while True:
+        names = sorted(
+            name
+            for (name,) in prefect_db.execute(
+                "SELECT t.name FROM task_run t JOIN flow_run f ON f.id = t.flow_run_id "
+                "WHERE f.name = %s",
+                (flow_run_name,),
+            ).fetchall()
+        )
+        if len(names) >= count or time.monotonic() > deadline:
+            return names
+        time.sleep(0.5)

@@ -76,7 +76,9 @@ def test_one_worker_and_two_tick_the_morning_alike(
     )
     for m in (one, two):
         assert Counter(r["state_type"] for r in m.runs) == {"COMPLETED": CYCLES}
-        assert sorted(r["name"] for r in m.runs) == [f"MC-00{i}-tick" for i in range(1, CYCLES + 1)]
+        assert sorted(r["name"] for r in m.runs) == [
+            f"MC-00{i} · D00{i} · tick" for i in range(1, CYCLES + 1)
+        ]
         # Every unit of every cycle started its self-review, once, at the morning's tick.
         states = Counter((code, state) for code, _, state in m.outcome["units"])
         assert states == {(cycle_code(i), "self_review"): 21 for i in range(1, CYCLES + 1)}

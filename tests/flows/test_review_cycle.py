@@ -16,6 +16,7 @@ from models import Level
 from states import approve, submit_self_review
 from states.self_review import ShortcomingInput
 from tests.factories import OVERDUE_ON_22_NOV, PLAN_ISSUED_TO, REMINDED_ON_19_NOV, write_plan
+from tests.flows.read_back import task_run_names
 from tests.flows.said import mail_said
 from tests.states.helpers import act, local, outbox, place, review_form
 from tests.states.helpers import launch_cycle as launch_states
@@ -181,10 +182,18 @@ def test_this_years_tick_carries_last_years_remediation_on(
         local("2026-12-01 08:00"),
         code="TT-2027",
         previous_cycle="TT-2026",
+        launched_by="G1",  # another committee than last year's (D)
     )
     seen = len(smtp_server.messages)
-    ticked = review_cycle("TT-2027", now=local("2026-12-12 08:00").isoformat(), database_url=url)
+    state = review_cycle(
+        "TT-2027", now=local("2026-12-12 08:00").isoformat(), database_url=url, return_state=True
+    )
+    ticked = state.result()
     assert list(ticked["earlier"]) == ["TT-2026"]
+    # Last year's task runs in this tick are named for last year's cycle and committee.
+    names = task_run_names(state.state_details.flow_run_id, 8)
+    assert names >= {"TT-2026 · D · advance", "TT-2026 · D · escalate", "TT-2027 · G1 · advance"}
+    assert all(n.startswith(("TT-2026 · D · ", "TT-2027 · G1 · ")) for n in names), names
     assert ticked["earlier"]["TT-2026"]["advanced"]["moved"]["shortcomings_overdue"] == 1
     assert ("a3@example.vn",) in [m.recipients for m in smtp_server.messages[seen:]]
     notices = [m for m in outbox(engine, "overdue") if "khắc phục hạn chế" in m.body_text]

@@ -1,5 +1,5 @@
 """Launching a cycle gives it its own morning schedule on the Prefect API, found by its code;
-closing it stops the ticks; runs carry the cycle in names and tags."""
+closing it stops the ticks; runs carry the cycle and its committee in names and tags."""
 
 from __future__ import annotations
 
@@ -8,16 +8,18 @@ from pathlib import Path
 import pytest
 from prefect import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterTags
+from prefect.client.schemas.objects import StateType
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
 
-from flows import launch_cycle, review_cycle
+from flows import deliver_mail, launch_cycle, review_cycle
 from flows._schedules import BASE_DEPLOYMENT, deployment_name
 from kiemdiem.demo.smtp_server import LocalSMTPServer
 from models import Unit, session_scope
 from states.closing import close_cycle
 from states.cycles import get_cycle
 from tests.factories import write_plan
+from tests.flows.read_back import task_run_names, task_runs
 from tests.states.helpers import CYCLE, local
 
 
@@ -63,7 +65,7 @@ def test_a_launched_cycle_ticks_every_morning_until_it_is_closed(
         runs = client.read_flow_runs(
             flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(all_=[f"cycle:{CYCLE}"]))
         )
-        assert {r.name for r in runs} >= {f"{CYCLE}-launch", f"{CYCLE}-delivery"}
+        assert {r.name for r in runs} >= {f"{CYCLE} · D · launch", f"{CYCLE} · D · delivery"}
 
     with session_scope(engine) as session:
         session.execute(update(Unit).values(state="closed"))
@@ -76,3 +78,37 @@ def test_a_launched_cycle_ticks_every_morning_until_it_is_closed(
         deployment = client.read_deployment_by_name(deployment_name(CYCLE))
         assert deployment.paused
         assert not any(s.active for s in client.read_deployment_schedules(deployment.id))
+
+
+def test_a_run_whose_database_cannot_answer_is_named_for_its_cycle_alone(
+    prefect_api: None, tmp_path: Path
+) -> None:
+    """Naming the run looks its committee up; a database that cannot answer leaves the cycle
+    alone in the names, and it is the run's first task that meets the problem, not its name."""
+    missing = f"sqlite:///{tmp_path / 'no-such-directory' / 'kiemdiem.db'}"
+    state = review_cycle(
+        CYCLE, now=local("2026-11-19 08:00").isoformat(), database_url=missing, return_state=True
+    )
+    assert state.is_failed() and "unable to open database file" in str(state.message)
+    run_id = state.state_details.flow_run_id
+    with get_client(sync_client=True) as client:
+        run = client.read_flow_run(run_id)
+    assert run.name == f"{CYCLE} · tick" and run.tags == [f"cycle:{CYCLE}"]
+    (advance,) = task_runs([run_id], 1)
+    assert advance.name == f"{CYCLE} · advance" and advance.state_type == StateType.FAILED
+
+
+def test_a_delivery_for_every_cycle_is_named_so(
+    wired: tuple[Engine, str], smtp_server: LocalSMTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _engine, url = wired
+    monkeypatch.setenv("KIEMDIEM_SMTP_PORT", str(smtp_server.port))
+    state = deliver_mail(database_url=url, return_state=True)
+    assert state.is_completed()
+    run_id = state.state_details.flow_run_id
+    with get_client(sync_client=True) as client:
+        assert client.read_flow_run(run_id).name == "all cycles · delivery"
+    deliverers = state.result()["deliverers"]
+    assert task_run_names(run_id, deliverers) == {
+        f"all cycles · deliverer-{n}" for n in range(1, deliverers + 1)
+    }

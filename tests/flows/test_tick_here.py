@@ -1,10 +1,9 @@
 """A tick or a launch run here (`tick_here`, `launch_here`, as the CLI, serve and the demo run
-them) asks Prefect about the cycle's tags' concurrency once, before its flow run, and its task
-runs still carry the tags: the cycle's and its launching committee's."""
+them) asks Prefect about the cycle's tags' concurrency once, before its flow run, and its flow
+and task runs still carry the cycle and its launching committee, in their tags and names."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +13,16 @@ from prefect.client.orchestration._concurrency_limits.client import (
     ConcurrencyLimitAsyncClient,
 )
 from prefect.client.orchestration._flow_runs.client import FlowRunClient
-from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+from prefect.client.schemas.filters import (
+    FlowRunFilter,
+    FlowRunFilterParentFlowRunId,
+)
 from sqlalchemy.engine import Engine
 
 from flows import launch_here, tick_here
 from kiemdiem.demo.smtp_server import LocalSMTPServer
 from tests.factories import write_plan
+from tests.flows.read_back import task_runs
 from tests.states.helpers import launch_cycle, local
 
 NOW = local("2026-11-10 09:00")
@@ -63,20 +66,19 @@ def test_a_tick_asks_about_its_tag_once_and_before_its_run(
     states = [tick_here("TT-2026", NOW.isoformat(), url, return_state=True) for _ in range(2)]
     assert calls == ["ask tag:cycle:TT-2026,tag:org:D", "run"] * 2
     assert all(state.is_completed() for state in states)
-    ran = FlowRunFilter(id=FlowRunFilterId(any_=[states[-1].state_details.flow_run_id]))
-    with get_client(sync_client=True) as client:
-        for _ in range(100):  # task runs reach the API as events, after the flow returned
-            runs = client.read_task_runs(flow_run_filter=ran)
-            if len(runs) >= 6:
-                break
-            time.sleep(0.1)
+    runs = task_runs([states[-1].state_details.flow_run_id], 6)
     assert len(runs) == 6
-    assert {run.name for run in runs} >= {"advance-TT-2026", "status-TT-2026"}
-    # Every task run, and the flow run, carry the cycle and its launching committee.
+    # Every task run, and the flow run, carry the cycle and its launching committee: in their
+    # tags, and in their names, as the API has them.
+    assert sorted(run.name for run in runs) == [
+        f"TT-2026 · D · {what}"
+        for what in ("advance", "deliver", "escalate", "insights", "status", "summary")
+    ]
     assert all({"cycle:TT-2026", "org:D"} <= set(run.tags) for run in runs)
     with get_client(sync_client=True) as client:
         flow_run = client.read_flow_run(states[-1].state_details.flow_run_id)
     assert {"cycle:TT-2026", "org:D"} <= set(flow_run.tags)
+    assert flow_run.name == "TT-2026 · D · tick"
 
 
 def test_a_launch_asks_about_its_tag_before_its_run(
@@ -92,3 +94,21 @@ def test_a_launch_asks_about_its_tag_before_its_run(
     assert state.is_completed() and state.result()["delivery"]["sent"] > 0
     # The launch, then its delivery's subflow: the tasks of both (tagged) asked nobody.
     assert calls == ["ask tag:cycle:TT-2026,tag:org:D", "run", "run"]
+    launched = state.state_details.flow_run_id
+    deliverers = state.result()["delivery"]["deliverers"]  # 1 on SQLite, more on PostgreSQL
+    with get_client(sync_client=True) as client:
+        assert client.read_flow_run(launched).name == "TT-2026 · D · launch"
+        (delivery,) = client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(
+                parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[launched])
+            )
+        )
+        assert delivery.name == "TT-2026 · D · delivery"
+    tasks = task_runs([launched, delivery.id], 3 + deliverers)
+    # The subflow run is also a task run of the launch's, which Prefect names for the flow.
+    assert sorted(t.name for t in tasks) == [
+        "TT-2026 · D · create",
+        *(f"TT-2026 · D · deliverer-{n}" for n in range(1, deliverers + 1)),
+        "TT-2026 · D · schedule",
+        "deliver-outbox-0",
+    ]

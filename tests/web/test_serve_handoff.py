@@ -117,7 +117,7 @@ def test_launch_and_tick_from_the_cli_are_run_by_serve(
     assert not cli_home.exists() or not list(cli_home.rglob("*.db"))
     with sqlite3.connect(tmp_path / "serve-prefect" / "prefect.db") as prefect_db:
         runs = dict(prefect_db.execute("SELECT id, name FROM flow_run").fetchall())
-    assert [runs.get(i) for i in run_ids] == ["TT-2026-launch", "TT-2026-tick"]
+    assert [runs.get(i) for i in run_ids] == ["TT-2026 · D · launch", "TT-2026 · D · tick"]
 
 
 def test_serve_claims_at_once_when_woken_and_by_polling_when_not(
