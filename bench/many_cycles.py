@@ -6,6 +6,8 @@ table.
     python bench/many_cycles.py --cycles 200 --modes fan-out
     python bench/many_cycles.py --cycles 63 --level province --grassroots 4 --cells 3
     python bench/many_cycles.py --cycles 20 --limit 2   # smaller; 2 runs at once a worker
+    python bench/many_cycles.py --level province --cycles 63 --grassroots 40 --cells 25 \
+        --modes none                                    # the tree at size, per tick only
 
 - setup (no Prefect): one PostgreSQL database (made and dropped here) holding a tree with
   `--cycles` launching committees (districts under one province, or provinces as roots), each
@@ -26,7 +28,8 @@ table.
   (a digest's key names its tick by id: compared by the tick's cycle and instant instead),
   and the mail the SMTP server received: the same set, each message once.
 - per tick against the number of other cycles: the tick's state work (as province.py times it,
-  without Prefect) on one cycle in a database holding only it, and in one holding all of them;
+  without Prefect) on one cycle in a database holding only it and its committee's tree, and
+  in one holding all of them;
   and EXPLAIN of every statement that tick sent, listing any sequential scan of a table that
   grows with the cycles.
 """
@@ -46,7 +49,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -698,7 +701,9 @@ def run(args: argparse.Namespace, table: Table) -> list[str]:
         table.add("setup: import, launch every cycle", size, s, "states layer, no Prefect")
         alone = dbs.create("alone")
         (work / "alone").mkdir()
-        populate(dbs.url(alone), work / "alone", shape, range(1, 2))
+        # Alone: cycle 1's committee and its tree only, as if no other office shared the
+        # database (the same codes as in the whole tree).
+        populate(dbs.url(alone), work / "alone", replace(shape, cycles=1), range(1, 2))
         t_alone, t_all, found = per_tick(dbs, alone, base, args.repeats)
         one_units = units // shape.cycles
         table.add("tick state work, cycle alone in its db", f"1 cycle, {one_units} units", t_alone)
@@ -710,6 +715,8 @@ def run(args: argparse.Namespace, table: Table) -> list[str]:
             f"{t_all.cpu / max(t_alone.cpu, 1e-6):.2f}x (CPU); median of {args.repeats}; "
             + scans_note(found),
         )
+        if not [mode for mode in args.modes if mode != "none"]:
+            return problems
         prefect_db = dbs.create("prefect")
         home = work / "prefect"
         home.mkdir()
@@ -729,6 +736,8 @@ def run(args: argparse.Namespace, table: Table) -> list[str]:
             fan_out = deploy_fan_out(api, env) if "fan-out" in args.modes else None
             first: Morning | None = None
             for mode in args.modes:
+                if mode == "none":
+                    continue
                 mornings = []
                 for workers in (1, 2):
                     copy = dbs.create(f"{mode.replace('-', '_')}_{workers}", template=base)
@@ -803,10 +812,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--modes",
         nargs="+",
-        choices=["per-cycle", "fan-out"],
+        choices=["per-cycle", "fan-out", "none"],
         default=["per-cycle", "fan-out"],
         help="per-cycle: a flow run per cycle's deployment; fan-out: one per worker (ticks as "
-        "subflows)",
+        "subflows); none: only the setup and the per-tick comparison, without Prefect",
     )
     parser.add_argument("--repeats", type=int, default=3, help="of the per-tick comparison")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds a morning may take")
