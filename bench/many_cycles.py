@@ -4,10 +4,14 @@ table.
 
     python bench/many_cycles.py                         # 40 small district cycles
     python bench/many_cycles.py --cycles 200 --modes fan-out
-    python bench/many_cycles.py --cycles 63 --level province --grassroots 4 --cells 3
+    python bench/many_cycles.py --cycles 63 --grassroots 4 --cells 3
     python bench/many_cycles.py --cycles 20 --limit 2   # smaller; 2 runs at once a worker
-    python bench/many_cycles.py --level province --cycles 63 --grassroots 40 --cells 25 \
-        --modes none                                    # the tree at size, per tick only
+    python bench/many_cycles.py --cycles 63 --grassroots 40 --cells 25 --modes none
+                                                        # the tree at size, per tick only
+
+(`--level province` makes each launching committee a root, which no plan can launch: a
+plan needs a committee above the one launching it, `higher_committee`, and nothing sits
+above a province in the tree's four levels.)
 
 - setup (no Prefect): one PostgreSQL database (made and dropped here) holding a tree with
   `--cycles` launching committees (districts under one province, or provinces as roots), each
@@ -57,6 +61,7 @@ import httpx
 import yaml
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
+from sqlmodel import select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _processes import PREFECT, REPO, prefect_env, start, stop  # noqa: E402
@@ -65,7 +70,14 @@ from province import Table, Timed, tick_state_work, timed  # noqa: E402
 from kiemdiem.demo.smtp_server import LocalSMTPServer, free_port  # noqa: E402
 from models import get_engine, init_db, load_settings, parse_instant, session_scope  # noqa: E402
 from models.org_import import import_organizations  # noqa: E402
+from models.outbox import MailStatus, OutboxMessage  # noqa: E402
+from notifications import deferred  # noqa: E402
+from notifications.smtp import CLAIM_BATCH  # noqa: E402
 from states import launch, load_plan  # noqa: E402
+from states.cycles import get_cycle  # noqa: E402
+from states.insights import cycle_insights  # noqa: E402
+from states.recipients import readdress  # noqa: E402
+from states.signin import personalize  # noqa: E402
 
 PACKAGES = ("flows", "models", "notifications", "states", "vocabulary")
 LAUNCHED = "2026-11-10T08:00:00+07:00"
@@ -600,7 +612,10 @@ def compare(one: Morning, two: Morning) -> list[str]:
 
 
 def tick_once(url: str, code: str) -> tuple[Timed, list[tuple[str, Any]]]:
-    """The tick's state work on `url` (timed), and every statement it sent."""
+    """The tick's state work on `url` (timed), then what else it reads of the database
+    without Prefect or SMTP: the insights, and delivery finding its mail's addresses and
+    people again (`readdress`, `personalize`, batch by batch, as delivery claims them;
+    nothing is sent); and every statement it sent."""
     engine = get_engine(url)
     sent: list[tuple[str, Any]] = []
 
@@ -608,11 +623,31 @@ def tick_once(url: str, code: str) -> tuple[Timed, list[tuple[str, Any]]]:
         sent.append((statement, parameters))
 
     event.listen(engine, "before_cursor_execute", record)
+    now = parse_instant(MORNING)
     with timed() as t:
-        tick_state_work(engine, code, parse_instant(MORNING))
+        tick_state_work(engine, code, now)
+        tick_reads(engine, code, now)
     event.remove(engine, "before_cursor_execute", record)
     engine.dispose()
     return t, sent
+
+
+def tick_reads(engine: Engine, code: str, now: Any) -> None:
+    with session_scope(engine) as session:
+        cycle_insights(session=session, cycle=get_cycle(session, code), now=now)
+    with session_scope(engine) as session:
+        pending = OutboxMessage.status == MailStatus.PENDING
+        rows = list(session.exec(select(OutboxMessage).where(pending)))
+        for row in rows:
+            session.expunge(row)
+    for at in range(0, len(rows), CLAIM_BATCH):
+        batch = rows[at : at + CLAIM_BATCH]
+        with session_scope(engine) as session:
+            readdress(session, batch)
+            session.rollback()  # found again, not changed: each repeat starts alike
+        deferred.fill([r for r in batch if r.payload is not None])
+        with session_scope(engine) as session:
+            personalize(session, batch, load_settings())
 
 
 def scans(url: str, sent: list[tuple[str, Any]]) -> dict[str, int]:
@@ -636,6 +671,8 @@ def scans(url: str, sent: list[tuple[str, Any]]) -> dict[str, int]:
                 if "Seq Scan on " in line
             }:
                 found[table] = found.get(table, 0) + 1
+                if os.environ.get("KIEMDIEM_BENCH_SCANS"):  # which statements, to look
+                    print(f"scan of {table}: {' '.join(statement.split())[:400]}", file=sys.stderr)
         connection.rollback()
     engine.dispose()
     return found
@@ -706,7 +743,9 @@ def run(args: argparse.Namespace, table: Table) -> list[str]:
         populate(dbs.url(alone), work / "alone", replace(shape, cycles=1), range(1, 2))
         t_alone, t_all, found = per_tick(dbs, alone, base, args.repeats)
         one_units = units // shape.cycles
-        table.add("tick state work, cycle alone in its db", f"1 cycle, {one_units} units", t_alone)
+        table.add(
+            "a tick without Prefect, cycle alone in its db", f"1 cycle, {one_units} units", t_alone
+        )
         table.add(
             f"  the same, beside {shape.cycles - 1} other cycles",
             f"{shape.cycles} cycles",
