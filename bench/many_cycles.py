@@ -618,18 +618,49 @@ def tick_once(url: str, code: str) -> tuple[Timed, list[tuple[str, Any]]]:
     nothing is sent); and every statement it sent."""
     engine = get_engine(url)
     sent: list[tuple[str, Any]] = []
+    started: list[float] = []
 
     def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
         sent.append((statement, parameters))
+        started.append(time.perf_counter())
 
+    def done(*_: Any) -> None:
+        STATEMENT_SECONDS.append((sent[-1][0], time.perf_counter() - started[-1]))
+
+    STATEMENT_SECONDS.clear()
     event.listen(engine, "before_cursor_execute", record)
+    event.listen(engine, "after_cursor_execute", done)
     now = parse_instant(MORNING)
     with timed() as t:
         tick_state_work(engine, code, now)
         tick_reads(engine, code, now)
     event.remove(engine, "before_cursor_execute", record)
+    event.remove(engine, "after_cursor_execute", done)
     engine.dispose()
     return t, sent
+
+
+# The last tick_once's statements, each with its seconds from sent to answered.
+STATEMENT_SECONDS: list[tuple[str, float]] = []
+
+
+def slowest_apart(alone: list[tuple[str, float]], beside: list[tuple[str, float]]) -> None:
+    """Print (stderr) the statements whose seconds differ most between the two ticks."""
+
+    def by_statement(timed: list[tuple[str, float]]) -> dict[str, float]:
+        sums: dict[str, float] = {}
+        for statement, seconds in timed:
+            key = " ".join(statement.split())[:160]
+            sums[key] = sums.get(key, 0.0) + seconds
+        return sums
+
+    a, b = by_statement(alone), by_statement(beside)
+    print(
+        f"statements: {sum(a.values()):.3f} s alone, {sum(b.values()):.3f} s beside",
+        file=sys.stderr,
+    )
+    for key in sorted(b, key=lambda k: a.get(k, 0.0) - b[k])[:10]:
+        print(f"  {a.get(key, 0.0):.3f} s -> {b[key]:.3f} s: {key}", file=sys.stderr)
 
 
 def tick_reads(engine: Engine, code: str, now: Any) -> None:
@@ -699,11 +730,15 @@ def per_tick(dbs: Databases, alone: str, base: str, repeats: int) -> tuple[Timed
     `repeats` times each (the median); the EXPLAIN of the last one on all cycles."""
     results: dict[str, list[Timed]] = {"alone": [], "all": []}
     sent: list[tuple[str, Any]] = []
+    seconds: dict[str, list[tuple[str, float]]] = {}
     for r in range(repeats):
         for what, template in (("alone", alone), ("all", base)):
             name = dbs.create(f"tick_{what}_{r}", template=template)
             t, sent = tick_once(dbs.url(name), cycle_code(1))
             results[what].append(t)
+            seconds[what] = list(STATEMENT_SECONDS)
+    if os.environ.get("KIEMDIEM_BENCH_SCANS"):
+        slowest_apart(seconds["alone"], seconds["all"])
     found = scans(dbs.url(name), sent)
 
     def median(ts: list[Timed]) -> Timed:
