@@ -242,7 +242,11 @@ def populate(url: str, work: Path, shape: Shape, launched: range) -> int:
         units += sum(summary.units.values())
     with engine.begin() as connection:
         connection.execute(text("UPDATE outboxmessage SET status = 'SENT', sent_at = created_at"))
-        connection.execute(text("ANALYZE"))
+    # VACUUM too, as autovacuum would have by the morning: the UPDATE leaves every row's old
+    # version and its index entries behind, and the first index scan of pending mail on each
+    # fresh copy visited them all (1.4 s of a 63-cycle tick's 3.9 s; 2 ms alone).
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM ANALYZE"))
     engine.dispose()  # a template cannot be copied while anyone is connected to it
     return units
 
