@@ -24,10 +24,12 @@ from models.cycle import Cycle, Opinion, Unit
 from models.organization import Member, Organization
 from states.cycles import plan_of
 from states.directory import NODE_COLUMNS, Directory
-from states.opinions import RESIDENCE
 
 # Index of `path` among NODE_COLUMNS.
 _PATH = 5
+# An opinion's source naming a residence cell, as `states.opinions` writes it (not imported
+# from there: `cycle status` reads the scope, and must not load what mail needs).
+RESIDENCE = "residence"
 
 
 def _subtree(connection: Any, root_id: int) -> list[Any]:
