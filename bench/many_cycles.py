@@ -4,8 +4,14 @@ table.
 
     python bench/many_cycles.py                         # 40 small district cycles
     python bench/many_cycles.py --cycles 200 --modes fan-out
-    python bench/many_cycles.py --cycles 63 --level province --grassroots 4 --cells 3
+    python bench/many_cycles.py --cycles 63 --grassroots 4 --cells 3
     python bench/many_cycles.py --cycles 20 --limit 2   # smaller; 2 runs at once a worker
+    python bench/many_cycles.py --cycles 63 --grassroots 40 --cells 25 --modes none
+                                                        # the tree at size, per tick only
+
+(`--level province` makes each launching committee a root, which no plan can launch: a
+plan needs a committee above the one launching it, `higher_committee`, and nothing sits
+above a province in the tree's four levels.)
 
 - setup (no Prefect): one PostgreSQL database (made and dropped here) holding a tree with
   `--cycles` launching committees (districts under one province, or provinces as roots), each
@@ -26,7 +32,8 @@ table.
   (a digest's key names its tick by id: compared by the tick's cycle and instant instead),
   and the mail the SMTP server received: the same set, each message once.
 - per tick against the number of other cycles: the tick's state work (as province.py times it,
-  without Prefect) on one cycle in a database holding only it, and in one holding all of them;
+  without Prefect) on one cycle in a database holding only it and its committee's tree, and
+  in one holding all of them;
   and EXPLAIN of every statement that tick sent, listing any sequential scan of a table that
   grows with the cycles.
 """
@@ -46,7 +53,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +61,7 @@ import httpx
 import yaml
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
+from sqlmodel import select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _processes import PREFECT, REPO, prefect_env, start, stop  # noqa: E402
@@ -62,7 +70,14 @@ from province import Table, Timed, tick_state_work, timed  # noqa: E402
 from kiemdiem.demo.smtp_server import LocalSMTPServer, free_port  # noqa: E402
 from models import get_engine, init_db, load_settings, parse_instant, session_scope  # noqa: E402
 from models.org_import import import_organizations  # noqa: E402
+from models.outbox import MailStatus, OutboxMessage  # noqa: E402
+from notifications import deferred  # noqa: E402
+from notifications.smtp import CLAIM_BATCH  # noqa: E402
 from states import launch, load_plan  # noqa: E402
+from states.cycles import get_cycle  # noqa: E402
+from states.insights import cycle_insights  # noqa: E402
+from states.recipients import readdress  # noqa: E402
+from states.signin import personalize  # noqa: E402
 
 PACKAGES = ("flows", "models", "notifications", "states", "vocabulary")
 LAUNCHED = "2026-11-10T08:00:00+07:00"
@@ -227,7 +242,11 @@ def populate(url: str, work: Path, shape: Shape, launched: range) -> int:
         units += sum(summary.units.values())
     with engine.begin() as connection:
         connection.execute(text("UPDATE outboxmessage SET status = 'SENT', sent_at = created_at"))
-        connection.execute(text("ANALYZE"))
+    # VACUUM too, as autovacuum would have by the morning: the UPDATE leaves every row's old
+    # version and its index entries behind, and the first index scan of pending mail on each
+    # fresh copy visited them all (1.4 s of a 63-cycle tick's 3.9 s; 2 ms alone).
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM ANALYZE"))
     engine.dispose()  # a template cannot be copied while anyone is connected to it
     return units
 
@@ -597,19 +616,73 @@ def compare(one: Morning, two: Morning) -> list[str]:
 
 
 def tick_once(url: str, code: str) -> tuple[Timed, list[tuple[str, Any]]]:
-    """The tick's state work on `url` (timed), and every statement it sent."""
+    """The tick's state work on `url` (timed), then what else it reads of the database
+    without Prefect or SMTP: the insights, and delivery finding its mail's addresses and
+    people again (`readdress`, `personalize`, batch by batch, as delivery claims them;
+    nothing is sent); and every statement it sent."""
     engine = get_engine(url)
     sent: list[tuple[str, Any]] = []
+    started: list[float] = []
 
     def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
         sent.append((statement, parameters))
+        started.append(time.perf_counter())
 
+    def done(*_: Any) -> None:
+        STATEMENT_SECONDS.append((sent[-1][0], time.perf_counter() - started[-1]))
+
+    STATEMENT_SECONDS.clear()
     event.listen(engine, "before_cursor_execute", record)
+    event.listen(engine, "after_cursor_execute", done)
+    now = parse_instant(MORNING)
     with timed() as t:
-        tick_state_work(engine, code, parse_instant(MORNING))
+        tick_state_work(engine, code, now)
+        tick_reads(engine, code, now)
     event.remove(engine, "before_cursor_execute", record)
+    event.remove(engine, "after_cursor_execute", done)
     engine.dispose()
     return t, sent
+
+
+# The last tick_once's statements, each with its seconds from sent to answered.
+STATEMENT_SECONDS: list[tuple[str, float]] = []
+
+
+def slowest_apart(alone: list[tuple[str, float]], beside: list[tuple[str, float]]) -> None:
+    """Print (stderr) the statements whose seconds differ most between the two ticks."""
+
+    def by_statement(timed: list[tuple[str, float]]) -> dict[str, float]:
+        sums: dict[str, float] = {}
+        for statement, seconds in timed:
+            key = " ".join(statement.split())[:160]
+            sums[key] = sums.get(key, 0.0) + seconds
+        return sums
+
+    a, b = by_statement(alone), by_statement(beside)
+    print(
+        f"statements: {sum(a.values()):.3f} s alone, {sum(b.values()):.3f} s beside",
+        file=sys.stderr,
+    )
+    for key in sorted(b, key=lambda k: a.get(k, 0.0) - b[k])[:10]:
+        print(f"  {a.get(key, 0.0):.3f} s -> {b[key]:.3f} s: {key}", file=sys.stderr)
+
+
+def tick_reads(engine: Engine, code: str, now: Any) -> None:
+    with session_scope(engine) as session:
+        cycle_insights(session=session, cycle=get_cycle(session, code), now=now)
+    with session_scope(engine) as session:
+        pending = OutboxMessage.status == MailStatus.PENDING
+        rows = list(session.exec(select(OutboxMessage).where(pending)))
+        for row in rows:
+            session.expunge(row)
+    for at in range(0, len(rows), CLAIM_BATCH):
+        batch = rows[at : at + CLAIM_BATCH]
+        with session_scope(engine) as session:
+            readdress(session, batch)
+            session.rollback()  # found again, not changed: each repeat starts alike
+        deferred.fill([r for r in batch if r.payload is not None])
+        with session_scope(engine) as session:
+            personalize(session, batch, load_settings())
 
 
 def scans(url: str, sent: list[tuple[str, Any]]) -> dict[str, int]:
@@ -633,6 +706,8 @@ def scans(url: str, sent: list[tuple[str, Any]]) -> dict[str, int]:
                 if "Seq Scan on " in line
             }:
                 found[table] = found.get(table, 0) + 1
+                if os.environ.get("KIEMDIEM_BENCH_SCANS"):  # which statements, to look
+                    print(f"scan of {table}: {' '.join(statement.split())[:400]}", file=sys.stderr)
         connection.rollback()
     engine.dispose()
     return found
@@ -659,11 +734,15 @@ def per_tick(dbs: Databases, alone: str, base: str, repeats: int) -> tuple[Timed
     `repeats` times each (the median); the EXPLAIN of the last one on all cycles."""
     results: dict[str, list[Timed]] = {"alone": [], "all": []}
     sent: list[tuple[str, Any]] = []
+    seconds: dict[str, list[tuple[str, float]]] = {}
     for r in range(repeats):
         for what, template in (("alone", alone), ("all", base)):
             name = dbs.create(f"tick_{what}_{r}", template=template)
             t, sent = tick_once(dbs.url(name), cycle_code(1))
             results[what].append(t)
+            seconds[what] = list(STATEMENT_SECONDS)
+    if os.environ.get("KIEMDIEM_BENCH_SCANS"):
+        slowest_apart(seconds["alone"], seconds["all"])
     found = scans(dbs.url(name), sent)
 
     def median(ts: list[Timed]) -> Timed:
@@ -698,10 +777,14 @@ def run(args: argparse.Namespace, table: Table) -> list[str]:
         table.add("setup: import, launch every cycle", size, s, "states layer, no Prefect")
         alone = dbs.create("alone")
         (work / "alone").mkdir()
-        populate(dbs.url(alone), work / "alone", shape, range(1, 2))
+        # Alone: cycle 1's committee and its tree only, as if no other office shared the
+        # database (the same codes as in the whole tree).
+        populate(dbs.url(alone), work / "alone", replace(shape, cycles=1), range(1, 2))
         t_alone, t_all, found = per_tick(dbs, alone, base, args.repeats)
         one_units = units // shape.cycles
-        table.add("tick state work, cycle alone in its db", f"1 cycle, {one_units} units", t_alone)
+        table.add(
+            "a tick without Prefect, cycle alone in its db", f"1 cycle, {one_units} units", t_alone
+        )
         table.add(
             f"  the same, beside {shape.cycles - 1} other cycles",
             f"{shape.cycles} cycles",
@@ -710,6 +793,8 @@ def run(args: argparse.Namespace, table: Table) -> list[str]:
             f"{t_all.cpu / max(t_alone.cpu, 1e-6):.2f}x (CPU); median of {args.repeats}; "
             + scans_note(found),
         )
+        if not [mode for mode in args.modes if mode != "none"]:
+            return problems
         prefect_db = dbs.create("prefect")
         home = work / "prefect"
         home.mkdir()
@@ -729,6 +814,8 @@ def run(args: argparse.Namespace, table: Table) -> list[str]:
             fan_out = deploy_fan_out(api, env) if "fan-out" in args.modes else None
             first: Morning | None = None
             for mode in args.modes:
+                if mode == "none":
+                    continue
                 mornings = []
                 for workers in (1, 2):
                     copy = dbs.create(f"{mode.replace('-', '_')}_{workers}", template=base)
@@ -803,10 +890,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--modes",
         nargs="+",
-        choices=["per-cycle", "fan-out"],
+        choices=["per-cycle", "fan-out", "none"],
         default=["per-cycle", "fan-out"],
         help="per-cycle: a flow run per cycle's deployment; fan-out: one per worker (ticks as "
-        "subflows)",
+        "subflows); none: only the setup and the per-tick comparison, without Prefect",
     )
     parser.add_argument("--repeats", type=int, default=3, help="of the per-tick comparison")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds a morning may take")

@@ -1,15 +1,17 @@
 """The organization tree and its heads in memory: one query, then every walk is a dict lookup.
 
 A district has a few hundred organizations and a province a few thousand, so the tree fits;
-members stay in the database and are read per question.
+members stay in the database and are read per question. The pages, actions and launch load
+the whole tree (`load`); a tick loads its cycle's part (`for_cycle`) and delivery its batch's
+(`around`), so neither reads every office sharing the database (`states._directory_scope`).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
@@ -17,8 +19,55 @@ from sqlmodel import Session, col, func, select
 from models.organization import Member, Organization, OrgLevel
 from states._tx_memo import once_per_transaction
 
+if TYPE_CHECKING:
+    from models.cycle import Cycle
+
 # Per database URL: (version key, directory). Imports bump updated_at, which changes the key.
 _CACHE: dict[str, tuple[tuple[Any, ...], Directory]] = {}
+# A cycle's scope (`Directory.for_cycle`), per database URL and cycle id, keyed the same way.
+_SCOPED: dict[tuple[str, int], tuple[tuple[Any, ...], Directory]] = {}
+
+
+def _version(session: Session) -> tuple[Any, ...]:
+    # The newest change of both tables that shape the tree, from their updated_at indexes:
+    # an import stamps every row it writes, and rows are never deleted, so any import
+    # changes it.
+    return tuple(
+        session.exec(
+            select(
+                select(func.max(Organization.updated_at)).scalar_subquery(),
+                select(func.max(Member.updated_at)).scalar_subquery(),
+            )
+        ).one()
+    )
+
+
+# The columns an OrgNode is made of, in its fields' order.
+NODE_COLUMNS = (
+    col(Organization.id),
+    col(Organization.code),
+    col(Organization.name),
+    col(Organization.level),
+    col(Organization.parent_id),
+    col(Organization.path),
+    col(Organization.email),
+    col(Organization.secretary_email),
+)
+
+
+class _Unread(dict[Any, Any]):
+    """Seats in a directory that did not read them: any question about them is refused,
+    rather than answered "nobody" (a scoped directory reads no member's `committees`)."""
+
+    def __init__(self, scope: str | None) -> None:
+        super().__init__()
+        self._scope = scope
+
+    def _refuse(self, *_: Any, **__: Any) -> Any:
+        raise LookupError(f"committee seats are not read in the directory of {self._scope}")
+
+    __getitem__ = __contains__ = __iter__ = __len__ = get = items = keys = values = _refuse
+    __bool__ = _refuse
 
 
 @dataclass(frozen=True)
@@ -55,6 +104,8 @@ class Directory:
     _addresses: dict[tuple[int, str], tuple[str, OrgNode] | None] = field(
         default_factory=dict, repr=False, compare=False
     )
+    # None: the whole tree; else what part of it was read (`for_cycle`, `around`).
+    scope: str | None = None
 
     @classmethod
     def load(cls, session: Session) -> Directory:
@@ -67,16 +118,7 @@ class Directory:
 
     @classmethod
     def _current(cls, session: Session) -> Directory:
-        # The newest change of both tables that shape the tree, from their updated_at indexes:
-        # an import stamps every row it writes, and rows are never deleted, so any import
-        # changes it.
-        version = session.exec(
-            select(
-                select(func.max(Organization.updated_at)).scalar_subquery(),
-                select(func.max(Member.updated_at)).scalar_subquery(),
-            )
-        ).one()
-        key = (str(session.get_bind().engine.url), *version)
+        key = (str(session.get_bind().engine.url), *_version(session))
         cached = _CACHE.get(key[0])
         if cached is not None and cached[0] == key:
             return cached[1]
@@ -85,47 +127,108 @@ class Directory:
         return directory
 
     @classmethod
+    def for_cycle(cls, session: Session, cycle: Cycle) -> Directory:
+        """What a tick of `cycle` needs of the tree, not the whole of it: the launching
+        committee's subtree with every head in it, the organizations above it, and those the
+        cycle names outside it (the plan's higher committee and opinion offices, its members'
+        residence cells), each with the organizations above it. Inside that scope it answers
+        as `load` does; committee seats are not read (asking for them raises). Memoised per
+        transaction and cached per process like `load`, under the cycle's own key; a process
+        holding the whole tree, current, answers from it."""
+        return once_per_transaction(
+            session,
+            f"directory:cycle:{cycle.id}",
+            ("organization", "member"),
+            lambda: cls._current_for_cycle(session, cycle),
+        )
+
+    @classmethod
+    def around(cls, session: Session, org_ids: Iterable[int]) -> Directory:
+        """These organizations and every one above them, with their heads: what delivery
+        asks when it finds a batch's addresses again (`readdress`, `personalize`). Seats are
+        not read; other children of the organizations above are not either. A process
+        holding the whole tree, current (the pages' server), answers from it."""
+        from states._directory_scope import read_around
+
+        whole = _CACHE.get(url := str(session.get_bind().engine.url))
+        if whole is not None and whole[0] == (url, *_version(session)):
+            return whole[1]
+        return read_around(session, sorted(set(org_ids)))
+
+    @classmethod
+    def _current_for_cycle(cls, session: Session, cycle: Cycle) -> Directory:
+        from states._directory_scope import read_for_cycle
+
+        url = str(session.get_bind().engine.url)
+        key = (url, *_version(session))
+        whole = _CACHE.get(url)
+        if whole is not None and whole[0] == key:
+            return whole[1]
+        assert cycle.id is not None
+        cached = _SCOPED.get((url, cycle.id))
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        directory = read_for_cycle(session, cycle)
+        _SCOPED[(url, cycle.id)] = (key, directory)
+        return directory
+
+    @classmethod
     def _read(cls, session: Session) -> Directory:
         # Plain columns, not ORM objects: every action loads the tree, so this must be cheap.
-        o = Organization
         # On the connection: Core rows, without the ORM's per-row loading (a province's tree
         # is 16,000 organizations and as many heads, read once per process and import).
         connection = session.connection()
-        rows: Any = connection.execute(  # ids read back are never None
-            sa_select(
-                col(o.id),
-                col(o.code),
-                col(o.name),
-                col(o.level),
-                col(o.parent_id),
-                col(o.path),
-                col(o.email),
-                col(o.secretary_email),
+        nodes = connection.execute(sa_select(*NODE_COLUMNS))
+        led = connection.execute(
+            sa_select(col(Member.id), col(Member.leads_id)).where(col(Member.leads_id).is_not(None))
+        )
+        seated = connection.execute(
+            sa_select(col(Member.id), col(Member.code), col(Member.committees)).where(
+                col(Member.committees).is_not(None)
             )
         )
+        return cls.build(nodes, led, seated)
+
+    @classmethod
+    def build(
+        cls,
+        rows: Iterable[Any],
+        led: Iterable[tuple[int | None, int | None]],
+        seated: Iterable[tuple[int | None, str, str | None]] | None,
+        scope: str | None = None,
+    ) -> Directory:
+        """The directory of these organization rows (`NODE_COLUMNS`), heads (member id, the
+        organization led) and seats (member id, code, committees); `seated` None: seats not
+        read (a scoped directory: asking for them raises)."""
         nodes = [OrgNode(*row) for row in rows]
         children: dict[int, list[int]] = defaultdict(list)
         for node in nodes:
             if node.parent_id is not None:
                 children[node.parent_id].append(node.id)
         heads: dict[int, list[int]] = defaultdict(list)
-        led = connection.execute(
-            sa_select(col(Member.id), col(Member.leads_id)).where(col(Member.leads_id).is_not(None))
-        )
         for member_id, leads_id in led:
             if member_id is not None and leads_id is not None:
                 heads[leads_id].append(member_id)
         by_code = {n.code: n for n in nodes}
+        orgs = {n.id: n for n in nodes}
+        if seated is None:
+            return cls(
+                orgs,
+                by_code,
+                children,
+                heads,
+                _Unread(scope),
+                _Unread(scope),
+                _Unread(scope),
+                _Unread(scope),
+                _Unread(scope),
+                scope=scope,
+            )
         seats: dict[int, set[int]] = defaultdict(set)
         standing: dict[int, set[int]] = defaultdict(set)
         inspection: dict[int, set[int]] = defaultdict(set)
         teams: dict[str, tuple[set[int], set[int]]] = {}
         codes: dict[int, str] = {}
-        seated = connection.execute(
-            sa_select(col(Member.id), col(Member.code), col(Member.committees)).where(
-                col(Member.committees).is_not(None)
-            )
-        )
         for member_id, member_code, committees in seated:
             if member_id is None:
                 continue
@@ -148,7 +251,7 @@ class Directory:
         for org_id, members in standing.items():
             seats[org_id] |= members  # a standing committee sits on its committee
         return cls(
-            {n.id: n for n in nodes},
+            orgs,
             by_code,
             children,
             heads,

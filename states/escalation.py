@@ -99,7 +99,7 @@ def escalate(
     result.steps = _record_due_steps(session, cycle, plan, tick, now)
     if not result.steps:
         return result
-    directory = Directory.load(session)
+    directory = Directory.for_cycle(session, cycle)
     inbox = _gather(session, cycle, plan, tick, now, directory, result)
     # Organizations whose pace will miss a coming deadline, for the committees' digests.
     warnings = (

@@ -33,7 +33,7 @@ def queue_failure_digest(
     if not failed:
         return 0
     plan = plan_of(cycle)
-    directory = Directory.load(session)
+    directory = Directory.for_cycle(session, cycle)
     office = directory.orgs[cycle.launched_by_id]
     office_ref = UnitRef(kind=UnitKind.ORGANIZATION, organization_id=office.id)
     to = resolve("standing", office_ref, directory, standing_org_id=office.id)

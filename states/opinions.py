@@ -139,7 +139,7 @@ def ask_opinions(
         cycle,
         [(units[unit_id], source) for unit_id, source, _due in asked],
         members,
-        Directory.load(session),
+        Directory.for_cycle(session, cycle),
         due,
         now,
         settings,

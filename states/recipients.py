@@ -155,8 +155,10 @@ class StepRecipients:
 def readdress(session: Session, rows: Sequence[OutboxMessage]) -> list[OutboxMessage]:
     """Find each row's address again in the tree as it is now (a corrected address in a new
     import reaches mail not yet sent); return the rows for which none exists any more."""
-    directory = Directory.load(session)
     refs = [(row, row.recipient_ref.split("|")) for row in rows if row.recipient_ref]
+    # Only the batch's organizations and those above them: delivery must not read every
+    # office's tree for each batch.
+    directory = Directory.around(session, (int(parts[2]) for _, parts in refs))
     member_ids = [int(parts[3]) for _, parts in refs if parts[3]]
     members = {
         m.id: m for m in session.exec(select(Member).where(col(Member.id).in_(member_ids))).all()

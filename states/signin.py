@@ -193,7 +193,15 @@ def _recipient_keys(session: Session, rows: Sequence[OutboxMessage]) -> dict[int
         and len(parts) > 3
         and parts[3]
     }
-    directory = Directory.load(session)
+    # The organizations the rows' references name and those above them (see `readdress`).
+    directory = Directory.around(
+        session,
+        (
+            int(parts[2])
+            for r in rows
+            if r.recipient_ref and len(parts := r.recipient_ref.split("|")) > 2
+        ),
+    )
     head_ids = {
         head
         for r in rows
@@ -216,11 +224,10 @@ def _recipient_keys(session: Session, rows: Sequence[OutboxMessage]) -> dict[int
             by_address_only.append(row)
         else:
             found[row.id] = person_key
-    # Only the rows their reference does not name anyone for are looked up by address: the
-    # lookup is by lower(email), which no index serves, a scan of every member (a
-    # province's 300,000, each batch of a delivery).
+    # Only the rows their reference does not name anyone for are looked up by address (on
+    # the lower(email) indexes of migration 0012).
     if by_address_only:
-        by_address = _address_keys(session, directory, by_address_only)
+        by_address = _address_keys(session, by_address_only)
         for row in by_address_only:
             assert row.id is not None
             keys = by_address.get(row.recipient.lower(), set())
@@ -229,9 +236,7 @@ def _recipient_keys(session: Session, rows: Sequence[OutboxMessage]) -> dict[int
     return found
 
 
-def _address_keys(
-    session: Session, directory: Directory, rows: Sequence[OutboxMessage]
-) -> dict[str, set[str]]:
+def _address_keys(session: Session, rows: Sequence[OutboxMessage]) -> dict[str, set[str]]:
     """Everyone each row's address belongs to: members with it, organizations with it as
     their own (their office) or their secretary's (their heads)."""
     addresses = sorted({r.recipient.lower() for r in rows})
@@ -252,8 +257,8 @@ def _address_keys(
         if email and email.lower() in by_address:
             by_address[email.lower()].add(office_key(code))
         if secretary and secretary.lower() in by_address:
-            heads = directory.heads.get(org_id or 0, [])
-            codes = session.exec(select(Member.code).where(col(Member.id).in_(heads))).all()
+            # Its heads, on member's leads_id index (the address may be any office's).
+            codes = session.exec(select(Member.code).where(col(Member.leads_id) == org_id)).all()
             by_address[secretary.lower()].update(member_key(c) for c in codes)
     return by_address
 

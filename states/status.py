@@ -92,7 +92,7 @@ def cycle_status(*, session: Session, cycle: Cycle, now: datetime) -> dict[str, 
     ):
         states[state] = n
     overdue = {stage: 0 for stage in STAGE_OF_STATE.values()}
-    directory = Directory.load(session)
+    directory = Directory.for_cycle(session, cycle)
     by_org: dict[str, dict[str, Any]] = {}
     for org_id, stage, n in _overdue_rows(session, cycle, now):
         overdue[stage] += n

@@ -43,7 +43,7 @@ def at_risk_rows(
     session: Session, cycle: Cycle, *, now: datetime, plan: Plan
 ) -> list[dict[str, Any]]:
     """The forecast rows to warn of at `now`, as `forecast` makes them, in its order."""
-    directory = Directory.load(session)
+    directory = Directory.for_cycle(session, cycle)
     days = plan.forecast_warning_days
     out: list[dict[str, Any]] = []
     rollup: dict[int, str] = {}

@@ -110,7 +110,7 @@ def load_rows(
     """Units, latest reviews (and last year's), comments, tallies, state entries, deadlines;
     without `texts`, only what the forecast reads (units, state entries, deadlines)."""
     assert cycle.id is not None
-    directory = Directory.load(session)
+    directory = Directory.for_cycle(session, cycle)
     units = [
         UnitRow(
             id=unit_id,
