@@ -90,8 +90,43 @@ def many_runs() -> Iterator[None]:
 
     embedded = not os.environ.get("PREFECT_API_URL")
     updates = {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None} if embedded else {}
-    with temporary_settings(updates=updates), SyncClientContext.get_or_create():
+    with (
+        temporary_settings(updates=updates),
+        SyncClientContext.get_or_create(),
+        _no_limits_remembered(embedded),
+    ):
         yield
+
+
+@contextmanager
+def _no_limits_remembered(embedded: bool) -> Iterator[None]:
+    """On the embedded API, Prefect's client remembers "no concurrency limit on these tags"
+    for the whole block instead of 5 s.
+
+    Every task run of a tick asks about its tags (the cycle's and the committee's) unless
+    that answer is remembered; the flows ask once before each run (`check_tags_ahead`), when
+    the API is idle. A tick that takes longer than 5 s (any tick on a busy machine) made its
+    later tasks ask again, mid-run, while the API records the run's states: a write that
+    collides with them is answered 503 ("database is locked") and asked again 2 s later.
+    The embedded API lives and dies with this process and nothing of kiemdiem's creates
+    limits, so the answer cannot change under it; the question before each run is still
+    asked afresh. Against a real server (PREFECT_API_URL) the 5 s stand. A Prefect without
+    this private cache (an upgrade) only asks more often."""
+    try:
+        import cachetools
+        from prefect.concurrency import services
+    except ImportError:
+        yield
+        return
+    held = getattr(services, "_no_limits_cache", None)
+    if not embedded or not isinstance(held, cachetools.TTLCache):
+        yield
+        return
+    services._no_limits_cache = cachetools.TTLCache(maxsize=held.maxsize, ttl=24 * 3600)
+    try:
+        yield
+    finally:
+        services._no_limits_cache = held
 
 
 def prefect_template() -> Path:
