@@ -29,6 +29,7 @@ COLUMNS = (
     ("cpu_in_ticks", "ticks CPU"),
     ("cpu_in_people", "people CPU"),
     ("mails_received", "mails"),
+    ("refused_total", "refused"),
 )
 
 
@@ -50,6 +51,7 @@ def run(tree: Path | None, members: int, fresh: bool) -> dict[str, object]:
     summary: dict[str, object] = json.loads(done.stdout)
     summary["load"] = round(load, 1)
     summary["actions_total"] = sum(summary["actions"].values())  # type: ignore[attr-defined]
+    summary["refused_total"] = sum(summary["refused_actions"].values())  # type: ignore[attr-defined]
     return summary
 
 

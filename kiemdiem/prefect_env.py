@@ -40,12 +40,42 @@ def start_embedded_prefect(template: Path | None = None) -> None:
 
     database = Path(os.environ.get("PREFECT_HOME", Path.home() / ".prefect")) / "prefect.db"
     fresh = not database.exists() and "PREFECT_API_DATABASE_CONNECTION_URL" not in os.environ
-    if fresh and template is not None and template.exists():
+    copied = fresh and template is not None and template.exists()
+    if copied:
+        assert template is not None
         database.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(template, database)
-    SubprocessASGIServer().start()
+    with _set_unless_set(_DONE_IN_THE_TEMPLATE if copied else {}):
+        SubprocessASGIServer().start()
     if fresh and template is not None and not template.exists() and database.exists():
         _keep_template(database, template)
+
+
+# What the server's start would do again to a copy of the template, which was taken after a
+# start of this Prefect version had done it: check every migration, and register every block
+# type (at load 8 here: 14-16 s to a started server with them, 7-10 s without; 0.6 s of its
+# CPU). Each setting with the older name Prefect also reads: one set by the operator wins.
+_DONE_IN_THE_TEMPLATE = {
+    ("PREFECT_SERVER_DATABASE_MIGRATE_ON_START", "PREFECT_API_DATABASE_MIGRATE_ON_START"): "false",
+    ("PREFECT_SERVER_REGISTER_BLOCKS_ON_START", "PREFECT_API_BLOCKS_REGISTER_ON_START"): "false",
+}
+
+
+@contextmanager
+def _set_unless_set(values: dict[tuple[str, str], str]) -> Iterator[None]:
+    """Each of `values` in the environment (which the server's process inherits) for the
+    block, by its first name, where the environment sets it under neither name."""
+    added = {
+        names[0]: value
+        for names, value in values.items()
+        if not any(name in os.environ for name in names)
+    }
+    os.environ.update(added)
+    try:
+        yield
+    finally:
+        for name in added:
+            os.environ.pop(name, None)
 
 
 def start_embedded_prefect_yielding(niceness: int, template: Path | None = None) -> None:
@@ -90,8 +120,43 @@ def many_runs() -> Iterator[None]:
 
     embedded = not os.environ.get("PREFECT_API_URL")
     updates = {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None} if embedded else {}
-    with temporary_settings(updates=updates), SyncClientContext.get_or_create():
+    with (
+        temporary_settings(updates=updates),
+        SyncClientContext.get_or_create(),
+        _no_limits_remembered(embedded),
+    ):
         yield
+
+
+@contextmanager
+def _no_limits_remembered(embedded: bool) -> Iterator[None]:
+    """On the embedded API, Prefect's client remembers "no concurrency limit on these tags"
+    for the whole block instead of 5 s.
+
+    Every task run of a tick asks about its tags (the cycle's and the committee's) unless
+    that answer is remembered; the flows ask once before each run (`check_tags_ahead`), when
+    the API is idle. A tick that takes longer than 5 s (any tick on a busy machine) made its
+    later tasks ask again, mid-run, while the API records the run's states: a write that
+    collides with them is answered 503 ("database is locked") and asked again 2 s later.
+    The embedded API lives and dies with this process and nothing of kiemdiem's creates
+    limits, so the answer cannot change under it; the question before each run is still
+    asked afresh. Against a real server (PREFECT_API_URL) the 5 s stand. A Prefect without
+    this private cache (an upgrade) only asks more often."""
+    try:
+        import cachetools
+        from prefect.concurrency import services
+    except ImportError:
+        yield
+        return
+    held = getattr(services, "_no_limits_cache", None)
+    if not embedded or not isinstance(held, cachetools.TTLCache):
+        yield
+        return
+    services._no_limits_cache = cachetools.TTLCache(maxsize=held.maxsize, ttl=24 * 3600)
+    try:
+        yield
+    finally:
+        services._no_limits_cache = held
 
 
 def prefect_template() -> Path:

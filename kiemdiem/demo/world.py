@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import and_
 from sqlalchemy import select as sa_select
@@ -68,8 +68,10 @@ def load_world(session: Session, cycle_code: str) -> World:
     plan = plan_of(cycle)
     units = list(session.exec(select(Unit).where(Unit.cycle_id == cycle.id)).all())
     in_cycle = col(Unit.cycle_id) == cycle.id
+    # Thousands of deadlines share a few dozen instants: each converted to its day once.
+    days: dict[datetime, date] = {}
     due = {
-        (unit_id, stage): local_day(due_at, plan)
+        (unit_id, stage): days.get(due_at) or days.setdefault(due_at, local_day(due_at, plan))
         for unit_id, stage, due_at in session.exec(
             select(StageDeadline.unit_id, StageDeadline.stage, StageDeadline.due_at)
             .join(Unit, col(Unit.id) == col(StageDeadline.unit_id))
