@@ -40,15 +40,24 @@ def start_embedded_prefect(template: Path | None = None) -> None:
 
     database = Path(os.environ.get("PREFECT_HOME", Path.home() / ".prefect")) / "prefect.db"
     fresh = not database.exists() and "PREFECT_API_DATABASE_CONNECTION_URL" not in os.environ
-    copied = fresh and template is not None and template.exists()
-    if copied:
-        assert template is not None
-        database.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(template, database)
+    copied = fresh and template is not None and template.exists() and _copied(template, database)
     with _set_unless_set(_DONE_IN_THE_TEMPLATE if copied else {}):
         SubprocessASGIServer().start()
     if fresh and template is not None and not template.exists() and database.exists():
         _keep_template(database, template)
+
+
+def _copied(template: Path, database: Path) -> bool:
+    """Whether `database` now starts as a copy of `template`. A copy that cannot be written
+    (a full disk) is taken back: the template only saves time, and the server's own start
+    migrates a fresh database instead, meeting the disk itself if it is still full."""
+    try:
+        database.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(template, database)
+    except OSError:
+        database.unlink(missing_ok=True)
+        return False
+    return True
 
 
 # What the server's start would do again to a copy of the template, which was taken after a

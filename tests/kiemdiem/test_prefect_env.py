@@ -6,12 +6,19 @@ and the client's "no limit on these tags" is held for the whole block only on th
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import cachetools
 import pytest
 from prefect.concurrency import services
 
-from kiemdiem.prefect_env import _DONE_IN_THE_TEMPLATE, _no_limits_remembered, _set_unless_set
+from kiemdiem.prefect_env import (
+    _DONE_IN_THE_TEMPLATE,
+    _copied,
+    _no_limits_remembered,
+    _set_unless_set,
+)
+from tests.models.test_storage_failures import disk_full_after
 
 MIGRATE = "PREFECT_SERVER_DATABASE_MIGRATE_ON_START"
 MIGRATE_OLD = "PREFECT_API_DATABASE_MIGRATE_ON_START"
@@ -53,3 +60,17 @@ def test_no_limits_held_for_the_block_on_the_embedded_api_only() -> None:
     with _no_limits_remembered(embedded=False):
         assert services._no_limits_cache is held
     assert services._no_limits_cache is held
+
+
+def test_a_template_the_disk_cannot_hold_leaves_no_partial_copy(tmp_path: Path) -> None:
+    """The template only saves time: a copy cut short by a full disk is taken back, and the
+    server's own start migrates a fresh database (found by the tick's full-disk test once a
+    demo had left a template in the cache)."""
+    template = tmp_path / "template.db"
+    template.write_bytes(b"x" * 256 * 1024)
+    database = tmp_path / "home" / "prefect.db"
+    with disk_full_after(64 * 1024):
+        assert not _copied(template, database)
+    assert not database.exists()
+    assert _copied(template, database)
+    assert database.read_bytes() == template.read_bytes()
