@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import shutil
+import sqlite3
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -37,6 +40,24 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
     monkeypatch.chdir(tmp_path)
 
 
+@pytest.fixture(autouse=True)
+def _no_event_loop_left_running(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Playwright's sync API keeps its asyncio loop marked as running in the main thread for
+    as long as the session's Chromium (tests/web `browser`) is open. A test after it that does
+    not drive the browser would then be "in an async context": Prefect's sync calls return
+    coroutines (`State.result()`), `asyncio.run` refuses. Such a test runs with no loop
+    running, as it would alone; the browser's loop is back for the next page test."""
+    if "browser" in request.fixturenames:
+        yield
+        return
+    left = asyncio._get_running_loop()
+    asyncio._set_running_loop(None)
+    try:
+        yield
+    finally:
+        asyncio._set_running_loop(left)
+
+
 @pytest.fixture
 def english(monkeypatch: pytest.MonkeyPatch) -> None:
     """For a test that asserts English words: Vietnamese is the product's default."""
@@ -46,6 +67,28 @@ def english(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'kiemdiem.db'}"
+
+
+@pytest.fixture(scope="session")
+def sqlite_schema(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file with every table at head, made once per session (per xdist worker): a
+    test's own file starts as a copy of it (`copy_schema`), a fraction of init_db's cost."""
+    path = tmp_path_factory.mktemp("sqlite-schema") / "schema.db"
+    url = f"sqlite:///{path}"
+    assert init_db(get_engine(url)) == "created"
+    get_engine(url).dispose()
+    with sqlite3.connect(path) as connection:  # everything in the main file, none in -wal
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    connection.close()
+    return path
+
+
+def copy_schema(schema: Path, url: str) -> None:
+    """Give the SQLite database at `url` every table, as init_db would on a new file, by
+    copying the session's `sqlite_schema`; a file that exists already is left alone."""
+    target = Path(url.removeprefix("sqlite:///"))
+    if url.startswith("sqlite:///") and not target.exists():
+        shutil.copyfile(schema, target)
 
 
 def _admin(sql: str) -> None:
@@ -94,8 +137,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if "prefect_api" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.slow)
         callspec = getattr(item, "callspec", None)
+        # A backend parameter ("postgres") may reach postgres_url through getfixturevalue,
+        # as database_url and test_migrations' empty_url do.
         on_postgres = "postgres_url" in getattr(item, "fixturenames", ()) or (
-            callspec is not None and callspec.params.get("database_url") == "postgres"
+            callspec is not None and "postgres" in map(str, callspec.params.values())
         )
         if on_postgres:
             item.add_marker(pytest.mark.postgres)
@@ -108,9 +153,11 @@ def database_url(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def engine(database_url: str) -> Engine:
+def engine(database_url: str, request: pytest.FixtureRequest) -> Engine:
+    if database_url.startswith("sqlite:///"):
+        copy_schema(request.getfixturevalue("sqlite_schema"), database_url)
     engine = get_engine(database_url)
-    init_db(engine)
+    init_db(engine)  # on the copy (or PostgreSQL's template copy): one query, "current"
     return engine
 
 

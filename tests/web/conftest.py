@@ -30,6 +30,7 @@ from models import get_engine, init_db, load_settings, session_scope
 from models.org_import import import_organizations
 from models.settings import Settings
 from states.signin import sign_in_url
+from tests.conftest import copy_schema
 from tests.factories import write_district
 from tests.states.helpers import launch_cycle, local, tick
 
@@ -73,7 +74,8 @@ def web_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def web_district(web_env: dict[str, str], tmp_path: Path) -> Engine:
+def web_district(web_env: dict[str, str], tmp_path: Path, sqlite_schema: Path) -> Engine:
+    copy_schema(sqlite_schema, web_env["KIEMDIEM_DATABASE_URL"])
     engine = get_engine(web_env["KIEMDIEM_DATABASE_URL"])
     init_db(engine)
     orgs_csv, members_csv = write_district(tmp_path)
