@@ -4,6 +4,7 @@ office in KIEMDIEM_RULE_SETS_DIR, validated completely, every problem naming its
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -105,13 +106,22 @@ def parse_rule_set(data: Any, *, source: str) -> RuleSet:
     return rules
 
 
+@lru_cache(maxsize=64)
+def _read_yaml(path: str, mtime_ns: int, size: int) -> Any:
+    """A rule-set file's YAML, read again only when the file changes (its time or size): every
+    launch and plan check loads a rule set, and parsing YAML is most of that. The model is built
+    afresh from it each time, so no caller shares one."""
+    return yaml.safe_load(Path(path).read_text(encoding="utf-8-sig"))
+
+
 def load_rule_set(name: str) -> RuleSet:
     """The named rule set; an office's own file of that name wins over a shipped one."""
     for directory in rule_set_dirs():
         path = directory / f"{name}.yaml"
         if path.is_file():
+            stat = path.stat()
             try:
-                data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+                data = _read_yaml(str(path), stat.st_mtime_ns, stat.st_size)
             except yaml.YAMLError as exc:
                 raise RuleSetInvalid([f"{path.name}: not valid YAML: {exc}"]) from None
             return parse_rule_set(data, source=path.name)
