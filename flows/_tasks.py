@@ -73,15 +73,10 @@ def advance_units(cycle_code: str, now: datetime, database_url: str | None) -> d
     with session_scope(get_engine(database_url)) as session:
         cycle = get_cycle(session, cycle_code)
         if cycle.closed_at is not None:  # closed: nothing moves again, and no tick is recorded
-            return {
-                "tick_id": None,
-                "closed": True,
-                "moved": {},
-                "earlier_open": [],
-                "earlier_launched_by": {},
-            }
+            return {"tick_id": None, "closed": True, "moved": {}, "earlier_open": {}}
         tick = begin_tick(session, cycle, now)
         moved = advance(session=session, cycle=cycle, now=now)
+        # Each earlier cycle still open, with its launching committee (its tasks' names).
         earlier = {
             c.code: launcher_code(session, c.code) for c in earlier_open_cycles(session, cycle)
         }
@@ -89,8 +84,7 @@ def advance_units(cycle_code: str, now: datetime, database_url: str | None) -> d
     return {
         "tick_id": tick.id,
         "moved": moved,
-        "earlier_open": list(earlier),
-        "earlier_launched_by": earlier,
+        "earlier_open": earlier,
         "ballot_key_retired": str(retired) if retired else None,
     }
 

@@ -82,9 +82,8 @@ def _tick(cycle_code: str, instant: datetime, database_url: str | None) -> dict[
     # Last year's remediation goes on with this year's tick: its overdue items escalate and
     # its units close once remedied, without a deployment of its own.
     earlier = {}
-    for code in advanced["earlier_open"]:
+    for code, launcher in advanced["earlier_open"].items():
         # The run's tags are this cycle's: the earlier cycle's own committee names its tasks.
-        launcher = advanced["earlier_launched_by"].get(code)
         advance = advance_units.with_options(task_run_name=run_name(code, launcher, "advance"))
         moved = advance(code, instant, database_url)
         escalate = queue_escalations.with_options(
