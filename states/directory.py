@@ -42,6 +42,13 @@ def _version(session: Session) -> tuple[Any, ...]:
     )
 
 
+def _whole_if_current(key: tuple[Any, ...]) -> Directory | None:
+    """The whole tree this process holds for the key's database, if the key (URL, version)
+    is still its own; a scoped question answers from it too."""
+    cached = _CACHE.get(key[0])
+    return cached[1] if cached is not None and cached[0] == key else None
+
+
 # The columns an OrgNode is made of, in its fields' order.
 NODE_COLUMNS = (
     col(Organization.id),
@@ -119,9 +126,9 @@ class Directory:
     @classmethod
     def _current(cls, session: Session) -> Directory:
         key = (str(session.get_bind().engine.url), *_version(session))
-        cached = _CACHE.get(key[0])
-        if cached is not None and cached[0] == key:
-            return cached[1]
+        whole = _whole_if_current(key)
+        if whole is not None:
+            return whole
         directory = cls._read(session)
         _CACHE[key[0]] = (key, directory)
         return directory
@@ -150,10 +157,8 @@ class Directory:
         holding the whole tree, current (the pages' server), answers from it."""
         from states._directory_scope import read_around
 
-        whole = _CACHE.get(url := str(session.get_bind().engine.url))
-        if whole is not None and whole[0] == (url, *_version(session)):
-            return whole[1]
-        return read_around(session, sorted(set(org_ids)))
+        whole = _whole_if_current((str(session.get_bind().engine.url), *_version(session)))
+        return whole if whole is not None else read_around(session, sorted(set(org_ids)))
 
     @classmethod
     def _current_for_cycle(cls, session: Session, cycle: Cycle) -> Directory:
@@ -161,9 +166,9 @@ class Directory:
 
         url = str(session.get_bind().engine.url)
         key = (url, *_version(session))
-        whole = _CACHE.get(url)
-        if whole is not None and whole[0] == key:
-            return whole[1]
+        whole = _whole_if_current(key)
+        if whole is not None:
+            return whole
         assert cycle.id is not None
         cached = _SCOPED.get((url, cycle.id))
         if cached is not None and cached[0] == key:
