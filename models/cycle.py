@@ -253,6 +253,10 @@ class Suggestion(SQLModel, table=True):
     text: str
 
 
+# The kinds of an opinion's source: "residence:<org code>" or "office:<office code>".
+RESIDENCE, OFFICE = "residence", "office"
+
+
 class Opinion(SQLModel, table=True):
     """An opinion requested for a peer review: from the member's residence-area cell, or, for
     a leader, from an office named in the plan. Missing once its due time passed unanswered."""
@@ -261,7 +265,7 @@ class Opinion(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     unit_id: int = Field(foreign_key="unit.id", index=True)
-    # "residence:<org code>" or "office:<office code>"
+    # "residence:<org code>" or "office:<office code>" (RESIDENCE, OFFICE)
     source: str = Field(max_length=80)
     requested_at: datetime = Field(sa_type=UTCDateTime)
     due_at: datetime = Field(sa_type=UTCDateTime)

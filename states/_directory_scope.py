@@ -20,16 +20,13 @@ from sqlalchemy import or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
-from models.cycle import Cycle, Opinion, Unit
+from models.cycle import RESIDENCE, Cycle, Opinion, Unit
 from models.organization import Member, Organization
 from states.cycles import plan_of
 from states.directory import NODE_COLUMNS, Directory
 
 # Index of `path` among NODE_COLUMNS.
 _PATH = 5
-# An opinion's source naming a residence cell, as `states.opinions` writes it (not imported
-# from there: `cycle status` reads the scope, and must not load what mail needs).
-RESIDENCE = "residence"
 
 
 def _subtree(connection: Any, root_id: int) -> list[Any]:

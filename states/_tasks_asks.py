@@ -17,7 +17,7 @@ from sqlalchemy import and_, case, exists, func, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
-from models.cycle import Cycle, Opinion, StageDeadline, Suggestion, Unit
+from models.cycle import OFFICE, RESIDENCE, Cycle, Opinion, StageDeadline, Suggestion, Unit
 from models.organization import Member
 from models.remediation import RemediationStatus, Shortcoming
 from states import links
@@ -54,12 +54,12 @@ def opinion_sources(member: Member, directory: Directory, cycle: Cycle) -> set[s
     launching organization they head (whose office compiles the opinions)."""
     found = set()
     if member.leads_id is not None and member.leads_id in directory.orgs:
-        found.add(f"residence:{directory.orgs[member.leads_id].code}")
+        found.add(f"{RESIDENCE}:{directory.orgs[member.leads_id].code}")
     for office in plan_of(cycle).opinions.offices:
         if office.contact == member.code or (
             not office.contact and member.leads_id == cycle.launched_by_id
         ):
-            found.add(f"office:{office.code}")
+            found.add(f"{OFFICE}:{office.code}")
     return found
 
 
@@ -101,7 +101,7 @@ def opinion_tasks(
             continue
         kind, _sep, code = source.partition(":")
         offices = {o.code: o.name for o in plan_of(cycle).opinions.offices}
-        name = offices.get(code, code) if kind == "office" else directory.by_code[code].name
+        name = offices.get(code, code) if kind == OFFICE else directory.by_code[code].name
         tasks.append(
             _dated(
                 cycle,

@@ -17,7 +17,7 @@ from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col, select
 
 from models._sql import insert_ignoring_duplicates
-from models.cycle import Cycle, Opinion, StageDeadline, Unit, UnitKind
+from models.cycle import OFFICE, RESIDENCE, Cycle, Opinion, StageDeadline, Unit, UnitKind
 from models.errors import NOTHING_CHANGED, ActionRefused, Refusal
 from models.organization import Member
 from models.settings import Settings
@@ -31,8 +31,6 @@ from states.guards import GuardContext, person_guard
 from states.recipients import Recipient, UnitRef, resolve
 from states.service import ActionResult, apply_moves, check_action
 from states.text_limits import check_lengths
-
-RESIDENCE, OFFICE = "residence", "office"
 
 __all__ = [
     "ask_opinions",

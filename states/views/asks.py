@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from models.cycle import Opinion, Unit
+from models.cycle import OFFICE, Opinion, Unit
 from models.errors import ActionRefused
 from states.cycles import get_cycle, get_member, get_units, plan_of
 from states.machine import UnitState
@@ -74,7 +74,7 @@ def opinions_to_give(
             continue
         kind, _, code = opinion.source.partition(":")
         node = ctx.directory.by_code.get(code)
-        source_name = offices.get(code, code) if kind == "office" else node.name if node else code
+        source_name = offices.get(code, code) if kind == OFFICE else node.name if node else code
         asks.append(
             OpinionAsk(unit.code, names[unit.id or 0], opinion.source, source_name, opinion.due_at)
         )

@@ -16,7 +16,7 @@ from sqlalchemy import insert, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from models.cycle import AuditEntry, Comment, Level, Opinion, Unit, UnitKind
+from models.cycle import OFFICE, AuditEntry, Comment, Level, Opinion, Unit, UnitKind
 from models.errors import ActionRefused, Refusal
 from models.organization import Member
 from states.acting import acting, audit_fields, check_people_may_act, current, recorded_by
@@ -143,7 +143,7 @@ def meeting_view(
     for o in typed:
         kind, _, code = o.source.partition(":")
         node = directory.by_code.get(code)
-        name = offices.get(code, code) if kind == "office" else (node.name if node else code)
+        name = offices.get(code, code) if kind == OFFICE else (node.name if node else code)
         status = "given" if o.received_at else "missing" if o.missing else "awaited"
         # The source is an organization: whoever typed its opinion in is always named.
         typist = named_typist(recorded_by(o.entered_via, o.entered_by, None), o.entered_via, who)

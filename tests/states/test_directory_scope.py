@@ -455,9 +455,3 @@ def district_with_neighbour(engine: Engine, tmp_path: Path) -> Engine:
         assert session.exec(select(Member).where(col(Member.committees).is_not(None))).all()
         assert session.exec(select(Organization).where(Organization.code == "XC0")).one()
     return engine
-
-
-def test_the_scope_names_residence_opinions_as_the_opinions_do() -> None:
-    from states import _directory_scope, opinions
-
-    assert _directory_scope.RESIDENCE == opinions.RESIDENCE
